@@ -1,0 +1,108 @@
+//! Domain events: facts about what happened, named in the past tense (`patient.registered`).
+//!
+//! A use case writes its events in the same transaction as the state they describe (the outbox
+//! pattern); consumers — reminders, analytics, a host relay to a message broker — read them in order
+//! with [`crate::store::Reads::events_after`] and remember the last sequence number they handled.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::people::{Mrn, StaffRole};
+
+/// Something that happened in the hospital.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum DomainEvent {
+    /// A patient was registered.
+    #[serde(rename = "patient.registered")]
+    PatientRegistered {
+        /// The new patient.
+        patient: PatientId,
+        /// Their medical record number.
+        mrn: Mrn,
+    },
+    /// A patient's details changed.
+    #[serde(rename = "patient.updated")]
+    PatientUpdated {
+        /// The patient.
+        patient: PatientId,
+        /// The record's new version.
+        version: u32,
+    },
+    /// A patient was deactivated.
+    #[serde(rename = "patient.deactivated")]
+    PatientDeactivated {
+        /// The patient.
+        patient: PatientId,
+        /// Why.
+        reason: String,
+    },
+    /// A deactivated patient was reactivated.
+    #[serde(rename = "patient.reactivated")]
+    PatientReactivated {
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A member of staff was added.
+    #[serde(rename = "staff.hired")]
+    StaffHired {
+        /// The staff member.
+        staff: StaffId,
+        /// Their role.
+        role: StaffRole,
+    },
+    /// A login account was opened.
+    #[serde(rename = "account.opened")]
+    AccountOpened {
+        /// The account.
+        account: AccountId,
+        /// Its login.
+        login: String,
+    },
+}
+
+impl DomainEvent {
+    /// The event's dotted name, e.g. `patient.registered`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DomainEvent::PatientRegistered { .. } => "patient.registered",
+            DomainEvent::PatientUpdated { .. } => "patient.updated",
+            DomainEvent::PatientDeactivated { .. } => "patient.deactivated",
+            DomainEvent::PatientReactivated { .. } => "patient.reactivated",
+            DomainEvent::StaffHired { .. } => "staff.hired",
+            DomainEvent::AccountOpened { .. } => "account.opened",
+        }
+    }
+}
+
+/// An event as stored: its place in the log, when it happened and who caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// Position in the event log (1, 2, 3, … in commit order).
+    pub seq: u64,
+    /// The event's id.
+    pub id: EventId,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The account whose request caused it (none for system jobs).
+    pub actor: Option<AccountId>,
+    /// What happened.
+    pub event: DomainEvent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialize_with_their_dotted_name_as_type() {
+        let e = DomainEvent::PatientReactivated {
+            patient: PatientId::from_uuid(uuid::Uuid::from_u128(1)),
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], e.name());
+        assert_eq!(serde_json::from_value::<DomainEvent>(json).unwrap(), e);
+    }
+}

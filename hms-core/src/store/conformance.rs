@@ -1,0 +1,478 @@
+//! The backend conformance suite: one set of cases that every [`Store`] must pass.
+//!
+//! A backend runs the whole suite with one line:
+//!
+//! ```ignore
+//! hms_core::conformance_suite!(MemoryStore::new());
+//! ```
+//!
+//! The expression is evaluated afresh for each case, so every case starts with an empty store.
+//! Cases return `Result` and use `assert!`; a failing case names the rule it checks.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use super::{PatientQuery, Sequence, Store};
+use crate::error::{Error, Result};
+use crate::events::DomainEvent;
+use crate::hospital::{Hospital, HospitalSettings};
+use crate::ids::{AccountId, SeededIds};
+use crate::money::{Currency, Money};
+use crate::people::{
+    AdministrativeSex, DoctorProfile, NewAccount, PatientDetails, PersonName, PersonRef, StaffDetails,
+    StaffRole,
+};
+use crate::time::ManualClock;
+
+/// Expands to one `#[test]` per conformance case, each on a fresh store made by `$make`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            registers_and_reads_back_a_patient,
+            mrns_are_sequential_and_unique,
+            duplicate_national_id_is_refused_and_nothing_is_written,
+            duplicate_demographics_are_refused,
+            failed_transaction_leaves_no_trace,
+            update_moves_the_unique_indexes,
+            deactivated_patients_stay_readable,
+            search_finds_by_name_mrn_and_phone,
+            staff_licences_and_logins_are_unique,
+            events_and_audit_commit_with_the_state,
+            denied_requests_are_audited_and_change_nothing,
+            concurrent_registrations_of_one_person_leave_one_patient,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::store::conformance::$case($make).expect(stringify!($case));
+            }
+        )*
+    };
+}
+
+fn hospital<S: Store>(store: S) -> Hospital<S> {
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    Hospital::with_environment(
+        store,
+        HospitalSettings {
+            name: "Conformance General".into(),
+            zone: chrono_tz::Asia::Kolkata,
+            currency: Currency::INR,
+        },
+        Arc::new(ManualClock::new(now)),
+        Arc::new(SeededIds::new(42)),
+    )
+}
+
+fn person(given: &str, family: &str, phone: &str, national_id: Option<&str>) -> PatientDetails {
+    PatientDetails {
+        phone: Some(phone.into()),
+        national_id: national_id.map(str::to_owned),
+        ..PatientDetails::new(
+            PersonName::new(given, family),
+            NaiveDate::from_ymd_opt(1980, 5, 17).unwrap(),
+            AdministrativeSex::Female,
+        )
+    }
+}
+
+fn doctor(license: &str) -> StaffDetails {
+    StaffDetails {
+        name: PersonName::new("Meera", "Iyer"),
+        role: StaffRole::Doctor,
+        department: Some("cardiology".into()),
+        phone: None,
+        email: None,
+        license_number: Some(license.into()),
+        doctor: Some(DoctorProfile {
+            specialization: "cardiology".into(),
+            consultation_fee: Money::from_minor(80_000, Currency::INR),
+        }),
+    }
+}
+
+fn patient_count<S: Store>(h: &Hospital<S>) -> u64 {
+    h.store().read(|r| r.count_patients()).unwrap()
+}
+
+pub fn registers_and_reads_back_a_patient<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let p = h.register_patient(
+        admin.id,
+        person("Asha", "Rao", "+91 98450 12345", Some("1234-5678-9012")),
+    )?;
+    let back = h.patient(admin.id, p.id)?;
+    assert_eq!(back, p, "a patient reads back exactly as registered");
+    assert_eq!(back.details.national_id.as_deref(), Some("123456789012"));
+    let by_mrn = h.store().read(|r| r.patient_by_mrn(&p.mrn))?;
+    assert_eq!(by_mrn.map(|x| x.id), Some(p.id));
+    Ok(())
+}
+
+pub fn mrns_are_sequential_and_unique<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let mut mrns = Vec::new();
+    for i in 0..20 {
+        let p = h.register_patient(
+            admin.id,
+            person("Pat", &format!("Number{i}"), &format!("+9198450{i:05}"), None),
+        )?;
+        mrns.push(p.mrn);
+    }
+    let expected: Vec<_> = (1..=20).map(crate::people::Mrn::from_sequence).collect();
+    assert_eq!(mrns, expected, "MRNs follow the sequence");
+    Ok(())
+}
+
+pub fn duplicate_national_id_is_refused_and_nothing_is_written<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let first = h.register_patient(
+        admin.id,
+        person("Asha", "Rao", "+91 98450 12345", Some("123456789012")),
+    )?;
+    let events_before = h.events_after(0, 1000)?.len();
+    let err = h
+        .register_patient(
+            admin.id,
+            person("Ashwini", "Rao", "+91 90000 00000", Some("1234 5678 9012")),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "duplicate");
+    match err {
+        Error::People(crate::people::PeopleError::DuplicatePatient { existing, .. }) => {
+            assert_eq!(existing, first.id, "the error names the existing patient")
+        }
+        other => panic!("expected a duplicate-patient error, got {other:?}"),
+    }
+    assert_eq!(patient_count(&h), 1);
+    assert_eq!(
+        h.events_after(0, 1000)?.len(),
+        events_before,
+        "no event for a refused registration"
+    );
+    // The store itself refuses a duplicate that slipped past the rule.
+    let again = h.store().write(|tx| {
+        let mut p = tx.patient(first.id)?.unwrap();
+        p.id = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(77));
+        p.mrn = crate::people::Mrn::from_sequence(999);
+        tx.insert_patient(&p)
+    });
+    assert_eq!(
+        again.unwrap_err().code(),
+        "duplicate",
+        "the backend enforces unique national ids"
+    );
+    Ok(())
+}
+
+pub fn duplicate_demographics_are_refused<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    let err = h
+        .register_patient(admin.id, person("ASHA", "rao", "+91-98450-12345", None))
+        .unwrap_err();
+    assert_eq!(err.code(), "duplicate");
+    // A different phone number is a different person as far as registration can tell.
+    h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 99999", None))?;
+    assert_eq!(patient_count(&h), 2);
+    Ok(())
+}
+
+pub fn failed_transaction_leaves_no_trace<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let events_before = h.events_after(0, 1000)?.len();
+    let r: Result<()> = h.store().write(|tx| {
+        let n = tx.next_sequence(Sequence::Mrn)?;
+        let p = crate::people::register(
+            crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(5)),
+            crate::people::Mrn::from_sequence(n),
+            person("Ghost", "Writer", "+1 212 555 0100", None),
+            Utc::now(),
+        );
+        tx.insert_patient(&p)?;
+        tx.append_event(
+            crate::ids::EventId::from_uuid(uuid::Uuid::from_u128(6)),
+            Utc::now(),
+            None,
+            &DomainEvent::PatientRegistered {
+                patient: p.id,
+                mrn: p.mrn.clone(),
+            },
+        )?;
+        Err(Error::not_found("patient", "abort on purpose"))
+    });
+    assert_eq!(r.unwrap_err().code(), "not_found");
+    assert_eq!(patient_count(&h), 0, "the insert was rolled back");
+    assert_eq!(
+        h.events_after(0, 1000)?.len(),
+        events_before,
+        "the event was rolled back"
+    );
+    let p = h.register_patient(admin.id, person("Real", "Person", "+1 212 555 0101", None))?;
+    assert_eq!(
+        p.mrn,
+        crate::people::Mrn::from_sequence(1),
+        "the sequence was rolled back too"
+    );
+    // A validation failure inside the facade writes nothing either.
+    let mut bad = person("", "Nobody", "12", None);
+    bad.birth_date = NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
+    let err = h.register_patient(admin.id, bad).unwrap_err();
+    match &err {
+        Error::Validation(v) => assert_eq!(v.problems().len(), 3, "every bad field is listed: {v}"),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    assert_eq!(patient_count(&h), 1);
+    Ok(())
+}
+
+pub fn update_moves_the_unique_indexes<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let a = h.register_patient(
+        admin.id,
+        person("Asha", "Rao", "+91 98450 12345", Some("AAAA1111")),
+    )?;
+    let mut d = a.details.clone();
+    d.national_id = Some("BBBB2222".into());
+    let a2 = h.update_patient(admin.id, a.id, d)?;
+    assert_eq!(
+        (a2.id, &a2.mrn, a2.version),
+        (a.id, &a.mrn, 2),
+        "identity survives an update"
+    );
+    // The old national id is free again; the new one is taken.
+    h.register_patient(
+        admin.id,
+        person("Bina", "Shah", "+91 98450 22222", Some("AAAA1111")),
+    )?;
+    let err = h
+        .register_patient(
+            admin.id,
+            person("Chitra", "Das", "+91 98450 33333", Some("BBBB2222")),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "duplicate");
+    assert_eq!(
+        h.store().read(|r| r.patient_by_national_id("BBBB2222"))?,
+        Some(a.id)
+    );
+    Ok(())
+}
+
+pub fn deactivated_patients_stay_readable<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let p = h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    let off = h.deactivate_patient(admin.id, p.id, "registered in error")?;
+    assert!(!off.is_active());
+    assert_eq!(
+        h.patient(admin.id, p.id)?.deactivation.unwrap().reason,
+        "registered in error"
+    );
+    assert_eq!(
+        h.update_patient(admin.id, p.id, p.details.clone())
+            .unwrap_err()
+            .code(),
+        "inactive"
+    );
+    let q = PatientQuery {
+        text: "asha".into(),
+        ..Default::default()
+    };
+    assert!(
+        h.search_patients(admin.id, &q)?.is_empty(),
+        "inactive patients are hidden by default"
+    );
+    let q = PatientQuery {
+        include_inactive: true,
+        ..q
+    };
+    assert_eq!(h.search_patients(admin.id, &q)?.len(), 1);
+    h.reactivate_patient(admin.id, p.id)?;
+    assert!(h.patient(admin.id, p.id)?.is_active());
+    Ok(())
+}
+
+pub fn search_finds_by_name_mrn_and_phone<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let asha = h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    h.register_patient(admin.id, person("Ashok", "Kumar", "+91 98450 22222", None))?;
+    h.register_patient(admin.id, person("Bina", "Rao", "+91 98450 33333", None))?;
+    let find = |text: &str| -> Result<Vec<String>> {
+        let q = PatientQuery {
+            text: text.into(),
+            ..Default::default()
+        };
+        Ok(h.search_patients(admin.id, &q)?
+            .into_iter()
+            .map(|p| p.details.name.full())
+            .collect())
+    };
+    assert_eq!(
+        find("ash")?,
+        ["Ashok Kumar", "Asha Rao"],
+        "ordered by family name"
+    );
+    assert_eq!(find("ash ra")?, ["Asha Rao"]);
+    assert_eq!(find("rao")?, ["Asha Rao", "Bina Rao"]);
+    assert_eq!(find(asha.mrn.as_str())?, ["Asha Rao"]);
+    assert_eq!(find("+91-98450-12345")?, ["Asha Rao"]);
+    Ok(())
+}
+
+pub fn staff_licences_and_logins_are_unique<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let d = h.hire_staff(admin.id, doctor("KMC-1"))?;
+    assert_eq!(
+        h.hire_staff(admin.id, doctor("kmc-1")).unwrap_err().code(),
+        "duplicate"
+    );
+    let acct = h.open_account(
+        admin.id,
+        NewAccount {
+            login: "Dr.Iyer".into(),
+            person: Some(PersonRef::Staff(d.id)),
+            roles: [crate::access::Role::Doctor].into(),
+        },
+    )?;
+    assert_eq!(acct.login, "dr.iyer");
+    let again = h.open_account(
+        admin.id,
+        NewAccount {
+            login: "DR.IYER".into(),
+            person: Some(PersonRef::Staff(d.id)),
+            roles: [crate::access::Role::Doctor].into(),
+        },
+    );
+    assert_eq!(again.unwrap_err().code(), "duplicate");
+    assert_eq!(
+        h.store().read(|r| r.account_by_login("dr.iyer"))?.map(|a| a.id),
+        Some(acct.id)
+    );
+    assert_eq!(h.bootstrap_admin("second-admin").unwrap_err().code(), "forbidden");
+    assert_eq!(h.list_staff(admin.id, Some(StaffRole::Doctor))?.len(), 1);
+    Ok(())
+}
+
+pub fn events_and_audit_commit_with_the_state<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let p = h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    h.patient(admin.id, p.id)?;
+    let events = h.events_after(0, 100)?;
+    let names: Vec<_> = events.iter().map(|e| e.event.name()).collect();
+    assert_eq!(names, ["account.opened", "patient.registered"]);
+    assert!(
+        events.windows(2).all(|w| w[0].seq + 1 == w[1].seq),
+        "event sequence has no gaps"
+    );
+    assert_eq!(
+        h.events_after(1, 100)?.len(),
+        1,
+        "consumers resume after the last seen sequence"
+    );
+    let audit = h.audit_after(0, 100)?;
+    assert_eq!(audit.len(), 2, "registration and read are both audited");
+    assert!(audit
+        .iter()
+        .all(|a| a.allowed && a.patient == Some(p.id) && a.account == admin.id));
+    Ok(())
+}
+
+pub fn denied_requests_are_audited_and_change_nothing<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let asha = h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    let bina = h.register_patient(admin.id, person("Bina", "Shah", "+91 98450 22222", None))?;
+    let portal = h.open_account(
+        admin.id,
+        NewAccount {
+            login: "asha".into(),
+            person: Some(PersonRef::Patient(asha.id)),
+            roles: [crate::access::Role::Patient].into(),
+        },
+    )?;
+    assert_eq!(
+        h.patient(portal.id, asha.id)?.id,
+        asha.id,
+        "a patient reads their own record"
+    );
+    let before = h.audit_after(0, 1000)?.len();
+    let err = h.patient(portal.id, bina.id).unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+    let mut d = bina.details.clone();
+    d.email = Some("x@y.example".into());
+    assert_eq!(
+        h.update_patient(portal.id, bina.id, d).unwrap_err().code(),
+        "forbidden"
+    );
+    assert_eq!(
+        h.patient(admin.id, bina.id)?.version,
+        1,
+        "the denied update changed nothing"
+    );
+    let audit = h.audit_after(before as u64, 1000)?;
+    let denied: Vec<_> = audit.iter().filter(|a| !a.allowed).collect();
+    assert_eq!(denied.len(), 2, "both denials are in the audit log");
+    assert!(denied
+        .iter()
+        .all(|a| a.patient == Some(bina.id) && a.account == portal.id));
+    let unknown = AccountId::from_uuid(uuid::Uuid::from_u128(404));
+    assert_eq!(h.patient(unknown, asha.id).unwrap_err().code(), "forbidden");
+    Ok(())
+}
+
+pub fn concurrent_registrations_of_one_person_leave_one_patient<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let results: Vec<Result<crate::people::Patient>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let h = &h;
+                scope.spawn(move || {
+                    h.register_patient(
+                        admin.id,
+                        person(
+                            "Asha",
+                            &format!("Rao{i}"),
+                            &format!("+91 98450 1234{i}"),
+                            Some("999988887777"),
+                        ),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|t| t.join().expect("no thread panics"))
+            .collect()
+    });
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "exactly one of 8 racing registrations wins");
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| e.code() == "duplicate"));
+    assert_eq!(patient_count(&h), 1);
+    Ok(())
+}

@@ -1,0 +1,215 @@
+//! Storage: the traits every backend implements, and the in-memory backend.
+//!
+//! The store never decides a rule; it loads and commits. A use case runs inside one
+//! [`Store::write`] transaction: it reads what it needs, the pure rules decide, and its state changes,
+//! domain events and audit entries are written together — all of them land, or none do.
+//!
+//! Backends still enforce the invariants a database can hold (unique national id, unique login, …), so
+//! that two concurrent requests that both passed the rule cannot both commit: the loser gets the same
+//! typed error the rule would have given.
+
+pub mod memory;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use chrono::{DateTime, Utc};
+
+use crate::access::AuditRecord;
+use crate::error::Result;
+use crate::events::{DomainEvent, EventRecord};
+use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::people::{DemographicKey, Mrn, Patient, Staff, StaffRole, UserAccount};
+
+pub use memory::MemoryStore;
+
+/// The storage layer failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The backend reported an error.
+    #[error("the {backend} store failed: {message}")]
+    Backend {
+        /// Which backend.
+        backend: &'static str,
+        /// What it said.
+        message: String,
+    },
+    /// A thread panicked while holding the store; the store refuses further use.
+    #[error("the store is unusable after an earlier failure")]
+    Poisoned,
+}
+
+impl StorageError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::Backend { .. } | StorageError::Poisoned => "storage",
+        }
+    }
+}
+
+/// Named counters that a backend keeps inside its transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Sequence {
+    /// Medical record numbers.
+    Mrn,
+}
+
+impl Sequence {
+    /// The counter's name in a database.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sequence::Mrn => "mrn",
+        }
+    }
+}
+
+/// A search over patients.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PatientQuery {
+    /// Text to look for in the name (case-insensitive, every word must match a name part's start),
+    /// or an exact MRN, national id or telephone number.
+    pub text: String,
+    /// Whether deactivated patients are included.
+    pub include_inactive: bool,
+    /// At most this many results (0 means 50).
+    pub limit: usize,
+}
+
+impl PatientQuery {
+    /// The effective limit.
+    pub fn effective_limit(&self) -> usize {
+        if self.limit == 0 {
+            50
+        } else {
+            self.limit
+        }
+    }
+
+    /// Rule: whether `p` matches the query. Every word of the text must be the start of one of the
+    /// name parts (so `ash ra` finds Asha Rao), or the whole text equals the MRN, national id or phone.
+    pub fn matches(&self, p: &Patient) -> bool {
+        if !self.include_inactive && !p.is_active() {
+            return false;
+        }
+        let text = self.text.trim();
+        if text.is_empty() {
+            return true;
+        }
+        if p.mrn.as_str() == text
+            || p.details.national_id.as_deref() == Some(crate::people::normalize_national_id(text).as_str())
+            || (p.details.phone.is_some()
+                && p.details.phone.as_deref() == crate::people::normalize_phone(text).as_deref())
+        {
+            return true;
+        }
+        let n = &p.details.name;
+        let parts: Vec<String> = [Some(&n.given), n.middle.as_ref(), Some(&n.family)]
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>())
+            .collect();
+        text.split_whitespace()
+            .map(str::to_lowercase)
+            .all(|w| parts.iter().any(|part| part.starts_with(&w)))
+    }
+}
+
+/// What a transaction can read.
+pub trait Reads {
+    /// A patient by id.
+    fn patient(&self, id: PatientId) -> Result<Option<Patient>>;
+    /// A patient by medical record number.
+    fn patient_by_mrn(&self, mrn: &Mrn) -> Result<Option<Patient>>;
+    /// The patient holding a (normalized) national id.
+    fn patient_by_national_id(&self, national_id: &str) -> Result<Option<PatientId>>;
+    /// The patient with a demographic key (name + date of birth + phone).
+    fn patient_by_demographic_key(&self, key: &DemographicKey) -> Result<Option<PatientId>>;
+    /// Patients matching a query, ordered by family name, given name, then id.
+    fn search_patients(&self, query: &PatientQuery) -> Result<Vec<Patient>>;
+    /// How many patients are registered (active or not).
+    fn count_patients(&self) -> Result<u64>;
+
+    /// A member of staff by id.
+    fn staff(&self, id: StaffId) -> Result<Option<Staff>>;
+    /// The member of staff holding a (normalized) licence number.
+    fn staff_by_license(&self, license_number: &str) -> Result<Option<StaffId>>;
+    /// Staff, optionally only those in one role, ordered by id.
+    fn list_staff(&self, role: Option<StaffRole>) -> Result<Vec<Staff>>;
+
+    /// An account by id.
+    fn account(&self, id: AccountId) -> Result<Option<UserAccount>>;
+    /// An account by (normalized) login.
+    fn account_by_login(&self, login: &str) -> Result<Option<UserAccount>>;
+    /// How many accounts exist.
+    fn count_accounts(&self) -> Result<u64>;
+
+    /// Up to `limit` events with a sequence number above `after`, in order.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<EventRecord>>;
+    /// Up to `limit` audit entries with a sequence number above `after`, in order.
+    fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>>;
+    /// The newest audit entry.
+    fn last_audit(&self) -> Result<Option<AuditRecord>>;
+}
+
+/// What a write transaction can do, besides reading its own writes.
+pub trait Writes: Reads {
+    /// The next value of a counter (1 for the first call). Rolled back with the transaction.
+    fn next_sequence(&mut self, seq: Sequence) -> Result<u64>;
+
+    /// Stores a new patient.
+    ///
+    /// # Errors
+    /// `duplicate` when the national id or demographic key is taken; `storage` when the id or MRN is.
+    fn insert_patient(&mut self, patient: &Patient) -> Result<()>;
+    /// Replaces a stored patient (same id), keeping the indexes in step.
+    ///
+    /// # Errors
+    /// `not_found` when there is no such patient; `duplicate` as for inserts.
+    fn update_patient(&mut self, patient: &Patient) -> Result<()>;
+
+    /// Stores a new member of staff.
+    ///
+    /// # Errors
+    /// `duplicate` when the licence number is taken.
+    fn insert_staff(&mut self, staff: &Staff) -> Result<()>;
+
+    /// Stores a new account.
+    ///
+    /// # Errors
+    /// `duplicate` when the login is taken.
+    fn insert_account(&mut self, account: &UserAccount) -> Result<()>;
+
+    /// Appends an event to the outbox and returns its sequence number.
+    fn append_event(
+        &mut self,
+        id: EventId,
+        at: DateTime<Utc>,
+        actor: Option<AccountId>,
+        event: &DomainEvent,
+    ) -> Result<u64>;
+    /// Appends an audit entry. Its `seq` must be one more than the last entry's.
+    ///
+    /// # Errors
+    /// `storage` when the sequence number is not the next one.
+    fn append_audit(&mut self, record: &AuditRecord) -> Result<()>;
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync {
+    /// Runs `f` against a consistent view of the data.
+    ///
+    /// # Errors
+    /// Whatever `f` returns, or a storage error.
+    fn read<R>(&self, f: impl FnOnce(&dyn Reads) -> Result<R>) -> Result<R>;
+
+    /// Runs `f` in one transaction: if it returns `Ok`, everything it wrote is committed together;
+    /// if it returns `Err`, nothing it wrote remains. A backend may run `f` again after a
+    /// serialization failure, so `f` must not have effects outside the transaction.
+    ///
+    /// # Errors
+    /// Whatever `f` returns, or a storage error.
+    fn write<R>(&self, f: impl FnMut(&mut dyn Writes) -> Result<R>) -> Result<R>;
+}
