@@ -1,0 +1,478 @@
+//! The hospital-day simulation behind `cargo run --release --example hospital_day`.
+//!
+//! It drives a [`Hospital`] through a realistic day with deterministic, seeded choices, and returns the
+//! figures of the day. The simulation lives in this library (not in the example's `main`) so that the
+//! test suite runs a small day on every change.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use hms_core::access::Role;
+use hms_core::ids::{AccountId, SeededIds};
+use hms_core::money::{Currency, Money};
+use hms_core::people::{
+    AdministrativeSex, ContactRelationship, DoctorProfile, EmergencyContact, InsurancePolicy, NewAccount,
+    PatientDetails, PersonName, PersonRef, StaffDetails, StaffRole,
+};
+use hms_core::store::Store;
+use hms_core::time::ManualClock;
+use hms_core::{Hospital, HospitalSettings, Result};
+
+/// A small deterministic random generator (SplitMix64), so a seed reproduces a day exactly.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        let i = usize::try_from(self.below(items.len() as u64)).ok()?;
+        items.get(i)
+    }
+
+    /// `true` with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const GIVEN_F: &[&str] = &[
+    "Asha", "Priya", "Meera", "Ananya", "Kavya", "Divya", "Lakshmi", "Fatima", "Sara", "Maria", "Emma",
+    "Olivia", "Aisha", "Nisha", "Pooja", "Sunita", "Grace", "Chen", "Yuki", "Amara",
+];
+const GIVEN_M: &[&str] = &[
+    "Rahul", "Arjun", "Vikram", "Ravi", "Karthik", "Imran", "Joseph", "David", "Rohan", "Sanjay", "Liam",
+    "Noah", "Omar", "Wei", "Kenji", "Tunde", "Mateo", "Aditya", "Farhan", "Suresh",
+];
+const FAMILY: &[&str] = &[
+    "Rao",
+    "Sharma",
+    "Iyer",
+    "Nair",
+    "Patel",
+    "Reddy",
+    "Khan",
+    "Das",
+    "Menon",
+    "Gupta",
+    "Singh",
+    "Joshi",
+    "Fernandes",
+    "Thomas",
+    "Mukherjee",
+    "Kapoor",
+    "Banerjee",
+    "Pillai",
+    "Chowdhury",
+    "Verma",
+    "Okafor",
+    "Smith",
+    "Garcia",
+    "Tanaka",
+    "Wang",
+    "Hassan",
+    "Mehta",
+    "Kulkarni",
+    "Shetty",
+    "Bose",
+];
+const DEPARTMENTS: &[(&str, i64)] = &[
+    ("general medicine", 50_000),
+    ("cardiology", 120_000),
+    ("orthopaedics", 100_000),
+    ("paediatrics", 70_000),
+    ("dermatology", 80_000),
+    ("obstetrics", 90_000),
+    ("ent", 60_000),
+    ("neurology", 150_000),
+];
+const PAYERS: &[&str] = &["Star Health", "HDFC Ergo", "ICICI Lombard", "Niva Bupa", "CGHS"];
+
+/// What to simulate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayConfig {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Walk-in and pre-registered patients of the day.
+    pub patients: usize,
+    /// Doctors on the roster.
+    pub doctors: usize,
+    /// Nurses on the roster.
+    pub nurses: usize,
+    /// The day simulated (in the hospital's zone).
+    pub date: NaiveDate,
+}
+
+impl Default for DayConfig {
+    /// A 200-bed hospital's outpatient side: about 60 doctors, 150 nurses, 600 registrations a day.
+    fn default() -> Self {
+        DayConfig {
+            seed: 2026,
+            patients: 600,
+            doctors: 60,
+            nurses: 150,
+            date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
+        }
+    }
+}
+
+/// The figures of a simulated day.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DaySummary {
+    /// Staff on the roster, by role.
+    pub staff_by_role: Vec<(StaffRole, usize)>,
+    /// Patients registered today.
+    pub patients_registered: usize,
+    /// Registrations refused as duplicates of an existing patient.
+    pub duplicates_refused: usize,
+    /// Registrations refused for invalid input.
+    pub invalid_refused: usize,
+    /// Requests the access policy denied.
+    pub access_denied: usize,
+    /// Patients in the store at the end of the day (all days so far).
+    pub patients_total: u64,
+    /// Domain events written.
+    pub events: usize,
+    /// Audit entries written.
+    pub audit_entries: usize,
+    /// Wall-clock time the simulation took.
+    pub elapsed: StdDuration,
+}
+
+impl fmt::Display for DaySummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "end of day")?;
+        for (role, n) in &self.staff_by_role {
+            writeln!(f, "  staff {:<16} {n:>6}", format!("{role:?}").to_lowercase())?;
+        }
+        writeln!(f, "  patients registered    {:>6}", self.patients_registered)?;
+        writeln!(f, "  duplicates refused     {:>6}", self.duplicates_refused)?;
+        writeln!(f, "  invalid forms refused  {:>6}", self.invalid_refused)?;
+        writeln!(f, "  access denied          {:>6}", self.access_denied)?;
+        writeln!(f, "  patients on file       {:>6}", self.patients_total)?;
+        writeln!(f, "  events written         {:>6}", self.events)?;
+        writeln!(f, "  audit entries          {:>6}", self.audit_entries)?;
+        write!(
+            f,
+            "  took                   {:>6.2} s",
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+fn person(rng: &mut Rng) -> (PersonName, AdministrativeSex) {
+    let female = rng.chance(52);
+    let given = if female {
+        rng.pick(GIVEN_F)
+    } else {
+        rng.pick(GIVEN_M)
+    };
+    let family = rng.pick(FAMILY);
+    let sex = if female {
+        AdministrativeSex::Female
+    } else {
+        AdministrativeSex::Male
+    };
+    (
+        PersonName::new(given.copied().unwrap_or("Alex"), family.copied().unwrap_or("Doe")),
+        sex,
+    )
+}
+
+fn phone(rng: &mut Rng) -> String {
+    format!("+91 9{:04} {:05}", rng.below(10_000), rng.below(100_000))
+}
+
+/// A plausible registration form; about one in fifty has a typing mistake.
+pub fn patient_form(rng: &mut Rng, today: NaiveDate) -> PatientDetails {
+    let (name, sex) = person(rng);
+    let age_days = i64::try_from(rng.below(90 * 365)).unwrap_or(0);
+    let birth_date = today - chrono::Duration::days(age_days);
+    let mut d = PatientDetails::new(name, birth_date, sex);
+    d.phone = Some(phone(rng));
+    if rng.chance(70) {
+        d.national_id = Some(format!(
+            "{:04} {:04} {:04}",
+            rng.below(10_000),
+            rng.below(10_000),
+            rng.below(10_000)
+        ));
+    }
+    if rng.chance(45) {
+        let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or(today);
+        d.insurance.push(InsurancePolicy {
+            payer: rng.pick(PAYERS).copied().unwrap_or("CGHS").to_owned(),
+            member_id: format!("M-{:08}", rng.below(100_000_000)),
+            plan: None,
+            valid_from: from,
+            valid_until: Some(from + chrono::Duration::days(364)),
+        });
+    }
+    if rng.chance(80) {
+        let (contact, _) = person(rng);
+        d.emergency_contacts.push(EmergencyContact {
+            name: contact.full(),
+            relationship: *rng
+                .pick(&[
+                    ContactRelationship::Spouse,
+                    ContactRelationship::Parent,
+                    ContactRelationship::Child,
+                ])
+                .unwrap_or(&ContactRelationship::Other),
+            phone: phone(rng),
+            email: None,
+        });
+    }
+    if rng.chance(2) {
+        d.phone = Some("98-45".into()); // too short: the form is sent back
+    }
+    d
+}
+
+/// Runs the day on `store`, calling `progress` with a line now and then.
+///
+/// # Errors
+/// Any error that is not an expected, counted refusal (a storage failure, say).
+pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(&str)) -> Result<DaySummary> {
+    let started = Instant::now();
+    let zone = chrono_tz::Asia::Kolkata;
+    let opening = zone
+        .from_local_datetime(&config.date.and_hms_opt(8, 0, 0).unwrap_or_default())
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default();
+    let clock = Arc::new(ManualClock::new(opening));
+    let hospital = Hospital::with_environment(
+        store,
+        HospitalSettings {
+            name: "St. Example General (200 beds)".into(),
+            zone,
+            currency: Currency::INR,
+        },
+        clock.clone(),
+        Arc::new(SeededIds::new(config.seed)),
+    );
+    let mut rng = Rng::new(config.seed);
+    let mut summary = DaySummary::default();
+
+    // Continue an existing hospital's history, or open a new one.
+    let existing_admin = hospital.store().read(|r| r.account_by_login("admin"))?;
+    let admin = match existing_admin {
+        Some(a) => a.id,
+        None => hospital.bootstrap_admin("admin")?.id,
+    };
+    let desks = hire_roster(&hospital, admin, config, &mut rng, &mut summary, progress)?;
+
+    progress("registering patients");
+    let today = hospital.today();
+    let mut registered = Vec::new();
+    for i in 0..config.patients {
+        clock.advance(chrono::Duration::seconds(40));
+        let desk = desks.get(i % desks.len().max(1)).copied().unwrap_or(admin);
+        let form = if !registered.is_empty() && rng.chance(3) {
+            // A returning patient registers again at another desk: must be caught as a duplicate.
+            let idx = usize::try_from(rng.below(registered.len() as u64)).unwrap_or(0);
+            registered
+                .get(idx)
+                .cloned()
+                .unwrap_or_else(|| patient_form(&mut rng, today))
+        } else {
+            patient_form(&mut rng, today)
+        };
+        match hospital.register_patient(desk, form.clone()) {
+            Ok(_) => {
+                summary.patients_registered += 1;
+                registered.push(form);
+            }
+            Err(e) if e.code() == "duplicate" => summary.duplicates_refused += 1,
+            Err(e) if e.code() == "invalid_input" => summary.invalid_refused += 1,
+            Err(e) => return Err(e),
+        }
+        if (i + 1) % 100 == 0 {
+            progress(&format!("  {} forms processed", i + 1));
+        }
+    }
+
+    // A curious desk clerk tries to hire themself a colleague: the policy refuses.
+    if let Some(desk) = desks.first() {
+        let (name, _) = person(&mut rng);
+        let attempt = hospital.hire_staff(
+            *desk,
+            StaffDetails {
+                name,
+                role: StaffRole::Admin,
+                department: None,
+                phone: None,
+                email: None,
+                license_number: None,
+                doctor: None,
+            },
+        );
+        if matches!(&attempt, Err(e) if e.code() == "forbidden") {
+            summary.access_denied += 1;
+        }
+    }
+
+    summary.patients_total = hospital.store().read(|r| r.count_patients())?;
+    summary.events = hospital.events_after(0, usize::MAX)?.len();
+    summary.audit_entries = hospital.audit_after(0, usize::MAX)?.len();
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn hire_roster<S: Store>(
+    hospital: &Hospital<S>,
+    admin: AccountId,
+    config: &DayConfig,
+    rng: &mut Rng,
+    summary: &mut DaySummary,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<AccountId>> {
+    let roster = hospital.list_staff(admin, None)?;
+    if !roster.is_empty() {
+        progress("continuing with the existing roster");
+    } else {
+        progress("hiring the roster");
+        let plan: Vec<(StaffRole, usize)> = vec![
+            (StaffRole::Doctor, config.doctors),
+            (StaffRole::Nurse, config.nurses),
+            (StaffRole::Receptionist, 6),
+            (StaffRole::Pharmacist, 4),
+            (StaffRole::LabTechnician, 6),
+            (StaffRole::BillingClerk, 4),
+        ];
+        for (role, count) in plan {
+            for i in 0..count {
+                let (name, _) = person(rng);
+                let (department, doctor) = if role == StaffRole::Doctor {
+                    let (dep, fee) = DEPARTMENTS
+                        .get(i % DEPARTMENTS.len())
+                        .copied()
+                        .unwrap_or(("general medicine", 50_000));
+                    (
+                        Some(dep.to_owned()),
+                        Some(DoctorProfile {
+                            specialization: dep.to_owned(),
+                            consultation_fee: Money::from_minor(fee, Currency::INR),
+                        }),
+                    )
+                } else {
+                    (None, None)
+                };
+                let license_number = role
+                    .is_licensed()
+                    .then(|| format!("{:?}-{:05}", role, i + 1).to_uppercase());
+                let staff = hospital.hire_staff(
+                    admin,
+                    StaffDetails {
+                        name,
+                        role,
+                        department,
+                        phone: None,
+                        email: None,
+                        license_number,
+                        doctor,
+                    },
+                )?;
+                if role == StaffRole::Receptionist {
+                    hospital.open_account(
+                        admin,
+                        NewAccount {
+                            login: format!("desk{}", i + 1),
+                            person: Some(PersonRef::Staff(staff.id)),
+                            roles: [Role::Receptionist].into(),
+                        },
+                    )?;
+                }
+            }
+        }
+    }
+    let staff = hospital.list_staff(admin, None)?;
+    let mut by_role: Vec<(StaffRole, usize)> = Vec::new();
+    for s in &staff {
+        match by_role.iter_mut().find(|(r, _)| *r == s.details.role) {
+            Some((_, n)) => *n += 1,
+            None => by_role.push((s.details.role, 1)),
+        }
+    }
+    by_role.sort();
+    summary.staff_by_role = by_role;
+    let mut desks = Vec::new();
+    for i in 1..=6 {
+        if let Some(a) = hospital
+            .store()
+            .read(|r| r.account_by_login(&format!("desk{i}")))?
+        {
+            desks.push(a.id);
+        }
+    }
+    Ok(desks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hms_core::store::MemoryStore;
+
+    #[test]
+    fn a_small_day_adds_up() {
+        let config = DayConfig {
+            patients: 120,
+            doctors: 8,
+            nurses: 10,
+            ..DayConfig::default()
+        };
+        let s = run_day(MemoryStore::new(), &config, &mut |_| {}).unwrap();
+        assert_eq!(
+            s.patients_registered + s.duplicates_refused + s.invalid_refused,
+            120
+        );
+        assert!(s.duplicates_refused > 0, "returning patients are caught: {s:?}");
+        assert_eq!(s.patients_total, s.patients_registered as u64);
+        assert_eq!(s.access_denied, 1);
+        let doctors = s
+            .staff_by_role
+            .iter()
+            .find(|(r, _)| *r == StaffRole::Doctor)
+            .map(|x| x.1);
+        assert_eq!(doctors, Some(8));
+        // every registration is audited, and so is the denied hiring attempt
+        assert_eq!(s.audit_entries, s.patients_registered + 1);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_day() {
+        let config = DayConfig {
+            patients: 50,
+            doctors: 4,
+            nurses: 4,
+            ..DayConfig::default()
+        };
+        let a = run_day(MemoryStore::new(), &config, &mut |_| {}).unwrap();
+        let b = run_day(MemoryStore::new(), &config, &mut |_| {}).unwrap();
+        assert_eq!(
+            (a.patients_registered, a.duplicates_refused, a.invalid_refused),
+            (b.patients_registered, b.duplicates_refused, b.invalid_refused)
+        );
+    }
+}
