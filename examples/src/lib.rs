@@ -476,3 +476,8 @@ mod tests {
         );
     }
 }
+
+/// The top-level README's code blocks, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
