@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::access::AccessError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
+pub use crate::scheduling::SchedulingError;
 pub use crate::store::StorageError;
 pub use crate::time::TimeError;
 
@@ -45,6 +46,9 @@ pub enum Error {
     /// A registration rule was broken (duplicate patient, inactive record, …).
     #[error(transparent)]
     People(#[from] PeopleError),
+    /// A scheduling rule was broken (a conflict, an illegal status change, …).
+    #[error(transparent)]
+    Scheduling(#[from] SchedulingError),
     /// The policy denied the request.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -62,6 +66,7 @@ impl Error {
             Error::Money(e) => e.code(),
             Error::Time(e) => e.code(),
             Error::People(e) => e.code(),
+            Error::Scheduling(e) => e.code(),
             Error::Access(e) => e.code(),
             Error::Storage(e) => e.code(),
         }
@@ -85,11 +90,15 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "currency_mismatch",
         "duplicate",
         "forbidden",
+        "idempotency_mismatch",
         "inactive",
         "invalid_input",
         "invalid_interval",
         "invalid_transition",
+        "no_resource",
         "not_found",
+        "not_offered",
+        "slot_conflict",
         "storage",
         "unknown_currency",
     ]
