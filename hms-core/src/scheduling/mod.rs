@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Interval;
 
+pub mod availability;
+pub mod recurrence;
+pub mod slots;
+
 /// A kind of visit and how long it takes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VisitType {
