@@ -106,14 +106,6 @@ pub enum SchedulingError {
         /// The status asked for.
         to: AppointmentStatus,
     },
-    /// The doctor does not offer this visit type on that day.
-    #[error("doctor `{doctor}` does not offer `{visit_type}` visits then")]
-    VisitTypeNotOffered {
-        /// The doctor.
-        doctor: StaffId,
-        /// The visit type code asked for.
-        visit_type: String,
-    },
     /// No active resource of a required kind exists.
     #[error("no `{kind}` can be booked")]
     NoResourceOfKind {
@@ -136,7 +128,6 @@ impl SchedulingError {
         match self {
             SchedulingError::SlotConflict { .. } => "slot_conflict",
             SchedulingError::InvalidTransition { .. } => "invalid_transition",
-            SchedulingError::VisitTypeNotOffered { .. } => "not_offered",
             SchedulingError::NoResourceOfKind { .. } => "no_resource",
             SchedulingError::IdempotencyMismatch { .. } => "idempotency_mismatch",
         }
@@ -165,6 +156,9 @@ fn conflict_message(conflicts: &[Conflict]) -> String {
         }
     }
 }
+pub mod availability;
+pub mod recurrence;
+pub mod slots;
 
 /// A kind of visit and how long it takes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
