@@ -1,6 +1,11 @@
 //! Scheduling benchmarks (issue #3): conflict checks against one calendar of 100,000 and 1,000,000
 //! bookings with the linear-scan ratio in the same run, and book + cancel at 100,000.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::hint::black_box;
 
@@ -94,13 +99,22 @@ fn summary() {
         let idx = per_call(201, 1000, |k| {
             black_box(cal.any_overlap(&qs[k & 4095]));
         });
-        println!("  conflict check, index,       {n:>9} bookings: {:>8.0} / {:>8.0}", idx.median_ns, idx.p99_ns);
+        println!(
+            "  conflict check, index,       {n:>9} bookings: {:>8.0} / {:>8.0}",
+            idx.median_ns, idx.p99_ns
+        );
         if n == 100_000 {
             let lin = per_call(31, 20, |k| {
                 black_box(linear_any_overlap(&list, &qs[k & 4095]));
             });
-            println!("  conflict check, linear scan, {n:>9} bookings: {:>8.0} / {:>8.0}", lin.median_ns, lin.p99_ns);
-            println!("  index is {:.0}x faster than a linear scan", lin.median_ns / idx.median_ns);
+            println!(
+                "  conflict check, linear scan, {n:>9} bookings: {:>8.0} / {:>8.0}",
+                lin.median_ns, lin.p99_ns
+            );
+            println!(
+                "  index is {:.0}x faster than a linear scan",
+                lin.median_ns / idx.median_ns
+            );
         }
     }
     let (mut cal, _) = calendar(100_000);
@@ -113,7 +127,10 @@ fn summary() {
             cal.remove(id, q);
         }
     });
-    println!("  check + book + cancel,          100000 bookings: {:>8.0} / {:>8.0}", bc.median_ns, bc.p99_ns);
+    println!(
+        "  check + book + cancel,          100000 bookings: {:>8.0} / {:>8.0}",
+        bc.median_ns, bc.p99_ns
+    );
 }
 
 fn main() {

@@ -40,7 +40,10 @@ pub fn percentiles(samples: &mut [f64]) -> Stats {
         let i = ((samples.len() - 1) as f64 * q).round() as usize;
         samples.get(i).copied().unwrap_or(f64::NAN)
     };
-    Stats { median_ns: at(0.5), p99_ns: at(0.99) }
+    Stats {
+        median_ns: at(0.5),
+        p99_ns: at(0.99),
+    }
 }
 
 /// Whether the benchmark binary runs as a real benchmark (`cargo bench`) rather than as a smoke test

@@ -268,6 +268,7 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
             name: "St. Example General (200 beds)".into(),
             zone,
             currency: Currency::INR,
+            ..HospitalSettings::default()
         },
         clock.clone(),
         Arc::new(SeededIds::new(config.seed)),

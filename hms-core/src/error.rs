@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::access::AccessError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
-pub use crate::scheduling::SchedulingError;
 pub use crate::scheduling::availability::AvailabilityError;
+pub use crate::scheduling::SchedulingError;
 pub use crate::store::StorageError;
 pub use crate::time::TimeError;
 

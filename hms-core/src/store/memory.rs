@@ -21,6 +21,7 @@ use crate::ids::{AccountId, AppointmentId, EventId, PatientId, ResourceId, Staff
 use crate::people::{
     demographic_key, DemographicKey, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
 };
+use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
 use crate::scheduling::calendar::{CalendarIndex, Entry};
 use crate::scheduling::waitlist::{WaitlistEntry, WaitlistStatus};
 use crate::scheduling::{Appointment, AppointmentStatus, Conflict, Party, Resource, SchedulingError};
@@ -39,6 +40,9 @@ struct State {
     appointments: OrdMap<AppointmentId, Appointment>,
     appointment_by_key: HashMap<(AccountId, String), AppointmentId>,
     resources: OrdMap<ResourceId, Resource>,
+    templates: HashMap<StaffId, Vec<AvailabilityTemplate>>,
+    exceptions: HashMap<StaffId, Vec<AvailabilityException>>,
+    holidays: Vec<AvailabilityException>,
     waitlist: OrdMap<WaitlistId, WaitlistEntry>,
     events: Vector<EventRecord>,
     audit: Vector<AuditRecord>,
@@ -368,6 +372,18 @@ impl Reads for Inner {
         Ok(out)
     }
 
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>> {
+        Ok(self.s.templates.get(&doctor).cloned().unwrap_or_default())
+    }
+
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
+        Ok(self.s.exceptions.get(&doctor).cloned().unwrap_or_default())
+    }
+
+    fn holidays(&self) -> Result<Vec<AvailabilityException>> {
+        Ok(self.s.holidays.clone())
+    }
+
     fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
         Ok(self.s.resources.get(&id).cloned())
     }
@@ -530,6 +546,31 @@ impl Writes for Inner {
             self.calendar_add(a);
         }
         self.s.appointments.insert(a.id, a.clone());
+        Ok(())
+    }
+
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()> {
+        self.s.templates.insert(doctor, templates.to_vec());
+        Ok(())
+    }
+
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()> {
+        let mut list = self.s.exceptions.get(&doctor).cloned().unwrap_or_default();
+        list.push(exception.clone());
+        self.s.exceptions.insert(doctor, list);
+        Ok(())
+    }
+
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()> {
+        self.s.holidays = holidays.to_vec();
         Ok(())
     }
 

@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{AccountId, AppointmentId, EventId, PatientId, ResourceId, StaffId, WaitlistId};
 use crate::people::{DemographicKey, Mrn, Patient, Staff, StaffRole, UserAccount};
+use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
 use crate::scheduling::calendar::Entry;
 use crate::scheduling::waitlist::WaitlistEntry;
 use crate::scheduling::{Appointment, AppointmentStatus, Party, Resource};
@@ -165,6 +166,12 @@ pub trait Reads {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Appointment>>;
+    /// A doctor's availability templates.
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>>;
+    /// A doctor's own availability exceptions (leave, blocks, extra sessions), in the order added.
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>>;
+    /// The hospital-wide public holidays.
+    fn holidays(&self) -> Result<Vec<AvailabilityException>>;
     /// A resource by id.
     fn resource(&self, id: ResourceId) -> Result<Option<Resource>>;
     /// Resources, optionally of one kind, ordered by id.
@@ -222,6 +229,20 @@ pub trait Writes: Reads {
     /// # Errors
     /// `not_found`; `slot_conflict` as for inserts.
     fn update_appointment(&mut self, appointment: &Appointment) -> Result<()>;
+    /// Replaces a doctor's availability templates.
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()>;
+    /// Adds an availability exception for a doctor.
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()>;
+    /// Replaces the hospital-wide public holidays.
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()>;
     /// Stores a new resource.
     fn insert_resource(&mut self, resource: &Resource) -> Result<()>;
     /// Stores a new waiting-list entry.

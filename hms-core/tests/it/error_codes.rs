@@ -63,7 +63,28 @@ fn scenarios() -> Vec<Error> {
         .join();
     out.push(store.read(|_| Ok(())).unwrap_err());
     out.extend(availability_scenarios());
+    out.extend(scheduling_scenarios());
     out
+}
+
+/// Booking conflicts, a missing room, a reused request key.
+fn scheduling_scenarios() -> Vec<Error> {
+    use super::scheduling::{berlin, clinic_with};
+    use hms_core::hospital::BookingRequest;
+    use hms_core::scheduling::ConflictMode;
+    let c = clinic_with(ConflictMode::Block, 1, 2);
+    let (d, p) = (c.doctors[0], &c.patients);
+    let mut keyed = BookingRequest::new(p[0], d, "follow_up", berlin(9, 0));
+    keyed.client_key = Some("k".into());
+    c.h.book_appointment(c.desk, &keyed).unwrap();
+    keyed.start = berlin(10, 0);
+    vec![
+        c.h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "follow_up", berlin(9, 0)))
+            .unwrap_err(),
+        c.h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "procedure", berlin(9, 30)))
+            .unwrap_err(),
+        c.h.book_appointment(c.desk, &keyed).unwrap_err(),
+    ]
 }
 
 /// A Berlin clinic open Mondays 09:00–12:00 with a one-hour lead time and a 7-day horizon; now is
