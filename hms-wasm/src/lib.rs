@@ -1,0 +1,148 @@
+#![doc = include_str!("../README.md")]
+//!
+//! This file only registers the exports; conversions live in `convert.rs` and one file per domain
+//! (`scheduling.rs`), the error mapping in `errors.rs`.
+
+mod convert;
+mod errors;
+pub mod scheduling;
+
+pub use convert::Instant;
+pub use errors::ERROR_NAME;
+
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{from_js, to_js};
+use crate::errors::to_js_error;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERRORS: &str = r#"
+/** Every code an `HmsError` can carry (`errorCodes()` lists the same at run time). */
+export type HmsErrorCode =
+  | "beyond_horizon" | "currency_mismatch" | "duplicate" | "forbidden" | "idempotency_mismatch"
+  | "in_past" | "inactive" | "invalid_input" | "invalid_interval" | "invalid_transition" | "lead_time"
+  | "no_resource" | "nonexistent_local_time" | "not_found" | "outside_availability" | "slot_conflict"
+  | "storage" | "unknown_currency" | "visit_type_not_offered";
+/** One bad input field: its path (camelCase, e.g. `template.weeklyHours[1]`), what is wrong, a message. */
+export interface FieldProblem { field: string; code: string; message: string; }
+/** What every function of this module throws. */
+export interface HmsError extends Error {
+  name: "HmsError";
+  code: HmsErrorCode;
+  /** For `invalid_input`: every bad field. */
+  fields?: FieldProblem[];
+}
+"#;
+
+fn js<T>(r: Result<T, hms_core::Error>) -> Result<T, JsValue> {
+    r.map_err(|e| to_js_error(&e))
+}
+
+/// Every error code the library can return, sorted.
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "HmsErrorCode[]")]
+pub fn error_codes() -> Vec<String> {
+    hms_core::all_error_codes()
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect()
+}
+
+/// The IANA time zones this build knows, sorted (a template's `zone` must be one of them).
+#[wasm_bindgen(js_name = supportedZones)]
+pub fn supported_zones() -> Vec<String> {
+    let mut zones: Vec<String> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|z| z.name().to_owned())
+        .collect();
+    zones.sort_unstable();
+    zones
+}
+
+/// The free slots of one doctor for a visit type over local dates, in the clinic's zone.
+///
+/// Throws an `HmsError`: `invalid_input` (every bad field), `visit_type_not_offered`.
+#[wasm_bindgen(js_name = freeSlots, unchecked_return_type = "Slot[]")]
+pub fn free_slots(
+    #[wasm_bindgen(unchecked_param_type = "FreeSlotsInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    js((|| {
+        let (calendar, query) = from_js::<scheduling::FreeSlotsInput>(input, "input")?.split();
+        to_js(&scheduling::Calendar::new(calendar)?.free_slots(&query)?)
+    })())
+}
+
+/// Everything that stands against a proposed booking (working hours, past, lead time, horizon,
+/// conflicts with the doctor's or the patient's bookings), as findings.
+///
+/// Throws an `HmsError` with `invalid_input` for malformed input; problems with the booking itself are
+/// findings, not errors.
+#[wasm_bindgen(js_name = validateBooking, unchecked_return_type = "BookingCheck")]
+pub fn validate_booking(
+    #[wasm_bindgen(unchecked_param_type = "ValidateBookingInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    js((|| {
+        let (calendar, proposal) = from_js::<scheduling::ValidateBookingInput>(input, "input")?.split();
+        to_js(&scheduling::Calendar::new(calendar)?.validate(&proposal)?)
+    })())
+}
+
+/// One doctor's calendar, checked once, for many slot searches and booking checks (a receptionist's
+/// screen keeps one per doctor on show).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct DoctorCalendar {
+    inner: scheduling::Calendar,
+}
+
+#[wasm_bindgen]
+impl DoctorCalendar {
+    /// Checks the template, exceptions and bookings. Throws an `HmsError` (`invalid_input`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "DoctorCalendarInput")] input: JsValue,
+    ) -> Result<DoctorCalendar, JsValue> {
+        js((|| {
+            let inner = scheduling::Calendar::new(from_js(input, "input")?)?;
+            Ok(DoctorCalendar { inner })
+        })())
+    }
+
+    /// The doctor's id.
+    #[wasm_bindgen(getter)]
+    pub fn doctor(&self) -> String {
+        self.inner.doctor().to_string()
+    }
+
+    /// The free slots for a visit type over local dates. Throws an `HmsError`.
+    #[wasm_bindgen(js_name = freeSlots, unchecked_return_type = "Slot[]")]
+    pub fn free_slots(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SlotQuery")] query: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js((|| to_js(&self.inner.free_slots(&from_js(query, "query")?)?))())
+    }
+
+    /// Everything that stands against a proposed booking, as findings. Throws an `HmsError` only for
+    /// malformed input.
+    #[wasm_bindgen(js_name = validateBooking, unchecked_return_type = "BookingCheck")]
+    pub fn validate_booking(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "BookingProposal")] proposal: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js((|| to_js(&self.inner.validate(&from_js(proposal, "proposal")?)?))())
+    }
+
+    /// For benchmarks: checks `iterations` proposals inside the module (the `i`-th starting
+    /// `(i mod 96) × 15` minutes after `proposal.start`) and returns how many findings they gave.
+    #[wasm_bindgen(js_name = benchValidate)]
+    pub fn bench_validate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "BookingProposal")] proposal: JsValue,
+        iterations: u32,
+    ) -> Result<u32, JsValue> {
+        js((|| {
+            self.inner
+                .bench_validate(&from_js(proposal, "proposal")?, iterations)
+        })())
+    }
+}
