@@ -551,3 +551,87 @@ impl Calendar {
         Ok(total)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(bookings: Vec<BookingDto>) -> CalendarInput {
+        let t = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        CalendarInput {
+            template: TemplateDto {
+                doctor: "0190b4a0-0000-7000-8000-000000000001".parse().unwrap(),
+                location: None,
+                zone: chrono_tz::Europe::Berlin,
+                weekly_hours: vec![WeeklyHours::new(chrono::Weekday::Mon, t(9), t(12))],
+                effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                effective_until: None,
+                slot_minutes: 30,
+                visit_types: vec![VisitTypeDto {
+                    code: "new_patient".into(),
+                    name: "New patient".into(),
+                    minutes: 30,
+                    buffer_minutes: 0,
+                    required_resource_kinds: Vec::new(),
+                }],
+                capacity: 1,
+                lead_time_minutes: 0,
+                horizon_days: 60,
+            },
+            exceptions: Vec::new(),
+            bookings,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_booking_beyond_the_year_9999_is_invalid_input_naming_it() {
+        // Such an instant would make the overlap search subtract years from the year 1 and overflow.
+        let year_200000 = DateTime::from_timestamp(6_250_000_000_000, 0).unwrap();
+        let far = Interval::new(year_200000, year_200000 + Duration::days(1)).unwrap();
+        let e = Calendar::new(input(vec![BookingDto {
+            id: "0190b4a0-0000-7000-8000-0000000000a1".parse().unwrap(),
+            interval: far,
+            shared: false,
+        }]))
+        .unwrap_err();
+        let Error::Validation(v) = &e else {
+            panic!("expected invalid input, got {e:?}")
+        };
+        let fields: Vec<_> = v.problems().iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["bookings[0].interval.start", "bookings[0].interval.end"]);
+    }
+
+    #[test]
+    fn the_bench_loop_checks_the_same_proposals_as_single_checks() {
+        // Monday 2 March 2026, 09:00-12:00 in Berlin: six 30-minute slots among 96 quarter hours.
+        let booked = Interval::new(at("2026-03-02T08:00:00Z"), at("2026-03-02T08:30:00Z")).unwrap();
+        let cal = Calendar::new(input(vec![BookingDto {
+            id: "0190b4a0-0000-7000-8000-0000000000a1".parse().unwrap(),
+            interval: booked,
+            shared: false,
+        }]))
+        .unwrap();
+        let p = |start: DateTime<Utc>| Proposal {
+            visit_type: "new_patient".into(),
+            start: Instant(start),
+            now: Instant(at("2026-03-01T00:00:00Z")),
+            patient: None,
+            ignore: None,
+        };
+        let first = at("2026-03-01T23:00:00Z");
+        let singly: usize = (0..96)
+            .map(|i| {
+                let start = first + Duration::minutes(15 * i);
+                cal.validate(&p(start)).unwrap().findings.len()
+            })
+            .sum();
+        assert_eq!(cal.bench_validate(&p(first), 96).unwrap() as usize, singly);
+        // 08:00Z (09:00 local) is booked: a conflict; 08:30Z is free.
+        assert!(!cal.validate(&p(at("2026-03-02T08:00:00Z"))).unwrap().bookable);
+        assert!(cal.validate(&p(at("2026-03-02T08:30:00Z"))).unwrap().bookable);
+    }
+}
