@@ -37,7 +37,7 @@ fn calendar(n: usize) -> (CalendarIndex, Vec<(AppointmentId, Interval)>) {
 
 /// Random 15-minute requests across the calendar's span: about a quarter land in a gap.
 fn queries(n: usize, count: usize) -> Vec<Interval> {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     (0..count)
         .map(|_| {
             let s = base() + Duration::minutes(rng.below(n as u64 * 20) as i64);
