@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod access_model;
+mod access_rules;
 mod conformance_memory;
 mod error_codes;
 mod registration;
