@@ -259,7 +259,14 @@ fn cedar_request(r: &Request) -> Res<cedar_policy::Request> {
 // ---------------------------------------------------------------------------------------------
 
 fn main() -> Res<()> {
-    let shape = Shape::default();
+    // `HMS_BENCH_PATIENTS` shrinks or grows the hospital (to see how each engine scales with it).
+    let patients = std::env::var("HMS_BENCH_PATIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let shape = Shape {
+        patients: patients.unwrap_or(Shape::default().patients),
+        ..Shape::default()
+    };
     let started = Instant::now();
     let world = World::build(shape);
     let requests: Vec<Request> = world.requests.iter().map(|(r, _)| *r).collect();
@@ -383,11 +390,17 @@ fn main() -> Res<()> {
         &hms_big,
     );
     print(
-        &format!("cedar-policy, equivalent policy ({} policies)", base.rule_count()),
+        &format!(
+            "cedar-policy, equivalent ({} cedar policies)",
+            cedar_base.num_of_policies()
+        ),
         &cedar,
     );
     print(
-        &format!("cedar-policy, + 100 policies ({})", big.rule_count()),
+        &format!(
+            "cedar-policy, + 100 rules ({} cedar policies)",
+            cedar_big.num_of_policies()
+        ),
         &cedar_padded,
     );
     let base_median = hms.median.min(hms_again.median).max(1);
