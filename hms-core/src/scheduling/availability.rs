@@ -880,6 +880,40 @@ pub(crate) fn instant(secs: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(secs, 0)
 }
 
+/// Turns seconds into instants cheaply when they come in runs on the same day (chrono's own
+/// conversion works out the calendar date every time).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DayCache {
+    day: i64,
+    date: NaiveDate,
+}
+
+impl DayCache {
+    pub(crate) fn new() -> Self {
+        DayCache {
+            day: i64::MIN,
+            date: NaiveDate::MIN,
+        }
+    }
+
+    /// The date and time `secs` seconds after 1970-01-01 00:00 (a wall clock or UTC).
+    pub(crate) fn naive(&mut self, secs: i64) -> Option<NaiveDateTime> {
+        let day = secs.div_euclid(DAY);
+        if day != self.day {
+            self.date = instant(day.checked_mul(DAY)?)?.date_naive();
+            self.day = day;
+        }
+        let time =
+            NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(secs.rem_euclid(DAY)).ok()?, 0)?;
+        Some(self.date.and_time(time))
+    }
+
+    /// The instant `secs` seconds after the Unix epoch.
+    pub(crate) fn utc(&mut self, secs: i64) -> Option<DateTime<Utc>> {
+        self.naive(secs).map(|n| n.and_utc())
+    }
+}
+
 /// The interval between two instants given as seconds.
 pub(crate) fn interval_of(start: i64, end: i64) -> Option<Interval> {
     Interval::new(instant(start)?, instant(end)?).ok()
@@ -1029,14 +1063,14 @@ impl Timeline {
 
     /// The clocks' reading at `secs`, reusing and updating `hint` (a span index) so that readings of
     /// increasing instants cost nothing.
-    pub(crate) fn local(&self, secs: i64, hint: &mut usize) -> Option<NaiveDateTime> {
+    pub(crate) fn local(&self, secs: i64, hint: &mut usize, days: &mut DayCache) -> Option<NaiveDateTime> {
         let offset = if secs < self.from || secs >= self.until {
             offset_direct(self.zone, secs)
         } else {
             *hint = self.span_index(secs, *hint);
             self.offsets.get(*hint).copied().unwrap_or(0)
         };
-        instant(secs + i64::from(offset)).map(|t| t.naive_utc())
+        days.naive(secs + i64::from(offset))
     }
 }
 

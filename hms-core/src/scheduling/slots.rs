@@ -22,8 +22,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::availability::{
-    ceil_secs, instant, interval_of, last_bookable_date, zone_name, AvailabilityException,
-    AvailabilityTemplate, DateRange, LocalAppointmentTime, Piece, Plan, Timeline,
+    ceil_secs, last_bookable_date, zone_name, AvailabilityException, AvailabilityTemplate, DateRange,
+    DayCache, LocalAppointmentTime, Piece, Plan, Timeline,
 };
 use super::{Occupancy, VisitType};
 use crate::ids::StaffId;
@@ -207,10 +207,17 @@ pub fn free_slots_for_many(
     range: DateRange,
     now: DateTime<Utc>,
 ) -> Vec<DoctorSlot> {
-    let mut out = Vec::new();
+    // Doctors in id order (a stable sort), so that sorting the slots by start alone, stably, leaves
+    // equal starts in doctor order.
+    let mut ordered: Vec<&DoctorCalendar<'_>> = calendars.iter().collect();
+    ordered.sort_by_key(|c| c.template.doctor);
+    // Each doctor's slots, in time order, one run after another, with their starts in seconds.
+    let mut all: Vec<DoctorSlot> = Vec::new();
+    let mut keys: Vec<i64> = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(ordered.len());
     let mut timelines: Vec<Timeline> = Vec::new();
     let mut pieces = Vec::new();
-    for c in calendars {
+    for c in ordered {
         let Some(search) = Search::new(
             c.template,
             c.exceptions,
@@ -235,18 +242,79 @@ pub fn free_slots_for_many(
             continue;
         };
         let doctor = c.template.doctor;
+        let first = all.len();
         search.run(timeline, range.from(), range.until(), &mut pieces, &mut |slot| {
-            out.push(DoctorSlot { doctor, slot });
+            keys.push(slot.interval.start().timestamp());
+            all.push(DoctorSlot { doctor, slot });
             true
         });
+        runs.push((first, all.len()));
     }
-    out.sort_by(|a, b| {
-        a.slot
-            .interval
-            .start()
-            .cmp(&b.slot.interval.start())
-            .then(a.doctor.cmp(&b.doctor))
-    });
+    merge_runs(all, &keys, &runs)
+}
+
+/// Merges runs of slots (each sorted by start, the runs in doctor order) into one list sorted by start
+/// and then doctor; `keys[i]` is the start of `slots[i]` in seconds.
+///
+/// When every start lies on a whole minute (the usual case), the runs are merged a day at a time by
+/// counting the slots per minute: linear time, and each day's slots stay in the processor's cache
+/// while they are placed. Otherwise a stable comparison sort.
+fn merge_runs(mut slots: Vec<DoctorSlot>, keys: &[i64], runs: &[(usize, usize)]) -> Vec<DoctorSlot> {
+    let Some(&min) = keys.iter().min() else {
+        return slots;
+    };
+    if keys.len() != slots.len() || keys.iter().any(|k| (k - min) % 60 != 0) {
+        slots.sort_by_key(|s| s.slot.interval.start());
+        return slots;
+    }
+    const WINDOW_MINUTES: usize = 1440;
+    let window = 60 * WINDOW_MINUTES as i64;
+    let mut out = Vec::with_capacity(slots.len());
+    let mut cursors: Vec<usize> = runs.iter().map(|r| r.0).collect();
+    let mut ends: Vec<usize> = vec![0; runs.len()];
+    let mut next = vec![0_usize; WINDOW_MINUTES];
+    let mut placed: Vec<usize> = Vec::new();
+    let mut from = min;
+    while cursors.iter().zip(runs).any(|(c, r)| *c < r.1) {
+        let until = from + window;
+        let minute = |k: i64| usize::try_from((k - from) / 60).unwrap_or(0);
+        // Count this window's slots per minute, run by run.
+        next.iter_mut().for_each(|c| *c = 0);
+        let mut total = 0;
+        for ((cursor, end), run) in cursors.iter().zip(ends.iter_mut()).zip(runs) {
+            let mut i = *cursor;
+            while i < run.1 && keys.get(i).is_some_and(|&k| k < until) {
+                if let Some(c) = keys.get(i).and_then(|&k| next.get_mut(minute(k))) {
+                    *c += 1;
+                }
+                i += 1;
+            }
+            total += i - *cursor;
+            *end = i;
+        }
+        let mut acc = 0;
+        for c in next.iter_mut() {
+            let count = *c;
+            *c = acc;
+            acc += count;
+        }
+        // Place each slot's index at its position; runs in doctor order keep equal starts in that order.
+        placed.clear();
+        placed.resize(total, usize::MAX);
+        for (cursor, end) in cursors.iter_mut().zip(&ends) {
+            for i in *cursor..*end {
+                if let Some(pos) = keys.get(i).and_then(|&k| next.get_mut(minute(k))) {
+                    if let Some(p) = placed.get_mut(*pos) {
+                        *p = i;
+                    }
+                    *pos += 1;
+                }
+            }
+            *cursor = *end;
+        }
+        out.extend(placed.iter().filter_map(|&i| slots.get(i).cloned()));
+        from = until;
+    }
     out
 }
 
@@ -387,14 +455,19 @@ impl<'a> Search<'a> {
         }
         pieces.clear();
         self.plan.pieces(timeline, from, until, pieces);
-        let mut hint = 0;
+        let mut clocks = Clocks {
+            hint: 0,
+            start: DayCache::new(),
+            end: DayCache::new(),
+            local: DayCache::new(),
+        };
         for p in pieces.iter() {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
             let mut t = p.anchor + k * self.step;
             while t + self.held <= p.end {
-                if let Some(slot) = self.slot_at(timeline, t, &mut hint) {
+                if let Some(slot) = self.slot_at(timeline, t, &mut clocks) {
                     if !sink(slot) {
                         return false;
                     }
@@ -406,9 +479,9 @@ impl<'a> Search<'a> {
     }
 
     /// The slot starting at `t` (seconds) if it is free.
-    fn slot_at(&self, timeline: &Timeline, t: i64, hint: &mut usize) -> Option<Slot> {
-        let start = instant(t)?;
-        let held = Interval::new(start, instant(t + self.held)?).ok()?;
+    fn slot_at(&self, timeline: &Timeline, t: i64, clocks: &mut Clocks) -> Option<Slot> {
+        let start = clocks.start.utc(t)?;
+        let held = Interval::new(start, clocks.end.utc(t + self.held)?).ok()?;
         let used = self.occupancy.count_overlapping(&held);
         if used >= self.capacity || !(self.also_free)(&held) {
             return None;
@@ -416,15 +489,23 @@ impl<'a> Search<'a> {
         let interval = if self.held == self.length {
             held
         } else {
-            interval_of(t, t + self.length)?
+            Interval::new(start, clocks.end.utc(t + self.length)?).ok()?
         };
         Some(Slot {
             interval,
-            local_start: timeline.local(t, hint)?,
+            local_start: timeline.local(t, &mut clocks.hint, &mut clocks.local)?,
             zone: self.zone,
             remaining_capacity: self.capacity - used,
         })
     }
+}
+
+/// Caches for turning the seconds of one search into instants and wall-clock readings.
+struct Clocks {
+    hint: usize,
+    start: DayCache,
+    end: DayCache,
+    local: DayCache,
 }
 
 #[cfg(test)]

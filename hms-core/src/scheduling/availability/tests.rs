@@ -440,7 +440,18 @@ proptest! {
             let at = first_instant_direct(zone, wall);
             let mut hint = 0;
             let expected = instant(at).unwrap().with_timezone(&zone).naive_local();
-            prop_assert_eq!(tl.local(at, &mut hint), Some(expected));
+            prop_assert_eq!(tl.local(at, &mut hint, &mut DayCache::new()), Some(expected));
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_day_cache_agrees_with_chrono(secs in prop::collection::vec(-4_000_000_000_i64..8_000_000_000, 1..20)) {
+        let mut cache = DayCache::new();
+        for s in secs {
+            prop_assert_eq!(cache.utc(s), instant(s));
+            prop_assert_eq!(cache.utc(s + 1), instant(s + 1));
         }
     }
 }
