@@ -1061,16 +1061,15 @@ impl Timeline {
         i
     }
 
-    /// The clocks' reading at `secs`, reusing and updating `hint` (a span index) so that readings of
-    /// increasing instants cost nothing.
-    pub(crate) fn local(&self, secs: i64, hint: &mut usize, days: &mut DayCache) -> Option<NaiveDateTime> {
-        let offset = if secs < self.from || secs >= self.until {
+    /// The UTC offset (seconds) at `secs`, reusing and updating `hint` (a span index) so that
+    /// offsets of increasing instants cost nothing.
+    pub(crate) fn offset(&self, secs: i64, hint: &mut usize) -> i32 {
+        if secs < self.from || secs >= self.until {
             offset_direct(self.zone, secs)
         } else {
             *hint = self.span_index(secs, *hint);
             self.offsets.get(*hint).copied().unwrap_or(0)
-        };
-        days.naive(secs + i64::from(offset))
+        }
     }
 }
 

@@ -137,13 +137,14 @@ pub fn free_slots(
         return out;
     };
     let timeline = Timeline::new(template.zone, range.from(), range.until());
+    let mut clocks = Clocks::new();
     search.run(
         &timeline,
         range.from(),
         range.until(),
         &mut Vec::new(),
-        &mut |slot| {
-            out.push(slot);
+        &mut |found| {
+            out.extend(found.slot(search.zone, search.length, &mut clocks));
             true
         },
     );
@@ -211,10 +212,11 @@ pub fn free_slots_for_many(
     // equal starts in doctor order.
     let mut ordered: Vec<&DoctorCalendar<'_>> = calendars.iter().collect();
     ordered.sort_by_key(|c| c.template.doctor);
-    // Each doctor's slots, in time order, one run after another, with their starts in seconds.
-    let mut all: Vec<DoctorSlot> = Vec::new();
-    let mut keys: Vec<i64> = Vec::new();
-    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(ordered.len());
+    // Each doctor's free times, in time order, one run after another. They are kept compact (16
+    // bytes each) and become slots only once merged: a month of a thousand doctors is a quarter of a
+    // million slots, and moving them around twice would cost more than finding them.
+    let mut found: Vec<Found> = Vec::new();
+    let mut runs: Vec<Run> = Vec::with_capacity(ordered.len());
     let mut timelines: Vec<Timeline> = Vec::new();
     let mut pieces = Vec::new();
     for c in ordered {
@@ -241,50 +243,85 @@ pub fn free_slots_for_many(
         let Some(timeline) = timelines.get(index) else {
             continue;
         };
-        let doctor = c.template.doctor;
-        let first = all.len();
-        search.run(timeline, range.from(), range.until(), &mut pieces, &mut |slot| {
-            keys.push(slot.interval.start().timestamp());
-            all.push(DoctorSlot { doctor, slot });
+        let first = found.len();
+        search.run(timeline, range.from(), range.until(), &mut pieces, &mut |f| {
+            found.push(f);
             true
         });
-        runs.push((first, all.len()));
+        runs.push(Run {
+            doctor: c.template.doctor,
+            zone,
+            length: search.length,
+            first,
+            end: found.len(),
+        });
     }
-    merge_runs(all, &keys, &runs)
+    merge_runs(&found, &runs)
 }
 
-/// Merges runs of slots (each sorted by start, the runs in doctor order) into one list sorted by start
-/// and then doctor; `keys[i]` is the start of `slots[i]` in seconds.
+/// One doctor's stretch of a list of [`Found`] times.
+struct Run {
+    doctor: StaffId,
+    zone: Tz,
+    length: i64,
+    first: usize,
+    end: usize,
+}
+
+/// Merges runs of free times (each in time order, the runs in doctor order) into one list of slots
+/// sorted by start and then doctor.
 ///
 /// When every start lies on a whole minute (the usual case), the runs are merged a day at a time by
-/// counting the slots per minute: linear time, and each day's slots stay in the processor's cache
-/// while they are placed. Otherwise a stable comparison sort.
-fn merge_runs(mut slots: Vec<DoctorSlot>, keys: &[i64], runs: &[(usize, usize)]) -> Vec<DoctorSlot> {
-    let Some(&min) = keys.iter().min() else {
-        return slots;
+/// counting the starts per minute: linear time, and each day's data stays in the processor's cache.
+/// Otherwise a stable comparison sort.
+fn merge_runs(found: &[Found], runs: &[Run]) -> Vec<DoctorSlot> {
+    let mut clocks = Clocks::new();
+    let mut out = Vec::with_capacity(found.len());
+    let mut emit = |run: u32, i: u32, out: &mut Vec<DoctorSlot>| {
+        let (Some(r), Some(f)) = (runs.get(run as usize), found.get(i as usize)) else {
+            return;
+        };
+        if let Some(slot) = f.slot(r.zone, r.length, &mut clocks) {
+            out.push(DoctorSlot {
+                doctor: r.doctor,
+                slot,
+            });
+        }
     };
-    if keys.len() != slots.len() || keys.iter().any(|k| (k - min) % 60 != 0) {
-        slots.sort_by_key(|s| s.slot.interval.start());
-        return slots;
+    let Some(min) = found.iter().map(|f| f.start).min() else {
+        return out;
+    };
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    if found.len() > u32::MAX as usize || found.iter().any(|f| (f.start - min) % 60 != 0) {
+        let mut all: Vec<(i64, u32, u32)> = runs
+            .iter()
+            .enumerate()
+            .flat_map(|(r, run)| (run.first..run.end).map(move |i| (r, i)))
+            .filter_map(|(r, i)| Some((found.get(i)?.start, index(r), index(i))))
+            .collect();
+        all.sort_unstable();
+        for (_, r, i) in all {
+            emit(r, i, &mut out);
+        }
+        return out;
     }
     const WINDOW_MINUTES: usize = 1440;
     let window = 60 * WINDOW_MINUTES as i64;
-    let mut out = Vec::with_capacity(slots.len());
-    let mut cursors: Vec<usize> = runs.iter().map(|r| r.0).collect();
+    let mut cursors: Vec<usize> = runs.iter().map(|r| r.first).collect();
     let mut ends: Vec<usize> = vec![0; runs.len()];
     let mut next = vec![0_usize; WINDOW_MINUTES];
-    let mut placed: Vec<usize> = Vec::new();
+    let mut placed: Vec<(u32, u32)> = Vec::new();
     let mut from = min;
-    while cursors.iter().zip(runs).any(|(c, r)| *c < r.1) {
+    while cursors.iter().zip(runs).any(|(c, r)| *c < r.end) {
         let until = from + window;
-        let minute = |k: i64| usize::try_from((k - from) / 60).unwrap_or(0);
-        // Count this window's slots per minute, run by run.
+        let minute = |f: &Found| usize::try_from((f.start - from) / 60).unwrap_or(0);
+        // Count this window's starts per minute, run by run.
         next.iter_mut().for_each(|c| *c = 0);
         let mut total = 0;
         for ((cursor, end), run) in cursors.iter().zip(ends.iter_mut()).zip(runs) {
             let mut i = *cursor;
-            while i < run.1 && keys.get(i).is_some_and(|&k| k < until) {
-                if let Some(c) = keys.get(i).and_then(|&k| next.get_mut(minute(k))) {
+            while let Some(f) = found.get(i).filter(|f| i < run.end && f.start < until) {
+                if let Some(c) = next.get_mut(minute(f)) {
                     *c += 1;
                 }
                 i += 1;
@@ -298,21 +335,23 @@ fn merge_runs(mut slots: Vec<DoctorSlot>, keys: &[i64], runs: &[(usize, usize)])
             *c = acc;
             acc += count;
         }
-        // Place each slot's index at its position; runs in doctor order keep equal starts in that order.
+        // Place each time at its position; runs in doctor order keep equal starts in that order.
         placed.clear();
-        placed.resize(total, usize::MAX);
-        for (cursor, end) in cursors.iter_mut().zip(&ends) {
+        placed.resize(total, (u32::MAX, u32::MAX));
+        for (r, (cursor, end)) in cursors.iter_mut().zip(&ends).enumerate() {
             for i in *cursor..*end {
-                if let Some(pos) = keys.get(i).and_then(|&k| next.get_mut(minute(k))) {
+                if let Some(pos) = found.get(i).and_then(|f| next.get_mut(minute(f))) {
                     if let Some(p) = placed.get_mut(*pos) {
-                        *p = i;
+                        *p = (index(r), index(i));
                     }
                     *pos += 1;
                 }
             }
             *cursor = *end;
         }
-        out.extend(placed.iter().filter_map(|&i| slots.get(i).cloned()));
+        for &(r, i) in &placed {
+            emit(r, i, &mut out);
+        }
         from = until;
     }
     out
@@ -427,19 +466,19 @@ impl<'a> Search<'a> {
                 .min(self.last_date);
             let timeline = Timeline::new(self.zone, from, until);
             let mut found = None;
-            self.run(&timeline, from, until, &mut pieces, &mut |slot| {
-                found = Some(slot);
+            self.run(&timeline, from, until, &mut pieces, &mut |f| {
+                found = Some(f);
                 false
             });
-            if found.is_some() {
-                return found;
+            if let Some(f) = found {
+                return f.slot(self.zone, self.length, &mut Clocks::new());
             }
             from = until.succ_opt()?;
         }
         None
     }
 
-    /// Offers every free slot on the local dates `from..=until` to `sink`, in time order, until the
+    /// Offers every free time on the local dates `from..=until` to `sink`, in time order, until the
     /// sink returns `false`. Returns whether the sink wants more.
     fn run(
         &self,
@@ -447,7 +486,7 @@ impl<'a> Search<'a> {
         from: NaiveDate,
         until: NaiveDate,
         pieces: &mut Vec<Piece>,
-        sink: &mut dyn FnMut(Slot) -> bool,
+        sink: &mut dyn FnMut(Found) -> bool,
     ) -> bool {
         let (from, until) = (from.max(self.first_date), until.min(self.last_date));
         if from > until || !timeline.covers(from, until) {
@@ -455,20 +494,20 @@ impl<'a> Search<'a> {
         }
         pieces.clear();
         self.plan.pieces(timeline, from, until, pieces);
-        let mut clocks = Clocks {
-            hint: 0,
-            start: DayCache::new(),
-            end: DayCache::new(),
-            local: DayCache::new(),
-        };
+        let mut clocks = Clocks::new();
         for p in pieces.iter() {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
             let mut t = p.anchor + k * self.step;
             while t + self.held <= p.end {
-                if let Some(slot) = self.slot_at(timeline, t, &mut clocks) {
-                    if !sink(slot) {
+                if let Some(remaining) = self.room_at(t, &mut clocks) {
+                    let found = Found {
+                        start: t,
+                        offset: timeline.offset(t, &mut clocks.hint),
+                        remaining,
+                    };
+                    if !sink(found) {
                         return false;
                     }
                 }
@@ -478,34 +517,56 @@ impl<'a> Search<'a> {
         true
     }
 
-    /// The slot starting at `t` (seconds) if it is free.
-    fn slot_at(&self, timeline: &Timeline, t: i64, clocks: &mut Clocks) -> Option<Slot> {
-        let start = clocks.start.utc(t)?;
-        let held = Interval::new(start, clocks.end.utc(t + self.held)?).ok()?;
+    /// How many more bookings the time starting at `t` (seconds) takes, if any.
+    fn room_at(&self, t: i64, clocks: &mut Clocks) -> Option<u32> {
+        let held = Interval::new(clocks.start.utc(t)?, clocks.end.utc(t + self.held)?).ok()?;
         let used = self.occupancy.count_overlapping(&held);
         if used >= self.capacity || !(self.also_free)(&held) {
             return None;
         }
-        let interval = if self.held == self.length {
-            held
-        } else {
-            Interval::new(start, clocks.end.utc(t + self.length)?).ok()?
-        };
+        Some(self.capacity - used)
+    }
+}
+
+/// A free time found by a search: its start (seconds), the clinic's UTC offset then (seconds) and
+/// the room left.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    start: i64,
+    offset: i32,
+    remaining: u32,
+}
+
+impl Found {
+    /// The slot of a visit of `length` seconds in `zone` starting at this time.
+    fn slot(&self, zone: Tz, length: i64, clocks: &mut Clocks) -> Option<Slot> {
+        let start = clocks.start.utc(self.start)?;
         Some(Slot {
-            interval,
-            local_start: timeline.local(t, &mut clocks.hint, &mut clocks.local)?,
-            zone: self.zone,
-            remaining_capacity: self.capacity - used,
+            interval: Interval::new(start, clocks.end.utc(self.start + length)?).ok()?,
+            local_start: clocks.local.naive(self.start + i64::from(self.offset))?,
+            zone,
+            remaining_capacity: self.remaining,
         })
     }
 }
 
-/// Caches for turning the seconds of one search into instants and wall-clock readings.
+/// Caches for turning seconds into instants and wall-clock readings.
 struct Clocks {
     hint: usize,
     start: DayCache,
     end: DayCache,
     local: DayCache,
+}
+
+impl Clocks {
+    fn new() -> Self {
+        Clocks {
+            hint: 0,
+            start: DayCache::new(),
+            end: DayCache::new(),
+            local: DayCache::new(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -293,49 +293,37 @@ fn a_shared_holiday_closes_every_doctor() {
     assert_eq!(s.len(), 2);
 }
 
-fn unsorted(starts: &[(i64, u128)]) -> (Vec<DoctorSlot>, Vec<i64>) {
-    let slots: Vec<DoctorSlot> = starts
-        .iter()
-        .map(|&(secs, n)| DoctorSlot {
-            doctor: doctor(n),
-            slot: Slot {
-                interval: Interval::starting_at(
-                    utc(2026, 3, 2, 8, 0) + Duration::seconds(secs),
-                    Duration::minutes(15),
-                )
-                .unwrap(),
-                local_start: d(2026, 3, 2).and_time(t(9, 0)),
-                zone: Europe::Berlin,
-                remaining_capacity: 1,
-            },
-        })
-        .collect();
-    let keys = slots
-        .iter()
-        .map(|s| s.slot.interval.start().timestamp())
-        .collect();
-    (slots, keys)
-}
-
-fn order(slots: &[DoctorSlot]) -> Vec<(i64, StaffId)> {
-    slots
-        .iter()
-        .map(|s| (s.slot.interval.start().timestamp() % 3600, s.doctor))
-        .collect()
-}
-
 #[test]
 fn merging_runs_is_by_start_then_doctor_whether_counted_or_compared() {
+    let base = utc(2026, 3, 2, 8, 0).timestamp();
+    let run = |n: u128, first: usize, end: usize| Run {
+        doctor: doctor(n),
+        zone: Europe::Berlin,
+        length: 900,
+        first,
+        end,
+    };
+    let found = |secs: &[i64]| -> Vec<Found> {
+        secs.iter()
+            .map(|&s| Found {
+                start: base + s,
+                offset: 3600,
+                remaining: 1,
+            })
+            .collect()
+    };
+    let order = |slots: &[DoctorSlot]| -> Vec<(i64, StaffId)> {
+        slots
+            .iter()
+            .map(|s| (s.slot.interval.start().timestamp() - base, s.doctor))
+            .collect()
+    };
     // Whole minutes, two days apart at the ends: counted a day at a time.
     let day = 86_400;
-    let (slots, keys) = unsorted(&[(0, 1), (60, 1), (2 * day + 120, 1), (0, 2), (2 * day, 2), (60, 3)]);
-    let merged = merge_runs(slots, &keys, &[(0, 3), (3, 5), (5, 6)]);
-    let got: Vec<(i64, StaffId)> = merged
-        .iter()
-        .map(|s| (s.slot.interval.start().timestamp() - keys[0], s.doctor))
-        .collect();
+    let f = found(&[0, 60, 2 * day + 120, 0, 2 * day, 60]);
+    let merged = merge_runs(&f, &[run(1, 0, 3), run(2, 3, 5), run(3, 5, 6)]);
     assert_eq!(
-        got,
+        order(&merged),
         [
             (0, doctor(1)),
             (0, doctor(2)),
@@ -345,9 +333,11 @@ fn merging_runs_is_by_start_then_doctor_whether_counted_or_compared() {
             (2 * day + 120, doctor(1))
         ]
     );
+    assert_eq!(merged[0].slot.local_start, d(2026, 3, 2).and_time(t(9, 0)));
+    assert_eq!(merged[0].slot.interval.duration(), Duration::minutes(15));
     // Starts 30 seconds apart cannot be counted per minute: compared, with the same order.
-    let (slots, keys) = unsorted(&[(30, 1), (90, 1), (0, 2), (30, 2), (60, 3)]);
-    let merged = merge_runs(slots, &keys, &[(0, 2), (2, 4), (4, 5)]);
+    let f = found(&[30, 90, 0, 30, 60]);
+    let merged = merge_runs(&f, &[run(1, 0, 2), run(2, 2, 4), run(3, 4, 5)]);
     assert_eq!(
         order(&merged),
         [
