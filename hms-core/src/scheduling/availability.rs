@@ -907,10 +907,18 @@ impl DayCache {
             NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(secs.rem_euclid(DAY)).ok()?, 0)?;
         Some(self.date.and_time(time))
     }
+}
 
-    /// The instant `secs` seconds after the Unix epoch.
-    pub(crate) fn utc(&mut self, secs: i64) -> Option<DateTime<Utc>> {
-        self.naive(secs).map(|n| n.and_utc())
+/// `t` plus `secs` seconds: a field update when the result stays on the same day (the common case
+/// when stepping through a day's slots), chrono's general addition otherwise.
+pub(crate) fn add_secs(t: NaiveDateTime, secs: i64) -> Option<NaiveDateTime> {
+    let time = t.time();
+    let within = i64::from(time.num_seconds_from_midnight()) + secs;
+    if time.nanosecond() == 0 && (0..DAY).contains(&within) {
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(within).ok()?, 0)?;
+        Some(t.date().and_time(time))
+    } else {
+        t.checked_add_signed(Duration::seconds(secs))
     }
 }
 
@@ -1048,27 +1056,16 @@ impl Timeline {
         first_instant_direct(self.zone, wall)
     }
 
-    /// The index of the span holding `secs`, starting the search at `hint`.
-    fn span_index(&self, secs: i64, hint: usize) -> usize {
-        let mut i = if self.starts.get(hint).is_some_and(|&s| s <= secs) {
-            hint
-        } else {
-            0
-        };
-        while self.starts.get(i + 1).is_some_and(|&s| s <= secs) {
-            i += 1;
-        }
-        i
-    }
-
-    /// The UTC offset (seconds) at `secs`, reusing and updating `hint` (a span index) so that
-    /// offsets of increasing instants cost nothing.
-    pub(crate) fn offset(&self, secs: i64, hint: &mut usize) -> i32 {
+    /// The UTC offset (seconds) at `secs`, and the stretch `[from, until)` of instants around it that
+    /// share that offset, so that a caller walking forward in time asks again only when it leaves it.
+    pub(crate) fn offset_span(&self, secs: i64) -> (i32, i64, i64) {
         if secs < self.from || secs >= self.until {
-            offset_direct(self.zone, secs)
-        } else {
-            *hint = self.span_index(secs, *hint);
-            self.offsets.get(*hint).copied().unwrap_or(0)
+            return (offset_direct(self.zone, secs), secs, secs + 1);
+        }
+        let i = self.starts.partition_point(|&s| s <= secs).saturating_sub(1);
+        match self.span(i) {
+            Some((start, end, offset)) => (i32::try_from(offset).unwrap_or(0), start, end),
+            None => (offset_direct(self.zone, secs), secs, secs + 1),
         }
     }
 }

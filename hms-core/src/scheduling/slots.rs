@@ -22,8 +22,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::availability::{
-    ceil_secs, last_bookable_date, zone_name, AvailabilityException, AvailabilityTemplate, DateRange,
-    DayCache, LocalAppointmentTime, Piece, Plan, Timeline,
+    add_secs, ceil_secs, last_bookable_date, zone_name, AvailabilityException, AvailabilityTemplate,
+    DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline,
 };
 use super::{Occupancy, VisitType};
 use crate::ids::StaffId;
@@ -143,7 +143,7 @@ pub fn free_slots(
         range.from(),
         range.until(),
         &mut Vec::new(),
-        &mut |found| {
+        |found: Found| {
             out.extend(found.slot(search.zone, search.length, &mut clocks));
             true
         },
@@ -244,7 +244,7 @@ pub fn free_slots_for_many(
             continue;
         };
         let first = found.len();
-        search.run(timeline, range.from(), range.until(), &mut pieces, &mut |f| {
+        search.run(timeline, range.from(), range.until(), &mut pieces, |f| {
             found.push(f);
             true
         });
@@ -466,7 +466,7 @@ impl<'a> Search<'a> {
                 .min(self.last_date);
             let timeline = Timeline::new(self.zone, from, until);
             let mut found = None;
-            self.run(&timeline, from, until, &mut pieces, &mut |f| {
+            self.run(&timeline, from, until, &mut pieces, |f| {
                 found = Some(f);
                 false
             });
@@ -486,7 +486,7 @@ impl<'a> Search<'a> {
         from: NaiveDate,
         until: NaiveDate,
         pieces: &mut Vec<Piece>,
-        sink: &mut dyn FnMut(Found) -> bool,
+        mut sink: impl FnMut(Found) -> bool,
     ) -> bool {
         let (from, until) = (from.max(self.first_date), until.min(self.last_date));
         if from > until || !timeline.covers(from, until) {
@@ -495,16 +495,25 @@ impl<'a> Search<'a> {
         pieces.clear();
         self.plan.pieces(timeline, from, until, pieces);
         let mut clocks = Clocks::new();
+        // The clinic's offset and the stretch of time it holds for.
+        let (mut offset, mut offset_from, mut offset_until) = (0, 0, i64::MIN);
         for p in pieces.iter() {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
             let mut t = p.anchor + k * self.step;
+            let mut start = clocks.start.naive(t);
             while t + self.held <= p.end {
-                if let Some(remaining) = self.room_at(t, &mut clocks) {
+                let Some(at) = start else {
+                    break;
+                };
+                if let Some(remaining) = self.room_at(at) {
+                    if t < offset_from || t >= offset_until {
+                        (offset, offset_from, offset_until) = timeline.offset_span(t);
+                    }
                     let found = Found {
                         start: t,
-                        offset: timeline.offset(t, &mut clocks.hint),
+                        offset,
                         remaining,
                     };
                     if !sink(found) {
@@ -512,14 +521,15 @@ impl<'a> Search<'a> {
                     }
                 }
                 t += self.step;
+                start = add_secs(at, self.step);
             }
         }
         true
     }
 
-    /// How many more bookings the time starting at `t` (seconds) takes, if any.
-    fn room_at(&self, t: i64, clocks: &mut Clocks) -> Option<u32> {
-        let held = Interval::new(clocks.start.utc(t)?, clocks.end.utc(t + self.held)?).ok()?;
+    /// How many more bookings the time starting at `start` takes, if any.
+    fn room_at(&self, start: NaiveDateTime) -> Option<u32> {
+        let held = Interval::new(start.and_utc(), add_secs(start, self.held)?.and_utc()).ok()?;
         let used = self.occupancy.count_overlapping(&held);
         if used >= self.capacity || !(self.also_free)(&held) {
             return None;
@@ -540,31 +550,25 @@ struct Found {
 impl Found {
     /// The slot of a visit of `length` seconds in `zone` starting at this time.
     fn slot(&self, zone: Tz, length: i64, clocks: &mut Clocks) -> Option<Slot> {
-        let start = clocks.start.utc(self.start)?;
+        let start = clocks.start.naive(self.start)?;
         Some(Slot {
-            interval: Interval::new(start, clocks.end.utc(self.start + length)?).ok()?,
-            local_start: clocks.local.naive(self.start + i64::from(self.offset))?,
+            interval: Interval::new(start.and_utc(), add_secs(start, length)?.and_utc()).ok()?,
+            local_start: add_secs(start, i64::from(self.offset))?,
             zone,
             remaining_capacity: self.remaining,
         })
     }
 }
 
-/// Caches for turning seconds into instants and wall-clock readings.
+/// A cache for turning seconds into instants.
 struct Clocks {
-    hint: usize,
     start: DayCache,
-    end: DayCache,
-    local: DayCache,
 }
 
 impl Clocks {
     fn new() -> Self {
         Clocks {
-            hint: 0,
             start: DayCache::new(),
-            end: DayCache::new(),
-            local: DayCache::new(),
         }
     }
 }

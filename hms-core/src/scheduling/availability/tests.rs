@@ -439,7 +439,13 @@ proptest! {
             prop_assert_eq!(tl.first_instant(wall), first_instant_direct(zone, wall));
             let at = first_instant_direct(zone, wall);
             let expected = instant(at).unwrap().with_timezone(&zone).offset().fix().local_minus_utc();
-            prop_assert_eq!(tl.offset(at, &mut 0), expected);
+            let (offset, from, until) = tl.offset_span(at);
+            prop_assert_eq!(offset, expected);
+            prop_assert!(from <= at && at < until);
+            for probe in [from, until - 1] {
+                let direct = instant(probe).unwrap().with_timezone(&zone).offset().fix().local_minus_utc();
+                prop_assert_eq!(direct, offset);
+            }
         }
     }
 }
@@ -449,9 +455,17 @@ proptest! {
     fn the_day_cache_agrees_with_chrono(secs in prop::collection::vec(-4_000_000_000_i64..8_000_000_000, 1..20)) {
         let mut cache = DayCache::new();
         for s in secs {
-            prop_assert_eq!(cache.utc(s), instant(s));
-            prop_assert_eq!(cache.utc(s + 1), instant(s + 1));
+            prop_assert_eq!(cache.naive(s), instant(s).map(|t| t.naive_utc()));
+            prop_assert_eq!(cache.naive(s + 1), instant(s + 1).map(|t| t.naive_utc()));
         }
+    }
+}
+
+proptest! {
+    #[test]
+    fn adding_seconds_agrees_with_chrono(start in -4_000_000_000_i64..8_000_000_000, secs in -200_000_i64..200_000) {
+        let t = instant(start).unwrap().naive_utc();
+        prop_assert_eq!(add_secs(t, secs), t.checked_add_signed(Duration::seconds(secs)));
     }
 }
 
