@@ -853,7 +853,7 @@ pub(crate) fn last_bookable_date(template: &AvailabilityTemplate, now: DateTime<
 
 /// Days from 0001-01-01 (day 1 in chrono's count) to 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 
 /// Local midnight of `date` as seconds on the wall clock (as if the wall clock were UTC).
 pub(crate) fn wall_midnight(date: NaiveDate) -> i64 {

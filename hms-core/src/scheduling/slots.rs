@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::availability::{
     add_secs, ceil_secs, last_bookable_date, zone_name, AvailabilityException, AvailabilityTemplate,
-    DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline,
+    DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline, DAY,
 };
 use super::{Occupancy, VisitType};
 use crate::ids::StaffId;
@@ -502,12 +502,12 @@ impl<'a> Search<'a> {
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
             let mut t = p.anchor + k * self.step;
-            let mut start = clocks.start.naive(t);
+            let mut start = clocks.naive(t);
             while t + self.held <= p.end {
-                let Some(at) = start else {
+                let Some((at, end)) = start.and_then(|at| Some((at, add_secs(at, self.held)?))) else {
                     break;
                 };
-                if let Some(remaining) = self.room_at(at) {
+                if let Some(remaining) = self.room_at(at, end) {
                     if t < offset_from || t >= offset_until {
                         (offset, offset_from, offset_until) = timeline.offset_span(t);
                     }
@@ -521,15 +521,20 @@ impl<'a> Search<'a> {
                     }
                 }
                 t += self.step;
-                start = add_secs(at, self.step);
+                // When a slot holds exactly one grid step, the next starts where this one ends.
+                start = if self.held == self.step {
+                    Some(end)
+                } else {
+                    add_secs(at, self.step)
+                };
             }
         }
         true
     }
 
-    /// How many more bookings the time starting at `start` takes, if any.
-    fn room_at(&self, start: NaiveDateTime) -> Option<u32> {
-        let held = Interval::new(start.and_utc(), add_secs(start, self.held)?.and_utc()).ok()?;
+    /// How many more bookings the time held from `start` to `end` takes, if any.
+    fn room_at(&self, start: NaiveDateTime, end: NaiveDateTime) -> Option<u32> {
+        let held = Interval::new(start.and_utc(), end.and_utc()).ok()?;
         let used = self.occupancy.count_overlapping(&held);
         if used >= self.capacity || !(self.also_free)(&held) {
             return None;
@@ -550,7 +555,7 @@ struct Found {
 impl Found {
     /// The slot of a visit of `length` seconds in `zone` starting at this time.
     fn slot(&self, zone: Tz, length: i64, clocks: &mut Clocks) -> Option<Slot> {
-        let start = clocks.start.naive(self.start)?;
+        let start = clocks.naive(self.start)?;
         Some(Slot {
             interval: Interval::new(start.and_utc(), add_secs(start, length)?.and_utc()).ok()?,
             local_start: add_secs(start, i64::from(self.offset))?,
@@ -560,16 +565,27 @@ impl Found {
     }
 }
 
-/// A cache for turning seconds into instants.
+/// Turns seconds into instants, cheaply for instants close to the previous one.
 struct Clocks {
-    start: DayCache,
+    days: DayCache,
+    last: Option<(i64, NaiveDateTime)>,
 }
 
 impl Clocks {
     fn new() -> Self {
         Clocks {
-            start: DayCache::new(),
+            days: DayCache::new(),
+            last: None,
         }
+    }
+
+    fn naive(&mut self, secs: i64) -> Option<NaiveDateTime> {
+        let t = match self.last {
+            Some((s, t)) if (0..DAY).contains(&(secs - s)) => add_secs(t, secs - s)?,
+            _ => self.days.naive(secs)?,
+        };
+        self.last = Some((secs, t));
+        Some(t)
     }
 }
 
