@@ -577,7 +577,9 @@ impl LocalAppointmentTime {
     /// What the clocks of `zone` show at `instant` (with `fold` set when the instant is the second
     /// occurrence of that reading), so that [`LocalAppointmentTime::start`] gives `instant` back.
     pub fn of_instant(instant: DateTime<Utc>, zone: Tz) -> Self {
-        let local = instant.with_timezone(&zone).naive_local();
+        // At the very ends of the representable range the local reading may not exist; the UTC
+        // reading stands in there rather than failing.
+        let local = local_reading(instant, zone).unwrap_or(instant.naive_utc());
         let fold = matches!(
             local_instants(zone, local.date(), local.time()),
             LocalInstant::Twice(first, _) if first != instant
@@ -711,7 +713,8 @@ pub fn booking_findings(
     let (errors, off_grid) = booking_problems(template, exceptions, interval, visit, now);
     let mut out: Vec<Finding> = errors.iter().map(AvailabilityError::to_finding).collect();
     if errors.is_empty() && off_grid {
-        let local = interval.start().with_timezone(&template.zone);
+        let start = interval.start();
+        let local = local_reading(start, template.zone).unwrap_or(start.naive_utc());
         out.push(Finding::warning(
             OFF_GRID,
             format!(
@@ -790,7 +793,7 @@ fn booking_problems(
 ) -> (Vec<AvailabilityError>, bool) {
     let mut errors = Vec::new();
     let start = interval.start();
-    let earliest = now + Duration::minutes(i64::from(template.lead_time_minutes));
+    let earliest = earliest_start(template, now);
     if start < now {
         errors.push(AvailabilityError::InPast { start, now });
     } else if start < earliest {
@@ -800,7 +803,7 @@ fn booking_problems(
             lead_time_minutes: template.lead_time_minutes,
         });
     }
-    let date = start.with_timezone(&template.zone).date_naive();
+    let date = local_reading(start, template.zone).map_or(start.date_naive(), |l| l.date());
     if let Some(last_date) = last_bookable_date(template, now) {
         if date > last_date {
             errors.push(AvailabilityError::BeyondHorizon {
@@ -821,7 +824,11 @@ fn booking_problems(
         }
     };
     let buffer = Duration::minutes(i64::from(def.buffer_minutes));
-    let held = interval.widened(Duration::zero(), buffer).unwrap_or(*interval);
+    let held = interval
+        .end()
+        .checked_add_signed(buffer)
+        .and_then(|end| Interval::new(interval.start(), end).ok())
+        .unwrap_or(*interval);
     let (from, until) = (date.pred_opt().unwrap_or(date), date.succ_opt().unwrap_or(date));
     let timeline = Timeline::new(template.zone, from, until);
     let mut pieces = Vec::new();
@@ -839,11 +846,24 @@ fn booking_problems(
     (errors, off_grid)
 }
 
+/// The earliest start the lead time allows now (the end of time if that overflows).
+pub(crate) fn earliest_start(template: &AvailabilityTemplate, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_add_signed(Duration::minutes(i64::from(template.lead_time_minutes)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The last local date on which a visit may start, given the horizon; `None` if it overflows.
 pub(crate) fn last_bookable_date(template: &AvailabilityTemplate, now: DateTime<Utc>) -> Option<NaiveDate> {
-    now.with_timezone(&template.zone)
-        .date_naive()
+    local_reading(now, template.zone)?
+        .date()
         .checked_add_days(chrono::Days::new(u64::from(template.horizon_days)))
+}
+
+/// What the clocks of `zone` show at `instant`; `None` only at the ends of the representable range
+/// (chrono's own conversion panics there).
+pub(crate) fn local_reading(instant: DateTime<Utc>, zone: Tz) -> Option<NaiveDateTime> {
+    let utc = instant.naive_utc();
+    utc.checked_add_offset(zone.offset_from_utc_datetime(&utc).fix())
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -17,13 +17,13 @@
 //!   day. With a 30-minute clock change (Lord Howe Island) and slots longer than 30 minutes, the
 //!   wall-clock times after the change inside the same session move by half an hour.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::availability::{
-    add_secs, ceil_secs, last_bookable_date, zone_name, AvailabilityException, AvailabilityTemplate,
-    DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline, DAY,
+    add_secs, ceil_secs, earliest_start, last_bookable_date, local_reading, zone_name, AvailabilityException,
+    AvailabilityTemplate, DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline, DAY,
 };
 use super::{Occupancy, VisitType};
 use crate::ids::StaffId;
@@ -438,9 +438,8 @@ impl<'a> Search<'a> {
         if length <= 0 {
             return None;
         }
-        let earliest = now + Duration::minutes(i64::from(template.lead_time_minutes));
-        let earliest = earliest.max(from);
-        let first_date = earliest.with_timezone(&template.zone).date_naive();
+        let earliest = earliest_start(template, now).max(from);
+        let first_date = local_reading(earliest, template.zone)?.date();
         Some(Search {
             zone: template.zone,
             plan: Plan::new(template, own, shared),

@@ -3,7 +3,7 @@ use crate::scheduling::availability::tests::{
     d, daily, doctor, follow_up, iv, new_patient, procedure, t, template, utc,
 };
 use crate::scheduling::availability::{working_intervals, AvailabilityException, WeeklyHours};
-use chrono::{NaiveTime, Weekday, Weekday::*};
+use chrono::{Duration, NaiveTime, Weekday, Weekday::*};
 use chrono_tz::{America, Europe};
 use proptest::prelude::*;
 
@@ -552,5 +552,31 @@ proptest! {
         }
         expected.sort_by_key(|s| (s.slot.interval.start(), s.doctor));
         prop_assert_eq!(many, expected);
+    }
+}
+
+#[test]
+fn the_edges_of_the_calendar_do_not_panic() {
+    // Dates and instants at the ends of what chrono can represent, with the largest lead time and
+    // horizon: every call answers (with nothing, mostly) instead of overflowing.
+    let mut tpl = daily(Europe::Berlin, t(0, 0), t(23, 45));
+    tpl.effective_from = NaiveDate::MIN;
+    tpl.lead_time_minutes = crate::scheduling::availability::MAX_LEAD_TIME_MINUTES;
+    tpl.visit_types = vec![procedure()];
+    let none: Vec<Interval> = Vec::new();
+    let late = DateTime::<Utc>::MAX_UTC - Duration::days(3);
+    let early = DateTime::<Utc>::MIN_UTC + Duration::days(3);
+    for (now, date) in [
+        (late, NaiveDate::MAX),
+        (early, NaiveDate::MIN),
+        (late, NaiveDate::MIN),
+    ] {
+        let range = DateRange::single(date);
+        let _ = free_slots(&tpl, &[], &none, &free, &procedure(), range, now);
+        let _ = next_available(&tpl, &[], &none, &free, &procedure(), now, now);
+        let _ = working_intervals(&tpl, &[], range);
+        let visit = Interval::starting_at(now, Duration::minutes(60)).unwrap();
+        let _ = crate::scheduling::availability::booking_findings(&tpl, &[], &visit, &procedure(), now);
+        let _ = crate::scheduling::availability::LocalAppointmentTime::of_instant(now, tpl.zone).start();
     }
 }
