@@ -11,7 +11,8 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion};
-use hms_benches::{benchmarking, per_call, Rng};
+use hms_benches::{benchmarking, per_call};
+use hms_examples::Rng;
 use hms_core::ids::AppointmentId;
 use hms_core::scheduling::calendar::CalendarIndex;
 use hms_core::time::Interval;

@@ -511,6 +511,3 @@ pub fn percentiles(samples: &mut [f64]) -> Stats {
 pub fn benchmarking() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
-
-/// The reproducible random generator of the hospital-day simulation, reused for benchmark data.
-pub use hms_examples::Rng;
