@@ -97,23 +97,14 @@ pub struct World {
     pub requests: Vec<(Request, Kind)>,
 }
 
-/// SplitMix64: a tiny seeded generator, so the mix is the same on every run.
+/// The simulation's seeded generator, so the mix is the same on every run, drawing `usize` indices.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(hms_examples::Rng);
 
 impl Rng {
     /// A generator from `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        Rng(hms_examples::Rng::new(seed))
     }
 
     /// A number in `0..n` (0 when `n` is 0).
@@ -121,7 +112,7 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            usize::try_from(self.next_u64() % n as u64).unwrap_or(0)
+            usize::try_from(self.0.below(n as u64)).unwrap_or(0)
         }
     }
 }
