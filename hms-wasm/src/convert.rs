@@ -6,7 +6,8 @@
 //! current instant (`now`) or a proposed start, a number of milliseconds since the Unix epoch
 //! (`Date.now()`, `date.getTime()`) is accepted too.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
+use hms_core::error::{FieldCode, ValidationError};
 use hms_core::Error;
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -77,5 +78,20 @@ impl<'de> Deserialize<'de> for Instant {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// The years an instant from JavaScript may fall in: those RFC 3339 can write. Keeping inputs there
+/// keeps every sum of an instant and a duration inside the rules well clear of overflow.
+const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
+
+/// Adds an `out_of_range` problem for `field` when `t` is outside the years 0 to 9999.
+pub(crate) fn check_instant(field: &str, t: DateTime<Utc>, e: &mut ValidationError) {
+    if !YEARS.contains(&t.year()) {
+        e.push(
+            field,
+            FieldCode::OutOfRange,
+            format!("`{field}` is `{}`, not in the years 0 to 9999", t.to_rfc3339()),
+        );
     }
 }

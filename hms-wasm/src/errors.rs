@@ -4,8 +4,10 @@
 //! code the Rust, Python and Node APIs give (`hms_core::all_error_codes()`), whose `message` is the
 //! library's one-line message, and, for `invalid_input`, whose `fields` list every bad field as
 //! `{ field, code, message }` with the field path in the binding's camelCase
-//! (`template.weeklyHours[1]`).
+//! (`template.weeklyHours[1]`); for `invalid_policy`, whose `problems` list every problem of the policy
+//! document as `{ path, code, message }`.
 
+use hms_core::access::AccessError;
 use hms_core::error::{FieldCode, ValidationError};
 use hms_core::Error;
 use wasm_bindgen::JsValue;
@@ -33,7 +35,9 @@ pub(crate) fn camel_path(path: &str) -> String {
         if c == '_' {
             upper = true;
         } else if upper {
-            out.extend(c.to_uppercase());
+            // Paths are ASCII identifiers; the Unicode tables of `to_uppercase` would cost the module
+            // kilobytes for nothing.
+            out.push(c.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(c);
@@ -60,6 +64,17 @@ pub(crate) fn to_js_error(e: &Error) -> JsValue {
             fields.push(&f);
         }
         let _ = js_sys::Reflect::set(obj, &"fields".into(), &fields);
+    }
+    if let Error::Access(AccessError::InvalidPolicy { problems }) = e {
+        let list = js_sys::Array::new();
+        for p in problems {
+            let f = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&f, &"path".into(), &p.path.as_str().into());
+            let _ = js_sys::Reflect::set(&f, &"code".into(), &p.code.code().into());
+            let _ = js_sys::Reflect::set(&f, &"message".into(), &p.message.as_str().into());
+            list.push(&f);
+        }
+        let _ = js_sys::Reflect::set(obj, &"problems".into(), &list);
     }
     err.into()
 }

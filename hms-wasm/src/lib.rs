@@ -1,8 +1,9 @@
 #![doc = include_str!("../README.md")]
 //!
 //! This file only registers the exports; conversions live in `convert.rs` and one file per domain
-//! (`scheduling.rs`), the error mapping in `errors.rs`.
+//! (`scheduling.rs`, `access.rs`), the error mapping in `errors.rs`.
 
+pub mod access;
 mod convert;
 mod errors;
 pub mod scheduling;
@@ -31,6 +32,8 @@ export interface HmsError extends Error {
   code: HmsErrorCode;
   /** For `invalid_input`: every bad field. */
   fields?: FieldProblem[];
+  /** For `invalid_policy`: every problem of the policy document. */
+  problems?: PolicyProblem[];
 }
 "#;
 
@@ -143,6 +146,90 @@ impl DoctorCalendar {
         js((|| {
             self.inner
                 .bench_validate(&from_js(proposal, "proposal")?, iterations)
+        })())
+    }
+}
+
+/// The access vocabulary of this build: roles, actions, resource kinds and relationship kinds.
+#[wasm_bindgen(js_name = accessVocabulary, unchecked_return_type = "AccessVocabulary")]
+pub fn access_vocabulary() -> Result<JsValue, JsValue> {
+    js(to_js(&access::vocabulary()))
+}
+
+/// The built-in hospital policy, compiled once for [`decide_access`].
+fn hospital_policy() -> &'static access::Access {
+    static POLICY: std::sync::OnceLock<access::Access> = std::sync::OnceLock::new();
+    POLICY.get_or_init(access::Access::hospital_default)
+}
+
+/// **A UI hint, never the security boundary**: would the built-in hospital policy let this user do
+/// this, given the facts the page holds? The server decides every request again from its own store;
+/// anything in the browser can be changed by its user. See [`AccessPolicy`] for a hospital's own
+/// policy.
+///
+/// Throws an `HmsError` with `invalid_input` for malformed input.
+#[wasm_bindgen(js_name = decideAccess, unchecked_return_type = "AccessDecision")]
+pub fn decide_access(
+    #[wasm_bindgen(unchecked_param_type = "AccessRequest")] request: JsValue,
+) -> Result<JsValue, JsValue> {
+    js((|| {
+        to_js(&hospital_policy().decide(&from_js(request, "request")?)?)
+    })())
+}
+
+/// An access policy for **UI hints only** (which buttons to show or grey out). It is never the
+/// security boundary: the server decides every request again with the facts in its own store and
+/// audits it, and anything in a browser — roles, facts, policy, this module — can be changed by its
+/// user.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct AccessPolicy {
+    inner: access::Access,
+}
+
+#[wasm_bindgen]
+impl AccessPolicy {
+    /// A hospital's own policy document (the JSON form of its policy file, snake_case keys), or the
+    /// built-in hospital policy when left out. Throws an `HmsError`: `invalid_policy` (every problem
+    /// in `problems`), `invalid_input` for a value that is not a policy document at all.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "PolicyDocument | null")] policy: Option<JsValue>,
+    ) -> Result<AccessPolicy, JsValue> {
+        js((|| {
+            let inner = match policy.filter(|p| !p.is_null() && !p.is_undefined()) {
+                None => access::Access::hospital_default(),
+                Some(doc) => access::Access::from_document(&from_js(doc, "policy")?)?,
+            };
+            Ok(AccessPolicy { inner })
+        })())
+    }
+
+    /// How many rules the policy has.
+    #[wasm_bindgen(getter, js_name = ruleCount)]
+    pub fn rule_count(&self) -> usize {
+        self.inner.rule_count()
+    }
+
+    /// A UI hint, never the security boundary: may the subject do this? Throws an `HmsError`
+    /// (`invalid_input`) for malformed input.
+    #[wasm_bindgen(unchecked_return_type = "AccessDecision")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AccessRequest")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js((|| to_js(&self.inner.decide(&from_js(request, "request")?)?))())
+    }
+
+    /// A UI hint, never the security boundary: the actions the subject may do to the resource (e.g.
+    /// to enable a screen's buttons). Throws an `HmsError` (`invalid_input`) for malformed input.
+    #[wasm_bindgen(js_name = permittedActions, unchecked_return_type = "Action[]")]
+    pub fn permitted_actions(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PermittedActionsQuery")] query: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js((|| {
+            to_js(&self.inner.permitted_actions(&from_js(query, "query")?)?)
         })())
     }
 }

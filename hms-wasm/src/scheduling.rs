@@ -2,7 +2,7 @@
 //! hms-core's pure rules from data the page already holds (the template, its exceptions and the
 //! doctor's bookings). Nothing here decides a rule; it converts shapes and calls hms-core.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use hms_core::error::{FieldCode, ValidationError};
 use hms_core::finding::{has_errors, Finding};
 use hms_core::ids::{AppointmentId, PatientId, StaffId};
@@ -19,7 +19,7 @@ use hms_core::Error;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::convert::Instant;
+use crate::convert::{check_instant, Instant};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SCHEDULING: &str = r#"
@@ -177,6 +177,101 @@ impl From<TemplateDto> for AvailabilityTemplate {
     }
 }
 
+/// What kind of exception an [`ExceptionDto`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    /// `{ kind: "leave", from, until }`.
+    Leave,
+    /// `{ kind: "unavailable", interval, reason }`.
+    Unavailable,
+    /// `{ kind: "extra_session", date, start, end }`.
+    ExtraSession,
+    /// `{ kind: "holiday", date, name }`.
+    Holiday,
+}
+
+/// An availability exception as the page sends it: its `kind` and that kind's fields.
+///
+/// A flat shape read field by field, converted to hms-core's `AvailabilityException` in
+/// [`Calendar::new`]: deserializing the core's internally tagged enum straight from a JavaScript
+/// value buffers it whole and took 20 KB of the module (measured), a twentieth of the size budget.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExceptionDto {
+    kind: ExceptionKind,
+    #[serde(default)]
+    from: Option<NaiveDate>,
+    #[serde(default)]
+    until: Option<NaiveDate>,
+    #[serde(default)]
+    interval: Option<Interval>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    date: Option<NaiveDate>,
+    #[serde(default)]
+    start: Option<NaiveTime>,
+    #[serde(default)]
+    end: Option<NaiveTime>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `value`, or a `required` problem naming `exceptions[i].key` for the exception's kind.
+fn needed<T>(value: Option<T>, i: usize, key: &str, kind: &str, e: &mut ValidationError) -> Option<T> {
+    if value.is_none() {
+        let field = format!("exceptions[{i}].{key}");
+        e.push(
+            field.clone(),
+            FieldCode::Required,
+            format!("`{field}` is required for a `{kind}` exception"),
+        );
+    }
+    value
+}
+
+impl ExceptionDto {
+    /// hms-core's exception, or `required` problems for the fields its kind needs.
+    fn to_core(&self, i: usize, e: &mut ValidationError) -> Option<AvailabilityException> {
+        match self.kind {
+            ExceptionKind::Leave => {
+                let from = needed(self.from, i, "from", "leave", e);
+                let until = needed(self.until, i, "until", "leave", e);
+                Some(AvailabilityException::Leave {
+                    from: from?,
+                    until: until?,
+                })
+            }
+            ExceptionKind::Unavailable => {
+                let interval = needed(self.interval, i, "interval", "unavailable", e);
+                let reason = needed(self.reason.clone(), i, "reason", "unavailable", e);
+                Some(AvailabilityException::Unavailable {
+                    interval: interval?,
+                    reason: reason?,
+                })
+            }
+            ExceptionKind::ExtraSession => {
+                let date = needed(self.date, i, "date", "extra_session", e);
+                let start = needed(self.start, i, "start", "extra_session", e);
+                let end = needed(self.end, i, "end", "extra_session", e);
+                Some(AvailabilityException::ExtraSession {
+                    date: date?,
+                    start: start?,
+                    end: end?,
+                })
+            }
+            ExceptionKind::Holiday => {
+                let date = needed(self.date, i, "date", "holiday", e);
+                let name = needed(self.name.clone(), i, "name", "holiday", e);
+                Some(AvailabilityException::Holiday {
+                    date: date?,
+                    name: name?,
+                })
+            }
+        }
+    }
+}
+
 /// An active booking: `{ id, interval, shared? }`.
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct BookingDto {
@@ -201,7 +296,7 @@ impl From<BookingDto> for Entry {
 pub struct CalendarInput {
     template: TemplateDto,
     #[serde(default)]
-    exceptions: Vec<AvailabilityException>,
+    exceptions: Vec<ExceptionDto>,
     #[serde(default)]
     bookings: Vec<BookingDto>,
 }
@@ -249,7 +344,7 @@ pub struct Proposal {
 pub struct FreeSlotsInput {
     template: TemplateDto,
     #[serde(default)]
-    exceptions: Vec<AvailabilityException>,
+    exceptions: Vec<ExceptionDto>,
     #[serde(default)]
     bookings: Vec<BookingDto>,
     visit_type: String,
@@ -281,7 +376,7 @@ impl FreeSlotsInput {
 pub struct ValidateBookingInput {
     template: TemplateDto,
     #[serde(default)]
-    exceptions: Vec<AvailabilityException>,
+    exceptions: Vec<ExceptionDto>,
     #[serde(default)]
     bookings: Vec<BookingDto>,
     visit_type: String,
@@ -346,24 +441,6 @@ pub struct BookingCheck {
     pub conflicts: Vec<Conflict>,
 }
 
-/// The years an instant from JavaScript may fall in: those RFC 3339 can write. Keeping inputs there
-/// keeps every sum of an instant and a duration inside the rules well clear of overflow.
-const YEARS: std::ops::RangeInclusive<i32> = 0..=9999;
-
-fn instant_in_range(t: DateTime<Utc>) -> bool {
-    YEARS.contains(&t.year())
-}
-
-fn check_instant(field: &str, t: DateTime<Utc>, e: &mut ValidationError) {
-    if !instant_in_range(t) {
-        e.push(
-            field,
-            FieldCode::OutOfRange,
-            format!("`{field}` is `{}`, not in the years 0 to 9999", t.to_rfc3339()),
-        );
-    }
-}
-
 fn check_bookings(field: &str, bookings: &[BookingDto], e: &mut ValidationError) {
     for (i, b) in bookings.iter().enumerate() {
         let f = format!("{field}[{i}].interval");
@@ -392,13 +469,22 @@ impl Calendar {
         if let Err(t) = validate_template(&template) {
             e.extend_prefixed("template", t);
         }
-        if let Err(x) = validate_exceptions(&input.exceptions) {
-            for p in x.problems() {
-                e.push(p.field.clone(), p.code, p.message.clone());
+        let exceptions: Vec<AvailabilityException> = input
+            .exceptions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, x)| x.to_core(i, &mut e))
+            .collect();
+        // Only when every exception is complete, so that the indices in problems stay those of the input.
+        if exceptions.len() == input.exceptions.len() {
+            if let Err(x) = validate_exceptions(&exceptions) {
+                for p in x.problems() {
+                    e.push(p.field.clone(), p.code, p.message.clone());
+                }
             }
         }
         for (i, x) in input.exceptions.iter().enumerate() {
-            if let AvailabilityException::Unavailable { interval, .. } = x {
+            if let (ExceptionKind::Unavailable, Some(interval)) = (x.kind, x.interval) {
                 let f = format!("exceptions[{i}].interval");
                 check_instant(&format!("{f}.start"), interval.start(), &mut e);
                 check_instant(&format!("{f}.end"), interval.end(), &mut e);
@@ -412,7 +498,7 @@ impl Calendar {
         }
         Ok(Calendar {
             template,
-            exceptions: input.exceptions,
+            exceptions,
             bookings,
         })
     }

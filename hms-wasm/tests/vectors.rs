@@ -1,7 +1,7 @@
-//! The shared scheduling vectors, run inside the WebAssembly module under Node
-//! (`wasm-bindgen-test-runner`; see scripts/test-wasm): the same files hms-core's own runner checks
-//! (`hms-core/tests/it/vectors_scheduling.rs`), through the exported functions and the real
-//! JavaScript-value conversions, with keys and error field paths in camelCase.
+//! The shared scheduling and access vectors, run inside the WebAssembly module under Node
+//! (`wasm-bindgen-test-runner`; see scripts/test-wasm): the same files hms-core's own runners check
+//! (`hms-core/tests/it/vectors_scheduling.rs`, `vectors_access.rs`), through the exported functions
+//! and the real JavaScript-value conversions, with keys and error field paths in camelCase.
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,
@@ -25,10 +25,14 @@ const FILES: &[(&str, &str)] = &[
         "booking_findings.json",
         include_str!("../../hms-core/tests/vectors/booking_findings.json"),
     ),
+    (
+        "access.json",
+        include_str!("../../hms-core/tests/vectors/access.json"),
+    ),
 ];
 
 /// The ops this binding exposes; cases of other ops are skipped.
-const SUPPORTED: &[&str] = &["free_slots", "booking_findings"];
+const SUPPORTED: &[&str] = &["free_slots", "booking_findings", "decide", "permitted_actions"];
 
 fn camel(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -69,6 +73,8 @@ fn call(op: &str, input: &Value) -> Result<Value, JsValue> {
     let out = match op {
         "free_slots" => hms_wasm::free_slots(input),
         "booking_findings" => hms_wasm::validate_booking(input),
+        "decide" => hms_wasm::decide_access(input),
+        "permitted_actions" => hms_wasm::AccessPolicy::new(None)?.permitted_actions(input),
         other => panic!("op `{other}` is not supported"),
     }?;
     Ok(serde_wasm_bindgen::from_value(out).unwrap())
@@ -157,6 +163,11 @@ fn slots_vectors_agree_with_the_rust_rules() {
 #[wasm_bindgen_test]
 fn booking_findings_vectors_agree_with_the_rust_rules() {
     assert_file("booking_findings.json");
+}
+
+#[wasm_bindgen_test]
+fn access_vectors_agree_with_the_rust_rules() {
+    assert_file("access.json");
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,125 @@
 /* tslint:disable */
 /* eslint-disable */
 
+/** A role an account can hold. */
+export type Role =
+| "admin" | "doctor" | "nurse" | "receptionist" | "pharmacist" | "lab_technician" | "billing_clerk"
+| "patient";
+/** What is being done. */
+export type Action = "read" | "create" | "update" | "deactivate" | "cancel" | "dispense" | "grant";
+/** What kind of thing an action is done to. */
+export type ResourceKind =
+| "patient_profile" | "medical_record" | "prescription" | "lab_order" | "lab_result" | "appointment"
+| "schedule" | "invoice" | "payment" | "stock" | "staff" | "user_account" | "audit_log" | "report"
+| "care_team" | "break_glass";
+/** A kind of care relationship between a member of staff and a patient. */
+export type RelationshipKind = "care_team" | "appointment" | "encounter" | "admission" | "ward_assignment";
+/** The access vocabulary of this build (`accessVocabulary()`), e.g. for pickers. */
+export interface AccessVocabulary {
+    roles: Role[];
+    actions: Action[];
+    resources: ResourceKind[];
+    relationships: RelationshipKind[];
+}
+/** Who is asking: the signed-in account, its roles, and the person behind it. */
+export interface AccessSubject {
+    account: string;
+    roles: Role[];
+    /** The member of staff behind the account, if any. */
+    staff?: string | null;
+    /** The patient behind a patient-portal account, if any. */
+    patient?: string | null;
+}
+/** A relationship of a member of staff with a patient over `[validFrom, validUntil)`. */
+export interface RelationshipFact {
+    kind: RelationshipKind;
+    staff: string;
+    patient: string;
+    validFrom: Instant;
+    /** None or left out: open-ended. */
+    validUntil?: Instant | null;
+}
+/** Emergency access a clinician opened to one patient, over `[openedAt, expiresAt)`. */
+export interface BreakGlassGrant {
+    id: string;
+    staff: string;
+    patient: string;
+    openedAt: Instant;
+    expiresAt: Instant;
+    /** The account that opened it; the subject's when left out. */
+    account?: string | null;
+    /** The clinician's reason; empty when left out. */
+    reason?: string;
+}
+/** An appointment the page holds; it makes its doctor part of the patient's care over the policy's window. */
+export interface AppointmentFact {
+    doctor: string;
+    patient: string;
+    interval: Interval;
+    /** When it was cancelled, if it was. */
+    cancelledAt?: Instant | null;
+}
+/** What the page knows about the subject's relationships with the patient. */
+export interface AccessFacts {
+    relationships?: RelationshipFact[];
+    breakGlass?: BreakGlassGrant[];
+    appointments?: AppointmentFact[];
+}
+/** May `subject` do `action` to `resource` (of `patient`)? */
+export interface AccessRequest {
+    subject: AccessSubject;
+    action: Action;
+    resource: ResourceKind;
+    /** The patient whose data it is, if any. */
+    patient?: string | null;
+    /** The roles the request gives an account (opening an account, changing roles). */
+    grants?: Role[];
+    facts?: AccessFacts;
+    /** The current instant; milliseconds (`Date.now()`) accepted. */
+    now: Instant;
+}
+/** Which actions may `subject` do to `resource` (of `patient`)? */
+export type PermittedActionsQuery = Omit<AccessRequest, "action" | "grants">;
+/** A forecast of the server's decision, for UI hints; the server decides again. */
+export interface AccessDecision {
+    allowed: boolean;
+    /** The rule that decided (`"default-deny"` when none allowed it). */
+    ruleId: string;
+    /** Why, in words a person can read. */
+    reason: string;
+    /** Allowed only under emergency access. */
+    breakGlass: boolean;
+}
+/** A condition of a policy rule. */
+export type PolicyCondition =
+| "always" | "own_record" | "not_own_record" | "break_glass" | "grants_unheld_role"
+| { relationship: RelationshipKind[] };
+/** A rule of a policy document. */
+export interface PolicyRule {
+    id: string;
+    effect: "permit" | "forbid";
+    roles: (Role | "*")[];
+    actions: (Action | "*")[];
+    resources: (ResourceKind | "*")[];
+    when?: PolicyCondition;
+    description?: string;
+}
+/**
+ * A policy document, in the same shape (snake_case keys) as the hospital's policy file in JSON, so that
+ * a server can hand its policy to the page unchanged.
+ */
+export interface PolicyDocument {
+    settings?: {
+        appointment_window?: { days_before: number; days_after: number; hours_after_cancellation: number };
+        break_glass_max_minutes?: number;
+    };
+    rules?: PolicyRule[];
+}
+/** One problem of a policy document. */
+export interface PolicyProblem { path: string; code: string; message: string; }
+
+
+
 /** An RFC 3339 instant (`"2026-03-02T09:00:00Z"`) or, where marked, milliseconds since the Unix epoch (`Date.now()`). */
 export type Instant = string | number;
 /** A calendar date in the clinic's zone, `"2026-03-02"`. */
@@ -97,9 +216,42 @@ export interface HmsError extends Error {
     code: HmsErrorCode;
     /** For `invalid_input`: every bad field. */
     fields?: FieldProblem[];
+    /** For `invalid_policy`: every problem of the policy document. */
+    problems?: PolicyProblem[];
 }
 
 
+
+/**
+ * An access policy for **UI hints only** (which buttons to show or grey out). It is never the
+ * security boundary: the server decides every request again with the facts in its own store and
+ * audits it, and anything in a browser — roles, facts, policy, this module — can be changed by its
+ * user.
+ */
+export class AccessPolicy {
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * A UI hint, never the security boundary: may the subject do this? Throws an `HmsError`
+     * (`invalid_input`) for malformed input.
+     */
+    decide(request: AccessRequest): AccessDecision;
+    /**
+     * A hospital's own policy document (the JSON form of its policy file, snake_case keys), or the
+     * built-in hospital policy when left out. Throws an `HmsError`: `invalid_policy` (every problem
+     * in `problems`), `invalid_input` for a value that is not a policy document at all.
+     */
+    constructor(policy?: PolicyDocument | null);
+    /**
+     * A UI hint, never the security boundary: the actions the subject may do to the resource (e.g.
+     * to enable a screen's buttons). Throws an `HmsError` (`invalid_input`) for malformed input.
+     */
+    permittedActions(query: PermittedActionsQuery): Action[];
+    /**
+     * How many rules the policy has.
+     */
+    readonly ruleCount: number;
+}
 
 /**
  * One doctor's calendar, checked once, for many slot searches and booking checks (a receptionist's
@@ -133,6 +285,21 @@ export class DoctorCalendar {
 }
 
 /**
+ * The access vocabulary of this build: roles, actions, resource kinds and relationship kinds.
+ */
+export function accessVocabulary(): AccessVocabulary;
+
+/**
+ * **A UI hint, never the security boundary**: would the built-in hospital policy let this user do
+ * this, given the facts the page holds? The server decides every request again from its own store;
+ * anything in the browser can be changed by its user. See [`AccessPolicy`] for a hospital's own
+ * policy.
+ *
+ * Throws an `HmsError` with `invalid_input` for malformed input.
+ */
+export function decideAccess(request: AccessRequest): AccessDecision;
+
+/**
  * Every error code the library can return, sorted.
  */
 export function errorCodes(): HmsErrorCode[];
@@ -162,7 +329,14 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly __wbg_accesspolicy_free: (a: number, b: number) => void;
     readonly __wbg_doctorcalendar_free: (a: number, b: number) => void;
+    readonly accessVocabulary: () => [number, number, number];
+    readonly accesspolicy_decide: (a: number, b: any) => [number, number, number];
+    readonly accesspolicy_new: (a: number) => [number, number, number];
+    readonly accesspolicy_permittedActions: (a: number, b: any) => [number, number, number];
+    readonly accesspolicy_ruleCount: (a: number) => number;
+    readonly decideAccess: (a: any) => [number, number, number];
     readonly doctorcalendar_benchValidate: (a: number, b: any, c: number) => [number, number, number];
     readonly doctorcalendar_doctor: (a: number) => [number, number];
     readonly doctorcalendar_freeSlots: (a: number, b: any) => [number, number, number];

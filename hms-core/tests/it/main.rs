@@ -14,4 +14,5 @@ mod error_codes;
 mod registration;
 mod scheduling;
 mod scheduling_dst;
+mod vectors_access;
 mod vectors_scheduling;

@@ -132,3 +132,33 @@ test("a conflict is a finding with the booking's message, and the module keeps w
   assert.equal(cal.benchValidate({ visitType: "new_patient", start: "2026-03-02T08:00:00Z", now: "2026-03-01T00:00:00Z" }, 10) > 0, true);
   cal.free();
 });
+
+test("an exception missing a field its kind needs is invalid input naming each field", () => {
+  const e = thrown(
+    () =>
+      new hms.DoctorCalendar({
+        template,
+        exceptions: [
+          { kind: "holiday", date: "2026-03-02", name: "Carnival" },
+          /** @type {any} */ ({ kind: "leave", from: "2026-03-09" }),
+          /** @type {any} */ ({ kind: "extra_session", date: "2026-03-07" }),
+        ],
+      }),
+  );
+  assert.equal(e.code, "invalid_input");
+  assert.deepEqual(
+    e.fields?.map((f) => [f.field, f.code]),
+    [
+      ["exceptions[1].until", "required"],
+      ["exceptions[2].start", "required"],
+      ["exceptions[2].end", "required"],
+    ],
+  );
+  const unknownKind = thrown(() => new hms.DoctorCalendar({ template, exceptions: [/** @type {any} */ ({ kind: "strike" })] }));
+  assert.equal(unknownKind.code, "invalid_input");
+  assert.match(unknownKind.message, /strike/);
+  // A complete holiday on the Monday leaves no slots that day.
+  const cal = new hms.DoctorCalendar({ template, exceptions: [{ kind: "holiday", date: "2026-03-02", name: "Carnival" }] });
+  assert.deepEqual(cal.freeSlots({ visitType: "new_patient", range: monday, now: 0 }), []);
+  cal.free();
+});

@@ -1,8 +1,9 @@
 // @ts-check
-// The shared scheduling vectors through the Node package (the generated JavaScript glue, as an
-// application calls it): each case through the one-shot function and through a DoctorCalendar, with
-// keys and error field paths in camelCase. hms-core's runner checks the same files against the Rust
-// rules (hms-core/tests/it/vectors_scheduling.rs), so the two agree.
+// The shared vectors through the Node package (the generated JavaScript glue, as an application
+// calls it), with keys and error field paths in camelCase: each scheduling case through the one-shot
+// function and through a DoctorCalendar, each access case through decideAccess and an AccessPolicy.
+// hms-core's runners check the same files against the Rust rules
+// (hms-core/tests/it/vectors_scheduling.rs, vectors_access.rs), so the two agree.
 "use strict";
 const { test } = require("node:test");
 const assert = require("node:assert/strict");
@@ -12,7 +13,7 @@ const hms = require("../../pkg-node/hms_wasm.js");
 
 const DIR = join(__dirname, "../../../hms-core/tests/vectors");
 /** The ops this binding exposes; cases of other ops are skipped. */
-const SUPPORTED = ["free_slots", "booking_findings"];
+const SUPPORTED = ["free_slots", "booking_findings", "decide", "permitted_actions"];
 
 /** @param {string} s */
 const camel = (s) => s.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
@@ -55,6 +56,16 @@ function run(op, input) {
       return { ok: false, error };
     }
   };
+  if (op === "decide" || op === "permitted_actions") {
+    const policy = new hms.AccessPolicy();
+    try {
+      return op === "decide"
+        ? [attempt(() => hms.decideAccess(input)), attempt(() => policy.decide(input))]
+        : [attempt(() => policy.permittedActions(input))];
+    } finally {
+      policy.free();
+    }
+  }
   const oneShot = attempt(() => (op === "free_slots" ? hms.freeSlots(input) : hms.validateBooking(input)));
   const viaClass = attempt(() => {
     const c = new hms.DoctorCalendar(calendar);
@@ -67,7 +78,7 @@ function run(op, input) {
   return [oneShot, viaClass];
 }
 
-for (const file of ["slots.json", "booking_findings.json"]) {
+for (const file of ["slots.json", "booking_findings.json", "access.json"]) {
   const vectors = JSON.parse(readFileSync(join(DIR, file), "utf8"));
   const cases = vectors.cases.filter((/** @type {any} */ c) => SUPPORTED.includes(c.op));
   test(`${file} has cases for this binding`, () => assert.ok(cases.length > 0));
