@@ -181,6 +181,9 @@ impl Default for DayConfig {
 /// The figures of a simulated day.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DaySummary {
+    /// The day simulated: the configured day for a new hospital, the day after its last recorded day
+    /// for one that already has a history.
+    pub date: NaiveDate,
     /// Staff on the roster, by role.
     pub staff_by_role: Vec<(StaffRole, usize)>,
     /// Patients registered today.
@@ -209,9 +212,9 @@ pub struct DaySummary {
     pub doctor_load: (usize, f64, usize),
     /// Patients in the store at the end of the day (all days so far).
     pub patients_total: u64,
-    /// Domain events written.
+    /// Domain events written today.
     pub events: usize,
-    /// Audit entries written.
+    /// Audit entries written today.
     pub audit_entries: usize,
     /// Wall-clock time the simulation took.
     pub elapsed: StdDuration,
@@ -219,7 +222,7 @@ pub struct DaySummary {
 
 impl fmt::Display for DaySummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "end of day")?;
+        writeln!(f, "end of day {}", self.date)?;
         for (role, n) in &self.staff_by_role {
             writeln!(f, "  staff {:<16} {n:>6}", format!("{role:?}").to_lowercase())?;
         }
@@ -326,8 +329,31 @@ pub fn patient_form(rng: &mut Rng, today: NaiveDate) -> PatientDetails {
 pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(&str)) -> Result<DaySummary> {
     let started = Instant::now();
     let zone = chrono_tz::Asia::Kolkata;
+
+    // A hospital with a history continues it: the next day after its last recorded one, with ids
+    // and choices seeded by the seed *and* the history, so that a second run on the same database
+    // neither reuses the first run's ids nor replays its patients.
+    let (events_before, last_event) = store.read(|r| {
+        let events = r.events_after(0, usize::MAX)?;
+        Ok((events.len(), events.last().map(|e| e.at)))
+    })?;
+    let audit_before = store.read(|r| r.audit_after(0, usize::MAX))?.len();
+    let date = match last_event {
+        Some(at) => config
+            .date
+            .max(at.with_timezone(&zone).date_naive() + chrono::Duration::days(1)),
+        None => config.date,
+    };
+    let seed = match events_before {
+        0 => config.seed,
+        n => config.seed ^ Rng::new(n as u64).next_u64(),
+    };
+    if events_before > 0 {
+        progress(&format!("continuing a history of {events_before} events"));
+    }
+
     let at_local = |h: u32, m: u32| {
-        zone.from_local_datetime(&config.date.and_hms_opt(h, m, 0).unwrap_or_default())
+        zone.from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap_or_default())
             .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default()
@@ -342,10 +368,13 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
             ..HospitalSettings::default()
         },
         clock.clone(),
-        Arc::new(SeededIds::new(config.seed)),
+        Arc::new(SeededIds::new(seed)),
     );
-    let mut rng = Rng::new(config.seed);
-    let mut summary = DaySummary::default();
+    let mut rng = Rng::new(seed);
+    let mut summary = DaySummary {
+        date,
+        ..DaySummary::default()
+    };
 
     // Continue an existing hospital's history, or open a new one.
     let existing_admin = hospital.store().read(|r| r.account_by_login("admin"))?;
@@ -515,8 +544,14 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     );
     summary.visits_booked = booked.len();
     summary.patients_total = hospital.store().read(|r| r.count_patients())?;
-    summary.events = hospital.events_after(0, usize::MAX)?.len();
-    summary.audit_entries = hospital.audit_after(0, usize::MAX)?.len();
+    summary.events = hospital
+        .events_after(0, usize::MAX)?
+        .len()
+        .saturating_sub(events_before);
+    summary.audit_entries = hospital
+        .audit_after(0, usize::MAX)?
+        .len()
+        .saturating_sub(audit_before);
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -739,6 +774,43 @@ mod tests {
         );
         // every registration is audited, and so is the denied hiring attempt
         assert_eq!(s.audit_entries, s.patients_registered + 1);
+    }
+
+    #[test]
+    fn a_second_run_on_the_same_sqlite_file_continues_the_history() {
+        let dir = std::env::temp_dir().join(format!("hms-examples-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hospital_day.db");
+        let config = DayConfig {
+            patients: 60,
+            doctors: 4,
+            nurses: 4,
+            ..DayConfig::default()
+        };
+        let open = || hms_core::store::sqlite::SqliteStore::open(&path).unwrap();
+        let first = run_day(open(), &config, &mut |_| {}).unwrap();
+        let second = run_day(open(), &config, &mut |_| {}).unwrap();
+        assert_eq!(first.date, config.date);
+        assert_eq!(
+            second.date,
+            config.date.succ_opt().unwrap(),
+            "the next day follows"
+        );
+        assert_eq!(
+            second.staff_by_role, first.staff_by_role,
+            "the roster is kept, not hired again"
+        );
+        assert!(
+            second.patients_registered > 40,
+            "new people come on the second day, not the first day's again: {second:?}"
+        );
+        assert_eq!(
+            second.patients_total,
+            (first.patients_registered + second.patients_registered) as u64
+        );
+        assert_eq!(second.audit_entries, second.patients_registered + 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
