@@ -24,6 +24,11 @@
 //!   and a client is not. It is hand-written rather than `r2d2` + `r2d2_postgres` because it is about
 //!   fifty lines, keeps a per-connection cache of prepared statements next to each client, and spares
 //!   three crates whose versions must track the `postgres` crate's.
+//! - **The database refuses double booking itself**: exclusion constraints (`btree_gist`, installed
+//!   once in `public`) keep time-holding, exclusive appointments of one doctor, patient or resource
+//!   from overlapping, whoever writes. A refused new booking costs no aborted transaction (it is
+//!   written with `ON CONFLICT DO NOTHING`), so the typed `slot_conflict` names the bookings in the
+//!   way; a refused update (SQLSTATE `23P01`) is run again like a unique violation.
 //! - **The schema holds the invariants too** (UNIQUE, FOREIGN KEY, CHECK, gapless append-only logs),
 //!   versioned by `schema_version` and migrated on connect under an advisory lock, all pending
 //!   migrations in one transaction: a failing one leaves the database as it was, and a database from a
@@ -59,22 +64,38 @@ use super::sql::{
     SearchPlan,
 };
 use super::{PatientQuery, Reads, Sequence, StorageError, Store, Writes};
-use crate::access::AuditRecord;
+use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
 use crate::error::{Error, FieldCode, Result, ValidationError};
 use crate::events::{DomainEvent, EventRecord};
-use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::ids::{
+    AccountId, AppointmentId, CareTeamLinkId, EventId, PatientId, ResourceId, StaffId, WaitlistId,
+};
 use crate::people::{
     DemographicKey, DuplicateMatch, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
 };
+use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
+use crate::scheduling::calendar::Entry;
+use crate::scheduling::waitlist::WaitlistEntry;
+use crate::scheduling::{Appointment, AppointmentStatus, Party, Resource, SchedulingError};
+use crate::time::Interval;
+
+mod calendar;
 
 const BACKEND: &str = "postgres";
 
 /// The schema, one file per version. A new step is a new file and a new line here.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "people",
-    sql: include_str!("migrations/postgres/0001_people.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "people",
+        sql: include_str!("migrations/postgres/0001_people.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "scheduling_access",
+        sql: include_str!("migrations/postgres/0002_scheduling_access.sql"),
+    },
+];
 
 /// The first key of the advisory lock that serializes migrations (the second is the schema's hash).
 const MIGRATION_LOCK: i32 = 0x686d_7301;
@@ -339,6 +360,17 @@ fn classify(e: &postgres::Error) -> Option<fn(Error) -> RetryCause> {
         Some(|_| RetryCause::Conflict)
     } else if *code == SqlState::UNIQUE_VIOLATION {
         Some(RetryCause::Unique)
+    } else if *code == SqlState::EXCLUSION_VIOLATION {
+        // A concurrent transaction took the time after this one looked; the re-run's look-up names
+        // the booking in the way. Should it persist, the caller still gets the typed conflict.
+        Some(|_| {
+            RetryCause::Unique(
+                SchedulingError::SlotConflict {
+                    conflicts: Vec::new(),
+                }
+                .into(),
+            )
+        })
     } else {
         None
     }
@@ -817,6 +849,133 @@ impl Reads for Tx<'_> {
     fn last_audit(&self) -> Result<Option<AuditRecord>> {
         self.record("SELECT record FROM audit_log ORDER BY seq DESC LIMIT 1", &[])
     }
+
+    fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>> {
+        self.record("SELECT record FROM appointments WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn appointment_by_client_key(&self, account: AccountId, key: &str) -> Result<Option<Appointment>> {
+        self.record(
+            "SELECT record FROM appointments WHERE booked_by = $1 AND client_key = $2",
+            &[account.as_uuid(), &key],
+        )
+    }
+
+    fn calendar_overlaps(&self, party: Party, interval: &Interval) -> Result<Vec<Entry>> {
+        self.calendar(party, interval)
+    }
+
+    fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>> {
+        self.appointments_on(party, range)
+    }
+
+    fn appointments_ended_before(
+        &self,
+        status: AppointmentStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>> {
+        self.records(
+            "SELECT record FROM appointments WHERE status = $1 AND visit_ends_at < $2
+             ORDER BY visit_ends_at, id LIMIT $3",
+            &[&status.code(), &before, &limit_i64(limit)],
+        )
+    }
+
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>> {
+        Ok(self
+            .record(
+                "SELECT templates FROM availability_templates WHERE doctor_id = $1",
+                &[doctor.as_uuid()],
+            )?
+            .unwrap_or_default())
+    }
+
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
+        self.records(
+            "SELECT record FROM availability_exceptions WHERE doctor_id = $1 ORDER BY seq",
+            &[doctor.as_uuid()],
+        )
+    }
+
+    fn holidays(&self) -> Result<Vec<AvailabilityException>> {
+        self.records("SELECT record FROM holidays ORDER BY position", &[])
+    }
+
+    fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
+        self.record("SELECT record FROM resources WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn resources(&self, kind: Option<&str>) -> Result<Vec<Resource>> {
+        match kind {
+            Some(k) => self.records("SELECT record FROM resources WHERE kind = $1 ORDER BY id", &[&k]),
+            None => self.records("SELECT record FROM resources ORDER BY id", &[]),
+        }
+    }
+
+    fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>> {
+        self.record("SELECT record FROM waitlist WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn waitlist_for_doctor(&self, doctor: StaffId) -> Result<Vec<WaitlistEntry>> {
+        self.records(
+            "SELECT record FROM waitlist WHERE doctor_id = $1 AND status <> 'closed'
+             ORDER BY created_at, id",
+            &[doctor.as_uuid()],
+        )
+    }
+
+    fn audit_of_patient(&self, patient: PatientId, after: u64, limit: usize) -> Result<Vec<AuditRecord>> {
+        self.records(
+            "SELECT record FROM audit_log WHERE patient = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            &[patient.as_uuid(), &to_i64(after), &limit_i64(limit)],
+        )
+    }
+
+    fn care_team_link(&self, id: CareTeamLinkId) -> Result<Option<CareTeamLink>> {
+        self.record(
+            "SELECT record FROM care_team_links WHERE id = $1",
+            &[id.as_uuid()],
+        )
+    }
+
+    fn care_team_of(&self, patient: PatientId) -> Result<Vec<CareTeamLink>> {
+        self.records(
+            "SELECT record FROM care_team_links WHERE patient_id = $1 ORDER BY id",
+            &[patient.as_uuid()],
+        )
+    }
+
+    fn relationship_facts(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RelationshipFact>> {
+        let links: Vec<CareTeamLink> = self.records(
+            "SELECT record FROM care_team_links WHERE staff_id = $1 AND patient_id = $2 ORDER BY id",
+            &[staff.as_uuid(), patient.as_uuid()],
+        )?;
+        Ok(links
+            .iter()
+            .map(CareTeamLink::fact)
+            .filter(|f| f.is_active(now))
+            .collect())
+    }
+
+    fn break_glass_grants(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BreakGlassGrant>> {
+        let grants: Vec<BreakGlassGrant> = self.records(
+            "SELECT record FROM break_glass_grants WHERE staff_id = $1 AND patient_id = $2
+             ORDER BY opened_at, id",
+            &[staff.as_uuid(), patient.as_uuid()],
+        )?;
+        Ok(grants.into_iter().filter(|g| g.is_active(now)).collect())
+    }
 }
 
 impl Writes for Tx<'_> {
@@ -960,6 +1119,190 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
+    fn update_account(&mut self, a: &UserAccount) -> Result<()> {
+        let login: Option<String> = self
+            .row("SELECT login FROM accounts WHERE id = $1", &[a.id.as_uuid()])?
+            .map(|r| r.try_get(0).map_err(pg))
+            .transpose()?;
+        let login = login.ok_or_else(|| Error::not_found("account", a.id))?;
+        if login != a.login {
+            return Err(storage(
+                BACKEND,
+                format!("the login of account `{}` cannot change", a.id),
+            ));
+        }
+        let staff_id = a.staff_id().map(|s| *s.as_uuid());
+        let patient_id = a.patient_id().map(|p| *p.as_uuid());
+        self.execute(
+            "UPDATE accounts SET staff_id = $2, patient_id = $3, active = $4, record = $5 WHERE id = $1",
+            &[a.id.as_uuid(), &staff_id, &patient_id, &a.active, &Json(a)],
+        )?;
+        Ok(())
+    }
+
+    fn insert_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO care_team_links (id, staff_id, patient_id, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+            &[
+                link.id.as_uuid(),
+                link.staff.as_uuid(),
+                link.patient.as_uuid(),
+                &Json(link),
+            ],
+        )?;
+        if written == 0 {
+            return Err(storage(
+                BACKEND,
+                format!("care-team link `{}` already stored", link.id),
+            ));
+        }
+        Ok(())
+    }
+
+    fn update_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        let old: CareTeamLink = self
+            .record(
+                "SELECT record FROM care_team_links WHERE id = $1",
+                &[link.id.as_uuid()],
+            )?
+            .ok_or_else(|| Error::not_found("care-team link", link.id))?;
+        if (old.staff, old.patient) != (link.staff, link.patient) {
+            return Err(storage(
+                BACKEND,
+                format!(
+                    "the staff member and patient of care-team link `{}` cannot change",
+                    link.id
+                ),
+            ));
+        }
+        self.execute(
+            "UPDATE care_team_links SET record = $2 WHERE id = $1",
+            &[link.id.as_uuid(), &Json(link)],
+        )?;
+        Ok(())
+    }
+
+    fn insert_break_glass(&mut self, grant: &BreakGlassGrant) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO break_glass_grants (id, staff_id, patient_id, opened_at, record)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            &[
+                grant.id.as_uuid(),
+                grant.staff.as_uuid(),
+                grant.patient.as_uuid(),
+                &grant.opened_at,
+                &Json(grant),
+            ],
+        )?;
+        if written == 0 {
+            return Err(storage(
+                BACKEND,
+                format!("emergency access grant `{}` already stored", grant.id),
+            ));
+        }
+        Ok(())
+    }
+
+    fn insert_appointment(&mut self, a: &Appointment) -> Result<()> {
+        self.insert_appointment_rows(a)
+    }
+
+    fn update_appointment(&mut self, a: &Appointment) -> Result<()> {
+        self.update_appointment_rows(a)
+    }
+
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO availability_templates (doctor_id, templates) VALUES ($1, $2)
+             ON CONFLICT (doctor_id) DO UPDATE SET templates = excluded.templates",
+            &[doctor.as_uuid(), &Json(templates)],
+        )?;
+        Ok(())
+    }
+
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO availability_exceptions (doctor_id, record) VALUES ($1, $2)",
+            &[doctor.as_uuid(), &Json(exception)],
+        )?;
+        Ok(())
+    }
+
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()> {
+        self.execute("DELETE FROM holidays", &[])?;
+        for (position, h) in holidays.iter().enumerate() {
+            let position = i32::try_from(position).map_err(|_| storage(BACKEND, "too many holidays"))?;
+            self.execute(
+                "INSERT INTO holidays (position, record) VALUES ($1, $2)",
+                &[&position, &Json(h)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_resource(&mut self, r: &Resource) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO resources (id, kind, active, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+            &[r.id.as_uuid(), &r.kind, &r.active, &Json(r)],
+        )?;
+        if written == 0 {
+            return Err(storage(BACKEND, format!("resource `{}` already stored", r.id)));
+        }
+        Ok(())
+    }
+
+    fn insert_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO waitlist (id, patient_id, doctor_id, status, created_at, record)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+            &[
+                e.id.as_uuid(),
+                e.patient.as_uuid(),
+                e.doctor.as_uuid(),
+                &enum_name(BACKEND, &e.status)?,
+                &e.created_at,
+                &Json(e),
+            ],
+        )?;
+        if written == 0 {
+            return Err(storage(
+                BACKEND,
+                format!("waiting-list entry `{}` already stored", e.id),
+            ));
+        }
+        Ok(())
+    }
+
+    fn update_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        let written = self.execute(
+            "UPDATE waitlist SET patient_id = $2, doctor_id = $3, status = $4, created_at = $5,
+                 record = $6
+             WHERE id = $1",
+            &[
+                e.id.as_uuid(),
+                e.patient.as_uuid(),
+                e.doctor.as_uuid(),
+                &enum_name(BACKEND, &e.status)?,
+                &e.created_at,
+                &Json(e),
+            ],
+        )?;
+        if written == 0 {
+            return Err(Error::not_found("waiting-list entry", e.id));
+        }
+        Ok(())
+    }
+
     fn append_event(
         &mut self,
         id: EventId,
@@ -988,6 +1331,25 @@ impl Writes for Tx<'_> {
     }
 
     fn append_audit(&mut self, record: &AuditRecord) -> Result<()> {
+        if !record.is_sealed() {
+            return Err(storage(
+                BACKEND,
+                format!("audit entry {} does not match its hash", record.seq),
+            ));
+        }
+        // INVARIANT: the stored log is a hash chain; an entry that does not extend it is refused.
+        let last_hash = self
+            .record::<AuditRecord>("SELECT record FROM audit_log ORDER BY seq DESC LIMIT 1", &[])?
+            .map_or(AuditHash::GENESIS, |l| l.hash);
+        if record.prev_hash != last_hash {
+            return Err(storage(
+                BACKEND,
+                format!(
+                    "audit entry {} does not link to the last entry's hash",
+                    record.seq
+                ),
+            ));
+        }
         let patient = record.patient.map(|p| *p.as_uuid());
         let written = self.execute(
             "INSERT INTO audit_log (seq, at, account, action, resource, patient, allowed, rule, record)
@@ -1050,27 +1412,27 @@ mod tests {
 
     #[test]
     fn a_failed_migration_leaves_the_database_as_it_was() {
-        // Worked example: at version 1, versions 2 (fine) and 3 (broken) are pending; applying them
-        // fails at 3 and leaves the database at version 1 without version 2's table.
+        // Worked example: at version 2, versions 3 (fine) and 4 (broken) are pending; applying them
+        // fails at 4 and leaves the database at version 2 without version 3's table.
         let (store, mut client) = scratch("failed_migration");
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         let mut steps = MIGRATIONS.to_vec();
         steps.push(Migration {
-            version: 2,
+            version: 3,
             name: "fine",
             sql: "CREATE TABLE wards (id UUID PRIMARY KEY);",
         });
         steps.push(Migration {
-            version: 3,
+            version: 4,
             name: "broken",
             sql: "CREATE TABLE beds (id UUID PRIMARY KEY); INSERT INTO no_such_table VALUES (1);",
         });
         let err = migrate(&mut client, &steps).unwrap_err();
-        assert!(err.to_string().contains("migration 3 `broken` failed"), "{err}");
-        assert_eq!(current_version(&mut client).unwrap(), 1);
+        assert!(err.to_string().contains("migration 4 `broken` failed"), "{err}");
+        assert_eq!(current_version(&mut client).unwrap(), 2);
         assert!(!table_exists(&mut client, "wards"));
         assert!(!table_exists(&mut client, "beds"));
-        assert_eq!(migrate(&mut client, steps.get(..2).unwrap()).unwrap(), 2);
+        assert_eq!(migrate(&mut client, steps.get(..3).unwrap()).unwrap(), 3);
         assert!(table_exists(&mut client, "wards"));
         store.drop_schema().unwrap();
     }
@@ -1091,7 +1453,7 @@ mod tests {
                 err,
                 Error::Storage(StorageError::SchemaTooNew {
                     found: 9,
-                    supported: 1
+                    supported: 2
                 })
             ),
             "{err:?}"
@@ -1134,6 +1496,79 @@ mod tests {
         assert!(refused("DELETE FROM audit_log").contains("append-only"));
         assert!(refused("UPDATE audit_log SET allowed = false").contains("append-only"));
         store.drop_schema().unwrap();
+    }
+
+    #[test]
+    fn the_exclusion_constraints_refuse_double_booking_from_any_writer() {
+        use crate::hospital::BookingRequest;
+        use crate::store::conformance::{clinic, tuesday};
+
+        let (store, mut client) = scratch("exclusion");
+        let schema = store.options().schema.clone().unwrap();
+        let c = clinic(store, 2).unwrap();
+        let a =
+            c.h.book_appointment(
+                c.desk,
+                &BookingRequest::new(c.patients[0], c.doctor, "procedure", tuesday(9, 0)),
+            )
+            .unwrap();
+        assert_eq!(a.resources, [c.room]);
+        // The hospital's connections see only its schema; btree_gist lives in `public`.
+        let path: String = client.query_one("SHOW search_path", &[]).unwrap().get(0);
+        assert_eq!(path, schema);
+        let ext: String = client
+            .query_one(
+                "SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                 WHERE e.extname = 'btree_gist'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(ext, "public");
+        // A copy of the booking for another patient, written by hand, bypassing the library.
+        let copy = |shared: bool| {
+            format!(
+                "INSERT INTO appointments (id, patient_id, doctor_id, starts_at, ends_at, visit_starts_at,
+                     visit_ends_at, status, holds_time, shared, booked_by, client_key, record)
+                 SELECT n.id, '{}', doctor_id, starts_at + interval '5 minutes', ends_at,
+                        visit_starts_at, visit_ends_at, status, holds_time, {shared}, booked_by, NULL,
+                        jsonb_set(record, '{{id}}', to_jsonb(n.id::text))
+                 FROM appointments, (SELECT gen_random_uuid() AS id) AS n
+                 RETURNING id",
+                c.patients[1]
+            )
+        };
+        let refused = |client: &mut Client, sql: &str| {
+            let e = client.query(sql, &[]).unwrap_err();
+            let db = e.as_db_error().unwrap();
+            assert_eq!(db.code(), &SqlState::EXCLUSION_VIOLATION, "{db:?}");
+            db.constraint().unwrap().to_owned()
+        };
+        assert_eq!(refused(&mut client, &copy(false)), "doctor_not_double_booked");
+        // Shared bookings may overlap; but not on a room that an exclusive booking holds.
+        let id: Uuid = client.query_one(&copy(true), &[]).unwrap().get(0);
+        let room = format!(
+            "INSERT INTO appointment_resources
+                 (appointment_id, resource_id, starts_at, ends_at, holds_time, shared)
+             SELECT '{id}', resource_id, starts_at, ends_at, true, false FROM appointment_resources"
+        );
+        assert_eq!(refused(&mut client, &room), "resource_not_double_booked");
+        // Moving the shared copy onto the first patient's calendar as an exclusive booking.
+        let onto_patient = format!(
+            "UPDATE appointments SET shared = false, patient_id = '{}', doctor_id = doctor_id
+             WHERE id = '{id}'",
+            c.patients[0]
+        );
+        assert_eq!(refused(&mut client, &onto_patient), "doctor_not_double_booked");
+        c.h.store().drop_schema().unwrap();
+        let still: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gist')",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert!(still, "dropping a hospital's schema leaves the shared extension");
     }
 
     #[test]

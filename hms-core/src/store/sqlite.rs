@@ -5,7 +5,10 @@
 //!   committed use case survives a power cut, not only a crash of the program.
 //! - **The schema holds the invariants too**: UNIQUE national id, demographic key, MRN, licence and
 //!   login; foreign keys (on for every connection); CHECKs on flags, versions and sequence numbers;
-//!   triggers that keep the event and audit logs gapless and append-only and patients undeletable.
+//!   triggers that keep the event and audit logs gapless and append-only and patients undeletable,
+//!   and triggers that refuse double booking: a time-holding, exclusive appointment overlapping
+//!   another of the same doctor, patient or resource is refused by the file itself, and the caller
+//!   gets the typed `slot_conflict` naming the bookings in the way.
 //! - **Versioned migrations on open** (`schema_version` table, SQL files under `migrations/sqlite/`),
 //!   all pending ones in one transaction: a migration that fails leaves the file as it was, and a file
 //!   written by a newer library is refused with [`super::StorageError::SchemaTooNew`], never
@@ -49,22 +52,38 @@ use super::sql::{
     Migration, PatientColumns, SearchPlan,
 };
 use super::{PatientQuery, Reads, Sequence, Store, Writes};
-use crate::access::AuditRecord;
+use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
-use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::ids::{
+    AccountId, AppointmentId, CareTeamLinkId, EventId, PatientId, ResourceId, StaffId, WaitlistId,
+};
 use crate::people::{
     demographic_key, DemographicKey, DuplicateMatch, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
 };
+use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
+use crate::scheduling::calendar::Entry;
+use crate::scheduling::waitlist::WaitlistEntry;
+use crate::scheduling::{Appointment, AppointmentStatus, Party, Resource};
+use crate::time::Interval;
+
+mod calendar;
 
 const BACKEND: &str = "sqlite";
 
 /// The schema, one file per version. A new step is a new file and a new line here.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "people",
-    sql: include_str!("migrations/sqlite/0001_people.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "people",
+        sql: include_str!("migrations/sqlite/0001_people.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "scheduling_access",
+        sql: include_str!("migrations/sqlite/0002_scheduling_access.sql"),
+    },
+];
 
 /// How long a writer waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -497,6 +516,133 @@ impl Reads for Tx<'_> {
     fn last_audit(&self) -> Result<Option<AuditRecord>> {
         self.record("SELECT record FROM audit_log ORDER BY seq DESC LIMIT 1", [])
     }
+
+    fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>> {
+        self.record("SELECT record FROM appointments WHERE id = ?1", [id.to_string()])
+    }
+
+    fn appointment_by_client_key(&self, account: AccountId, key: &str) -> Result<Option<Appointment>> {
+        self.record(
+            "SELECT record FROM appointments WHERE booked_by = ?1 AND client_key = ?2",
+            params![account.to_string(), key],
+        )
+    }
+
+    fn calendar_overlaps(&self, party: Party, interval: &Interval) -> Result<Vec<Entry>> {
+        self.calendar(party, interval)
+    }
+
+    fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>> {
+        self.appointments_on(party, range)
+    }
+
+    fn appointments_ended_before(
+        &self,
+        status: AppointmentStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>> {
+        self.records(
+            "SELECT record FROM appointments WHERE status = ?1 AND visit_ends_at < ?2
+             ORDER BY visit_ends_at, id LIMIT ?3",
+            params![status.code(), calendar::instant(before), limit_i64(limit)],
+        )
+    }
+
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>> {
+        Ok(self
+            .record(
+                "SELECT templates FROM availability_templates WHERE doctor_id = ?1",
+                [doctor.to_string()],
+            )?
+            .unwrap_or_default())
+    }
+
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
+        self.records(
+            "SELECT record FROM availability_exceptions WHERE doctor_id = ?1 ORDER BY seq",
+            [doctor.to_string()],
+        )
+    }
+
+    fn holidays(&self) -> Result<Vec<AvailabilityException>> {
+        self.records("SELECT record FROM holidays ORDER BY position", [])
+    }
+
+    fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
+        self.record("SELECT record FROM resources WHERE id = ?1", [id.to_string()])
+    }
+
+    fn resources(&self, kind: Option<&str>) -> Result<Vec<Resource>> {
+        match kind {
+            Some(k) => self.records("SELECT record FROM resources WHERE kind = ?1 ORDER BY id", [k]),
+            None => self.records("SELECT record FROM resources ORDER BY id", []),
+        }
+    }
+
+    fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>> {
+        self.record("SELECT record FROM waitlist WHERE id = ?1", [id.to_string()])
+    }
+
+    fn waitlist_for_doctor(&self, doctor: StaffId) -> Result<Vec<WaitlistEntry>> {
+        self.records(
+            "SELECT record FROM waitlist WHERE doctor_id = ?1 AND status <> 'closed'
+             ORDER BY created_at, id",
+            [doctor.to_string()],
+        )
+    }
+
+    fn audit_of_patient(&self, patient: PatientId, after: u64, limit: usize) -> Result<Vec<AuditRecord>> {
+        self.records(
+            "SELECT record FROM audit_log WHERE patient = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            params![patient.to_string(), to_i64(after), limit_i64(limit)],
+        )
+    }
+
+    fn care_team_link(&self, id: CareTeamLinkId) -> Result<Option<CareTeamLink>> {
+        self.record(
+            "SELECT record FROM care_team_links WHERE id = ?1",
+            [id.to_string()],
+        )
+    }
+
+    fn care_team_of(&self, patient: PatientId) -> Result<Vec<CareTeamLink>> {
+        self.records(
+            "SELECT record FROM care_team_links WHERE patient_id = ?1 ORDER BY id",
+            [patient.to_string()],
+        )
+    }
+
+    fn relationship_facts(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RelationshipFact>> {
+        let links: Vec<CareTeamLink> = self.records(
+            "SELECT record FROM care_team_links WHERE staff_id = ?1 AND patient_id = ?2 ORDER BY id",
+            params![staff.to_string(), patient.to_string()],
+        )?;
+        Ok(links
+            .iter()
+            .map(CareTeamLink::fact)
+            .filter(|f| f.is_active(now))
+            .collect())
+    }
+
+    fn break_glass_grants(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BreakGlassGrant>> {
+        let grants: Vec<BreakGlassGrant> = self.records(
+            "SELECT record FROM break_glass_grants WHERE staff_id = ?1 AND patient_id = ?2
+             ORDER BY opened_at, id",
+            params![staff.to_string(), patient.to_string()],
+        )?;
+        Ok(grants.into_iter().filter(|g| g.is_active(now)).collect())
+    }
 }
 
 impl Writes for Tx<'_> {
@@ -651,6 +797,216 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
+    fn update_account(&mut self, a: &UserAccount) -> Result<()> {
+        let login: Option<String> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT login FROM accounts WHERE id = ?1")
+                .map_err(db)?;
+            stmt.query_row([a.id.to_string()], |r| r.get(0))
+                .optional()
+                .map_err(db)?
+        };
+        let login = login.ok_or_else(|| Error::not_found("account", a.id))?;
+        if login != a.login {
+            return Err(storage(
+                BACKEND,
+                format!("the login of account `{}` cannot change", a.id),
+            ));
+        }
+        self.execute(
+            "UPDATE accounts SET staff_id = ?2, patient_id = ?3, active = ?4, record = ?5 WHERE id = ?1",
+            params![
+                a.id.to_string(),
+                a.staff_id().map(|s| s.to_string()),
+                a.patient_id().map(|p| p.to_string()),
+                a.active,
+                to_json(BACKEND, a)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        if self.exists(
+            "SELECT 1 FROM care_team_links WHERE id = ?1",
+            [link.id.to_string()],
+        )? {
+            return Err(storage(
+                BACKEND,
+                format!("care-team link `{}` already stored", link.id),
+            ));
+        }
+        self.execute(
+            "INSERT INTO care_team_links (id, staff_id, patient_id, record) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                link.id.to_string(),
+                link.staff.to_string(),
+                link.patient.to_string(),
+                to_json(BACKEND, link)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        let old: CareTeamLink = self
+            .record(
+                "SELECT record FROM care_team_links WHERE id = ?1",
+                [link.id.to_string()],
+            )?
+            .ok_or_else(|| Error::not_found("care-team link", link.id))?;
+        if (old.staff, old.patient) != (link.staff, link.patient) {
+            return Err(storage(
+                BACKEND,
+                format!(
+                    "the staff member and patient of care-team link `{}` cannot change",
+                    link.id
+                ),
+            ));
+        }
+        self.execute(
+            "UPDATE care_team_links SET record = ?2 WHERE id = ?1",
+            params![link.id.to_string(), to_json(BACKEND, link)?],
+        )?;
+        Ok(())
+    }
+
+    fn insert_break_glass(&mut self, grant: &BreakGlassGrant) -> Result<()> {
+        if self.exists(
+            "SELECT 1 FROM break_glass_grants WHERE id = ?1",
+            [grant.id.to_string()],
+        )? {
+            return Err(storage(
+                BACKEND,
+                format!("emergency access grant `{}` already stored", grant.id),
+            ));
+        }
+        self.execute(
+            "INSERT INTO break_glass_grants (id, staff_id, patient_id, opened_at, record)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                grant.id.to_string(),
+                grant.staff.to_string(),
+                grant.patient.to_string(),
+                calendar::instant(grant.opened_at),
+                to_json(BACKEND, grant)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_appointment(&mut self, a: &Appointment) -> Result<()> {
+        if self.exists("SELECT 1 FROM appointments WHERE id = ?1", [a.id.to_string()])? {
+            return Err(storage(BACKEND, format!("appointment `{}` already stored", a.id)));
+        }
+        if let Some(key) = &a.client_key {
+            if self.exists(
+                "SELECT 1 FROM appointments WHERE booked_by = ?1 AND client_key = ?2",
+                params![a.booked_by.to_string(), key],
+            )? {
+                return Err(storage(BACKEND, format!("request key `{key}` already used")));
+            }
+        }
+        self.write_appointment(a, true)
+    }
+
+    fn update_appointment(&mut self, a: &Appointment) -> Result<()> {
+        if !self.exists("SELECT 1 FROM appointments WHERE id = ?1", [a.id.to_string()])? {
+            return Err(Error::not_found("appointment", a.id));
+        }
+        self.write_appointment(a, false)
+    }
+
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO availability_templates (doctor_id, templates) VALUES (?1, ?2)
+             ON CONFLICT (doctor_id) DO UPDATE SET templates = excluded.templates",
+            params![doctor.to_string(), to_json(BACKEND, &templates)?],
+        )?;
+        Ok(())
+    }
+
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO availability_exceptions (doctor_id, record) VALUES (?1, ?2)",
+            params![doctor.to_string(), to_json(BACKEND, exception)?],
+        )?;
+        Ok(())
+    }
+
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()> {
+        self.execute("DELETE FROM holidays", [])?;
+        for (position, h) in holidays.iter().enumerate() {
+            self.execute(
+                "INSERT INTO holidays (position, record) VALUES (?1, ?2)",
+                params![limit_i64(position), to_json(BACKEND, h)?],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_resource(&mut self, r: &Resource) -> Result<()> {
+        if self.exists("SELECT 1 FROM resources WHERE id = ?1", [r.id.to_string()])? {
+            return Err(storage(BACKEND, format!("resource `{}` already stored", r.id)));
+        }
+        self.execute(
+            "INSERT INTO resources (id, kind, active, record) VALUES (?1, ?2, ?3, ?4)",
+            params![r.id.to_string(), r.kind, r.active, to_json(BACKEND, r)?],
+        )?;
+        Ok(())
+    }
+
+    fn insert_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        if self.exists("SELECT 1 FROM waitlist WHERE id = ?1", [e.id.to_string()])? {
+            return Err(storage(
+                BACKEND,
+                format!("waiting-list entry `{}` already stored", e.id),
+            ));
+        }
+        self.execute(
+            "INSERT INTO waitlist (id, patient_id, doctor_id, status, created_at, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                e.id.to_string(),
+                e.patient.to_string(),
+                e.doctor.to_string(),
+                enum_name(BACKEND, &e.status)?,
+                calendar::instant(e.created_at),
+                to_json(BACKEND, e)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        let n = self.execute(
+            "UPDATE waitlist SET patient_id = ?2, doctor_id = ?3, status = ?4, created_at = ?5,
+                 record = ?6
+             WHERE id = ?1",
+            params![
+                e.id.to_string(),
+                e.patient.to_string(),
+                e.doctor.to_string(),
+                enum_name(BACKEND, &e.status)?,
+                calendar::instant(e.created_at),
+                to_json(BACKEND, e)?,
+            ],
+        )?;
+        if n == 0 {
+            return Err(Error::not_found("waiting-list entry", e.id));
+        }
+        Ok(())
+    }
+
     fn append_event(
         &mut self,
         id: EventId,
@@ -684,10 +1040,8 @@ impl Writes for Tx<'_> {
     }
 
     fn append_audit(&mut self, record: &AuditRecord) -> Result<()> {
-        let expected = to_u64(
-            BACKEND,
-            self.number("SELECT coalesce(max(seq), 0) + 1 FROM audit_log", [])?,
-        )?;
+        let last = self.last_audit()?;
+        let expected = last.as_ref().map_or(1, |l| l.seq + 1);
         if record.seq != expected {
             return Err(storage(
                 BACKEND,
@@ -695,6 +1049,22 @@ impl Writes for Tx<'_> {
                     "audit entry {} out of order (the next entry is {expected})",
                     record.seq
                 ),
+            ));
+        }
+        // INVARIANT: the stored log is a hash chain; an entry that does not extend it is refused.
+        if record.prev_hash != last.map_or(AuditHash::GENESIS, |l| l.hash) {
+            return Err(storage(
+                BACKEND,
+                format!(
+                    "audit entry {} does not link to the last entry's hash",
+                    record.seq
+                ),
+            ));
+        }
+        if !record.is_sealed() {
+            return Err(storage(
+                BACKEND,
+                format!("audit entry {} does not match its hash", record.seq),
             ));
         }
         self.execute(
@@ -759,37 +1129,37 @@ mod tests {
 
     #[test]
     fn a_failed_migration_leaves_the_database_as_it_was() {
-        // Worked example: the file is at version 1; versions 2 (fine) and 3 (broken) are pending.
-        // Applying them fails at 3, and afterwards the file is still at version 1 without the table
-        // that version 2 created: pending migrations land together or not at all.
+        // Worked example: the file is at version 2; versions 3 (fine) and 4 (broken) are pending.
+        // Applying them fails at 4, and afterwards the file is still at version 2 without the table
+        // that version 3 created: pending migrations land together or not at all.
         let path = TempDb::new("failed-migration");
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 1);
+        assert_eq!(store.schema_version().unwrap(), 2);
         drop(store);
         let mut conn = Connection::open(&path).unwrap();
         let before = tables(&conn);
         let mut steps = MIGRATIONS.to_vec();
         steps.push(Migration {
-            version: 2,
+            version: 3,
             name: "fine",
             sql: "CREATE TABLE wards (id TEXT PRIMARY KEY) STRICT;",
         });
         steps.push(Migration {
-            version: 3,
+            version: 4,
             name: "broken",
             sql: "CREATE TABLE beds (id TEXT PRIMARY KEY) STRICT; INSERT INTO no_such_table VALUES (1);",
         });
         let err = migrate(&mut conn, &steps).unwrap_err();
         assert_eq!(err.code(), "storage");
-        assert!(err.to_string().contains("migration 3 `broken` failed"), "{err}");
-        assert_eq!(current_version(&conn).unwrap(), 1);
-        assert_eq!(tables(&conn), before, "no table of version 2 or 3 remains");
+        assert!(err.to_string().contains("migration 4 `broken` failed"), "{err}");
+        assert_eq!(current_version(&conn).unwrap(), 2);
+        assert_eq!(tables(&conn), before, "no table of version 3 or 4 remains");
         // The file still opens and works at version 1.
         drop(conn);
-        assert_eq!(SqliteStore::open(&path).unwrap().schema_version().unwrap(), 1);
+        assert_eq!(SqliteStore::open(&path).unwrap().schema_version().unwrap(), 2);
         // And the same steps without the broken one apply.
         let mut conn = Connection::open(&path).unwrap();
-        assert_eq!(migrate(&mut conn, steps.get(..2).unwrap()).unwrap(), 2);
+        assert_eq!(migrate(&mut conn, steps.get(..3).unwrap()).unwrap(), 3);
         assert!(tables(&conn).contains(&"wards".to_owned()));
     }
 
@@ -810,17 +1180,60 @@ mod tests {
                 err,
                 Error::Storage(StorageError::SchemaTooNew {
                     found: 9,
-                    supported: 1
+                    supported: 2
                 })
             ),
             "{err:?}"
         );
         assert_eq!(
             err.to_string(),
-            "the database schema is version 9 but this library knows versions up to 1; upgrade the library"
+            "the database schema is version 9 but this library knows versions up to 2; upgrade the library"
         );
         let conn = Connection::open(&path).unwrap();
         assert_eq!(current_version(&conn).unwrap(), 9, "nothing was downgraded");
+    }
+
+    #[test]
+    fn the_triggers_refuse_double_booking_from_any_writer() {
+        use crate::hospital::BookingRequest;
+        use crate::store::conformance::{clinic, tuesday};
+
+        let c = clinic(SqliteStore::in_memory().unwrap(), 2).unwrap();
+        let a =
+            c.h.book_appointment(
+                c.desk,
+                &BookingRequest::new(c.patients[0], c.doctor, "procedure", tuesday(9, 0)),
+            )
+            .unwrap();
+        assert_eq!(a.resources, [c.room]);
+        let conn = c.h.store().writer().unwrap();
+        // A copy of the booking for another patient, written by hand, bypassing the library.
+        let copy = |id: &str, shared: bool| {
+            format!(
+                "INSERT INTO appointments (id, patient_id, doctor_id, starts_at, ends_at, visit_starts_at,
+                     visit_ends_at, status, holds_time, shared, booked_by, client_key, record)
+                 SELECT '{id}', '{}', doctor_id, starts_at, ends_at, visit_starts_at, visit_ends_at,
+                        status, holds_time, {}, booked_by, NULL, json_set(record, '$.id', '{id}')
+                 FROM appointments",
+                c.patients[1],
+                i32::from(shared)
+            )
+        };
+        let refused = |sql: &str| conn.execute_batch(sql).unwrap_err().to_string();
+        let other = "00000000-0000-0000-0000-00000000a001";
+        assert!(refused(&copy(other, false)).contains("double booking"));
+        // Shared bookings may overlap; but not on a room that an exclusive booking holds.
+        conn.execute_batch(&copy(other, true)).unwrap();
+        assert!(refused(&format!(
+            "INSERT INTO appointment_resources
+                 (appointment_id, resource_id, starts_at, ends_at, holds_time, shared)
+             SELECT '{other}', resource_id, starts_at, ends_at, 1, 0 FROM appointment_resources"
+        ))
+        .contains("double booking"));
+        assert!(refused(&format!(
+            "UPDATE appointments SET shared = 0 WHERE id = '{other}'"
+        ))
+        .contains("double booking"));
     }
 
     #[test]

@@ -37,6 +37,7 @@ fn hospital<S: Store>(store: S, seed: u64) -> Hospital<S> {
             name: "Clinic".into(),
             zone: chrono_tz::Asia::Kolkata,
             currency: Currency::INR,
+            ..HospitalSettings::default()
         },
         Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap(),
@@ -69,7 +70,7 @@ fn reopening_a_file_continues_where_it_stopped() {
     drop(h);
 
     let h = hospital(SqliteStore::open(&path).unwrap(), 2);
-    assert_eq!(h.store().schema_version().unwrap(), 1);
+    assert_eq!(h.store().schema_version().unwrap(), 2);
     assert_eq!(
         h.patient(admin.id, asha.id).unwrap(),
         asha,

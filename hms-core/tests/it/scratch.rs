@@ -80,22 +80,32 @@ impl Drop for TempDir {
 #[allow(dead_code)]
 pub fn audit_entries_out_of_order_are_refused<S: Store>(store: S) {
     use chrono::TimeZone;
-    use hms_core::access::{Action, AuditRecord, ResourceKind};
-    let entry = |seq| AuditRecord {
-        seq,
-        at: chrono::Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap(),
-        account: hms_core::ids::AccountId::from_uuid(uuid::Uuid::from_u128(1)),
-        action: Action::Read,
-        resource: ResourceKind::PatientProfile,
-        patient: None,
-        allowed: true,
-        rule: "test".into(),
+    use hms_core::access::{Action, AuditHash, AuditRecord, ResourceKind};
+    let entry = |seq, prev_hash| {
+        AuditRecord {
+            seq,
+            at: chrono::Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap(),
+            account: hms_core::ids::AccountId::from_uuid(uuid::Uuid::from_u128(1)),
+            action: Action::Read,
+            resource: ResourceKind::PatientProfile,
+            patient: None,
+            allowed: true,
+            rule: "test".into(),
+            reason: "test".into(),
+            break_glass: false,
+            prev_hash,
+            hash: AuditHash::GENESIS,
+        }
+        .sealed()
     };
-    store.write(|tx| tx.append_audit(&entry(1))).unwrap();
+    let first = entry(1, AuditHash::GENESIS);
+    let second = entry(2, first.hash);
+    let fourth = entry(4, second.hash);
+    store.write(|tx| tx.append_audit(&first)).unwrap();
     let err = store
         .write(|tx| {
-            tx.append_audit(&entry(2))?;
-            tx.append_audit(&entry(4))
+            tx.append_audit(&second)?;
+            tx.append_audit(&fourth)
         })
         .unwrap_err();
     assert_eq!(err.code(), "storage");

@@ -16,17 +16,23 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use hms_core::access::AuditRecord;
+use hms_core::access::{AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
 use hms_core::events::{DomainEvent, EventRecord};
-use hms_core::ids::{AccountId, EventId, PatientId, SeededIds, StaffId};
+use hms_core::ids::{
+    AccountId, AppointmentId, CareTeamLinkId, EventId, PatientId, ResourceId, SeededIds, StaffId, WaitlistId,
+};
 use hms_core::money::Currency;
 use hms_core::people::{
     AdministrativeSex, DemographicKey, Mrn, Patient, PatientDetails, PersonName, Staff, StaffRole,
     UserAccount,
 };
+use hms_core::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
+use hms_core::scheduling::calendar::Entry;
+use hms_core::scheduling::waitlist::WaitlistEntry;
+use hms_core::scheduling::{Appointment, AppointmentStatus, Party, Resource};
 use hms_core::store::sqlite::SqliteStore;
 use hms_core::store::{PatientQuery, Reads, Sequence, Store, Writes};
-use hms_core::time::ManualClock;
+use hms_core::time::{Interval, ManualClock};
 use hms_core::{Hospital, HospitalSettings, Result};
 
 use crate::scratch::TempDir;
@@ -47,6 +53,7 @@ fn hospital<S: Store>(store: S, seed: u64) -> Hospital<S> {
             name: "Clinic".into(),
             zone: chrono_tz::Asia::Kolkata,
             currency: Currency::INR,
+            ..HospitalSettings::default()
         },
         Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap(),
@@ -232,6 +239,72 @@ impl Reads for Counting<'_> {
     fn last_audit(&self) -> Result<Option<AuditRecord>> {
         self.inner.last_audit()
     }
+    fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>> {
+        self.inner.appointment(id)
+    }
+    fn appointment_by_client_key(&self, account: AccountId, key: &str) -> Result<Option<Appointment>> {
+        self.inner.appointment_by_client_key(account, key)
+    }
+    fn calendar_overlaps(&self, party: Party, interval: &Interval) -> Result<Vec<Entry>> {
+        self.inner.calendar_overlaps(party, interval)
+    }
+    fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>> {
+        self.inner.appointments_of(party, range)
+    }
+    fn appointments_ended_before(
+        &self,
+        status: AppointmentStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>> {
+        self.inner.appointments_ended_before(status, before, limit)
+    }
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>> {
+        self.inner.availability_templates(doctor)
+    }
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
+        self.inner.availability_exceptions(doctor)
+    }
+    fn holidays(&self) -> Result<Vec<AvailabilityException>> {
+        self.inner.holidays()
+    }
+    fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
+        self.inner.resource(id)
+    }
+    fn resources(&self, kind: Option<&str>) -> Result<Vec<Resource>> {
+        self.inner.resources(kind)
+    }
+    fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>> {
+        self.inner.waitlist_entry(id)
+    }
+    fn waitlist_for_doctor(&self, doctor: StaffId) -> Result<Vec<WaitlistEntry>> {
+        self.inner.waitlist_for_doctor(doctor)
+    }
+    fn audit_of_patient(&self, patient: PatientId, after: u64, limit: usize) -> Result<Vec<AuditRecord>> {
+        self.inner.audit_of_patient(patient, after, limit)
+    }
+    fn care_team_link(&self, id: CareTeamLinkId) -> Result<Option<CareTeamLink>> {
+        self.inner.care_team_link(id)
+    }
+    fn care_team_of(&self, patient: PatientId) -> Result<Vec<CareTeamLink>> {
+        self.inner.care_team_of(patient)
+    }
+    fn relationship_facts(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RelationshipFact>> {
+        self.inner.relationship_facts(staff, patient, now)
+    }
+    fn break_glass_grants(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BreakGlassGrant>> {
+        self.inner.break_glass_grants(staff, patient, now)
+    }
 }
 
 impl Writes for Counting<'_> {
@@ -254,6 +327,62 @@ impl Writes for Counting<'_> {
     fn insert_account(&mut self, account: &UserAccount) -> Result<()> {
         self.step();
         self.inner.insert_account(account)
+    }
+    fn update_account(&mut self, account: &UserAccount) -> Result<()> {
+        self.step();
+        self.inner.update_account(account)
+    }
+    fn insert_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        self.step();
+        self.inner.insert_care_team_link(link)
+    }
+    fn update_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        self.step();
+        self.inner.update_care_team_link(link)
+    }
+    fn insert_break_glass(&mut self, grant: &BreakGlassGrant) -> Result<()> {
+        self.step();
+        self.inner.insert_break_glass(grant)
+    }
+    fn insert_appointment(&mut self, a: &Appointment) -> Result<()> {
+        self.step();
+        self.inner.insert_appointment(a)
+    }
+    fn update_appointment(&mut self, a: &Appointment) -> Result<()> {
+        self.step();
+        self.inner.update_appointment(a)
+    }
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()> {
+        self.step();
+        self.inner.set_availability_templates(doctor, templates)
+    }
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()> {
+        self.step();
+        self.inner.add_availability_exception(doctor, exception)
+    }
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()> {
+        self.step();
+        self.inner.set_holidays(holidays)
+    }
+    fn insert_resource(&mut self, r: &Resource) -> Result<()> {
+        self.step();
+        self.inner.insert_resource(r)
+    }
+    fn insert_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        self.step();
+        self.inner.insert_waitlist_entry(e)
+    }
+    fn update_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        self.step();
+        self.inner.update_waitlist_entry(e)
     }
     fn append_event(
         &mut self,
