@@ -384,6 +384,7 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     };
     let desks = hire_roster(&hospital, admin, config, &mut rng, &mut summary, progress)?;
     let doctors = hospital.list_staff(admin, Some(StaffRole::Doctor))?;
+    let doctor_accounts = doctor_accounts(&hospital)?;
 
     progress("07:00 front desks open: registering and booking");
     let today = hospital.today();
@@ -517,9 +518,15 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         if rng.chance(9) {
             continue; // does not come: the evening sweep marks it
         }
-        hospital.change_status(admin, a.id, AppointmentStatus::Arrived, None)?;
-        hospital.change_status(admin, a.id, AppointmentStatus::CheckedIn, None)?;
-        hospital.change_status(admin, a.id, AppointmentStatus::Fulfilled, None)?;
+        // The front desk records the arrival and check-in; the doctor records the visit.
+        let desk = desks.first().copied().unwrap_or(admin);
+        let doctor = doctor_accounts
+            .iter()
+            .find(|(staff, _)| *staff == a.doctor)
+            .map_or(admin, |(_, account)| *account);
+        hospital.change_status(desk, a.id, AppointmentStatus::Arrived, None)?;
+        hospital.change_status(desk, a.id, AppointmentStatus::CheckedIn, None)?;
+        hospital.change_status(doctor, a.id, AppointmentStatus::Fulfilled, None)?;
         summary.patients_seen += 1;
     }
     clock.set(at_local(19, 0));
@@ -632,6 +639,22 @@ fn book_visit<S: Store>(
     Ok(None)
 }
 
+/// The doctors' own accounts (`dr1`, `dr2`, …) as (staff member, account) pairs.
+fn doctor_accounts<S: Store>(hospital: &Hospital<S>) -> Result<Vec<(hms_core::ids::StaffId, AccountId)>> {
+    let mut out = Vec::new();
+    for n in 1.. {
+        match hospital.store().read(|r| r.account_by_login(&format!("dr{n}")))? {
+            Some(account) => {
+                if let Some(staff) = account.staff_id() {
+                    out.push((staff, account.id));
+                }
+            }
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
 fn hire_roster<S: Store>(
     hospital: &Hospital<S>,
     admin: AccountId,
@@ -699,6 +722,17 @@ fn hire_roster<S: Store>(
                         admin,
                         staff.id,
                         vec![clinic_template(staff.id, config.date)],
+                    )?;
+                }
+                if role == StaffRole::Doctor {
+                    // Each doctor signs in to record the visits they see.
+                    hospital.open_account(
+                        admin,
+                        NewAccount {
+                            login: format!("dr{}", i + 1),
+                            person: Some(PersonRef::Staff(staff.id)),
+                            roles: [Role::Doctor].into(),
+                        },
                     )?;
                 }
                 if role == StaffRole::Receptionist {
@@ -772,8 +806,12 @@ mod tests {
             s.patients_seen + s.no_shows + s.cancelled <= s.visits_booked,
             "{s:?}"
         );
-        // every registration is audited, and so is the denied hiring attempt
-        assert_eq!(s.audit_entries, s.patients_registered + 1);
+        // Every registration, booking and recorded visit step (arrival, check-in, fulfilment) reaches
+        // patient data and is audited, and so is the denied hiring attempt.
+        assert!(
+            s.audit_entries >= s.patients_registered + s.visits_booked + 3 * s.patients_seen + 1,
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -809,7 +847,11 @@ mod tests {
             second.patients_total,
             (first.patients_registered + second.patients_registered) as u64
         );
-        assert_eq!(second.audit_entries, second.patients_registered + 1);
+        assert!(
+            second.audit_entries
+                >= second.patients_registered + second.visits_booked + 3 * second.patients_seen + 1,
+            "only the second day's entries are counted: {second:?}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
