@@ -97,14 +97,15 @@ pub struct World {
     pub requests: Vec<(Request, Kind)>,
 }
 
-/// SplitMix64: a tiny seeded generator, so the mix is the same on every run.
+/// SplitMix64 over `usize` ranges: the access world's seeded generator, so the mix is the same on
+/// every run.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct MixRng(u64);
 
-impl Rng {
+impl MixRng {
     /// A generator from `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        MixRng(seed)
     }
 
     /// The next 64 random bits.
@@ -142,7 +143,7 @@ fn staff_person(role: Role, kind: u128, n: usize) -> Person {
     }
 }
 
-fn pick<T: Copy>(items: &[T], rng: &mut Rng) -> Option<T> {
+fn pick<T: Copy>(items: &[T], rng: &mut MixRng) -> Option<T> {
     items.get(rng.below(items.len())).copied()
 }
 
@@ -153,7 +154,7 @@ impl World {
             .with_ymd_and_hms(2026, 3, 2, 12, 0, 0)
             .single()
             .unwrap_or_default();
-        let mut rng = Rng::new(shape.seed);
+        let mut rng = MixRng::new(shape.seed);
         let doctors: Vec<Person> = (0..shape.doctors)
             .map(|i| staff_person(Role::Doctor, 1, i))
             .collect();
@@ -255,7 +256,7 @@ impl World {
         world
     }
 
-    fn request(&self, rng: &mut Rng) -> Option<(Request, Kind)> {
+    fn request(&self, rng: &mut MixRng) -> Option<(Request, Kind)> {
         use ResourceKind as K;
         let roll = rng.below(100);
         let p = rng.below(self.patient_ids.len());
@@ -393,7 +394,7 @@ impl World {
 /// that need a role grant; the rest spread over roles, actions and kinds no request uses.
 pub fn rules_that_never_match(n: usize, seed: u64) -> Vec<Rule> {
     use ResourceKind as K;
-    let mut rng = Rng::new(seed);
+    let mut rng = MixRng::new(seed);
     let hot_roles = [
         Role::Doctor,
         Role::Nurse,
