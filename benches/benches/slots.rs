@@ -13,7 +13,7 @@
 use std::hint::black_box;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::Criterion;
 use hms_core::ids::StaffId;
 use hms_core::scheduling::availability::{
     working_intervals, AvailabilityException, AvailabilityTemplate, DateRange, WeeklyHours,
@@ -324,7 +324,38 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    if hms_benches::benchmarking() {
+        println!(
+            "\nslots summary (ms per search, median / p90 of 21 runs; wall clock and thread on-CPU time)"
+        );
+        let summary = |label: &str, f: &dyn Fn() -> usize| {
+            let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+            for _ in 0..21 {
+                let (n, w, c) = hms_benches::wall_and_cpu(f);
+                black_box(n);
+                wall.push(w * 1e3);
+                cpu.push(c * 1e3);
+            }
+            let p90 = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                (v[v.len() / 2], v[v.len() * 9 / 10])
+            };
+            let ((wm, w90), (cm, c90)) = (p90(&mut wall), p90(&mut cpu));
+            println!("  {label:<52} wall {wm:>6.1} / {w90:>6.1}   cpu {cm:>6.1} / {c90:>6.1}");
+        };
+        summary("free_slots_for_many, 1000 doctors, 30 days", &|| {
+            free_slots_for_many(&calendars, &holiday, &free, visit, range(), now()).len()
+        });
+        summary("free_slots_for_many, same, bisection index", &|| {
+            free_slots_for_many(&bisecting, &holiday, &free, visit, range(), now()).len()
+        });
+        summary("free_slots, 1000 doctors one at a time", &one_by_one);
+    }
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}
