@@ -92,7 +92,11 @@ impl CalendarIndex {
     /// (no longer than `max_len`) to reach the interval. One tree descent, then a step per candidate.
     fn overlapping_rev<'a>(&'a self, interval: &Interval) -> impl Iterator<Item = Entry> + 'a {
         let (s, e) = (interval.start(), interval.end());
-        let floor = s - self.max_len;
+        // Near the first representable date the look-back would fall off the time line; then no
+        // booking can start too early to matter.
+        let floor = s
+            .checked_sub_signed(self.max_len)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let upper = (e, AppointmentId::from_uuid(uuid::Uuid::nil()));
         self.by_start
             .range(..upper)

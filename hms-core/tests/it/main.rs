@@ -11,6 +11,7 @@ mod access_model;
 mod access_rules;
 mod conformance_memory;
 mod error_codes;
+mod limits;
 mod registration;
 mod scheduling;
 mod scheduling_dst;
