@@ -16,7 +16,7 @@
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
-use super::Occupancy;
+use super::{whole_seconds, Occupancy};
 use crate::ids::AppointmentId;
 use crate::time::Interval;
 
@@ -133,6 +133,23 @@ impl Occupancy for CalendarIndex {
     fn count_overlapping(&self, interval: &Interval) -> u32 {
         u32::try_from(self.overlapping_rev(interval).count()).unwrap_or(u32::MAX)
     }
+
+    /// One descent to the first booking that may reach `window`, then a forward walk in start order.
+    fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
+        let (s, e) = (window.start(), window.end());
+        let floor = s
+            .checked_sub_signed(self.max_len)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let nil = AppointmentId::from_uuid(uuid::Uuid::nil());
+        out.extend(
+            self.by_start
+                .range((floor, nil)..(e, nil))
+                .filter(|(_, (end, _))| *end > s)
+                .filter_map(|((start, _), (end, _))| Interval::new(*start, *end).ok())
+                .map(|b| whole_seconds(&b)),
+        );
+        true
+    }
 }
 
 #[cfg(test)]
@@ -199,7 +216,80 @@ mod tests {
         assert!(c.is_empty());
     }
 
+    #[test]
+    fn busy_within_lists_the_overlapping_bookings_in_start_order_as_whole_seconds() {
+        let mut c = CalendarIndex::new();
+        c.insert(id(1), iv(480, 720), false); // 08:00-12:00, a long procedure
+        c.insert(id(2), iv(540, 570), false); // 09:00-09:30
+        c.insert(id(3), iv(600, 615), true); // 10:00-10:15, a group slot
+        c.insert(id(4), iv(720, 735), false); // 12:00-12:15, back-to-back with the window
+                                              // 09:00:00.5 to 09:20:00.5 is widened to 09:00:00-09:20:01.
+        let half = Duration::milliseconds(500);
+        c.insert(
+            id(5),
+            Interval::new(at(540) + half, at(560) + half).unwrap(),
+            false,
+        );
+        let mut out = vec![(0, 0)];
+        assert!(c.busy_within(&iv(550, 720), &mut out));
+        let secs = |m: i64| at(m).timestamp();
+        assert_eq!(
+            out,
+            [
+                (0, 0), // what was there is kept
+                (secs(480), secs(720)),
+                (secs(540), secs(570)),
+                (secs(540), secs(560) + 1),
+                (secs(600), secs(615)),
+            ]
+        );
+        // The list agrees with the per-time count for every whole minute of the window.
+        for m in 550..720 {
+            let q = iv(m, m + 1);
+            let listed = out
+                .iter()
+                .skip(1)
+                .filter(|(s, e)| *s < q.end().timestamp() && *e > q.start().timestamp())
+                .count();
+            assert_eq!(listed as u32, c.count_overlapping(&q), "at minute {m}");
+        }
+    }
+
+    #[test]
+    fn busy_within_of_a_plain_list_sorts_what_it_finds() {
+        let list = vec![iv(600, 615), iv(480, 500), iv(900, 930)];
+        let mut out = Vec::new();
+        assert!(list.busy_within(&iv(0, 700), &mut out));
+        assert_eq!(
+            out,
+            [
+                (at(480).timestamp(), at(500).timestamp()),
+                (at(600).timestamp(), at(615).timestamp())
+            ]
+        );
+    }
+
     proptest! {
+        /// The one-walk listing holds exactly the bookings an overlap query finds, in start order.
+        #[test]
+        fn busy_within_agrees_with_overlapping(
+            ops in proptest::collection::vec((0_i64..2000, 1_i64..240), 1..100),
+            (s, len) in (0_i64..2200, 1_i64..600),
+        ) {
+            let mut c = CalendarIndex::new();
+            for (i, (start, l)) in ops.iter().enumerate() {
+                c.insert(id(i as u128), iv(*start, start + l), false);
+            }
+            let q = iv(s, s + len);
+            let mut out = Vec::new();
+            prop_assert!(c.busy_within(&q, &mut out));
+            let want: Vec<(i64, i64)> = c
+                .overlapping(&q)
+                .map(|e| (e.interval.start().timestamp(), e.interval.end().timestamp()))
+                .collect();
+            prop_assert_eq!(out, want);
+        }
+
         /// The index answers every overlap query exactly like a linear scan of the same bookings.
         #[test]
         fn agrees_with_a_linear_scan(
