@@ -510,12 +510,8 @@ impl<'a> Search<'a> {
             let listed = t + self.held <= p.end
                 && interval_of(t, p.end).is_some_and(|w| self.occupancy.busy_within(&w, &mut busy));
             let mut next = 0;
-            let mut start = clocks.naive(t);
             while t + self.held <= p.end {
-                let Some((at, end)) = start.and_then(|at| Some((at, add_secs(at, self.held)?))) else {
-                    break;
-                };
-                let used = if listed {
+                let listed_used = listed.then(|| {
                     // Every booking that starts before this slot's held time ends, and ends after
                     // it starts, overlaps it; slots only move later, so one pass over `busy` serves
                     // the whole piece.
@@ -528,10 +524,22 @@ impl<'a> Search<'a> {
                     }
                     active.retain(|b_end| *b_end > t);
                     u32::try_from(active.len()).unwrap_or(u32::MAX)
-                } else {
+                });
+                // A full slot needs no clock reading.
+                if listed_used.is_some_and(|used| used >= self.capacity) {
+                    t += self.step;
+                    continue;
+                }
+                let Some((at, end)) = clocks
+                    .naive(t)
+                    .and_then(|at| Some((at, add_secs(at, self.held)?)))
+                else {
+                    break;
+                };
+                let used = listed_used.unwrap_or_else(|| {
                     Interval::new(at.and_utc(), end.and_utc())
                         .map_or(u32::MAX, |held| self.occupancy.count_overlapping(&held))
-                };
+                });
                 if let Some(remaining) = self.room_at(at, end, used) {
                     if t < offset_from || t >= offset_until {
                         (offset, offset_from, offset_until) = timeline.offset_span(t);
@@ -546,12 +554,6 @@ impl<'a> Search<'a> {
                     }
                 }
                 t += self.step;
-                // When a slot holds exactly one grid step, the next starts where this one ends.
-                start = if self.held == self.step {
-                    Some(end)
-                } else {
-                    add_secs(at, self.step)
-                };
             }
         }
         true
