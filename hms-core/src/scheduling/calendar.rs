@@ -9,9 +9,9 @@
 //! whole calendar. When the longest booking is removed, `max_len` stays as an upper bound (still
 //! correct, at worst a wider scan) until [`CalendarIndex::shrink_bound`] recomputes it.
 //!
-//! The sorted list is cut into chunks of at most [`CHUNK`] bookings, each chunk's starts in an array
-//! of their own, and the chunks' first keys in one small array: a lookup bisects that array (a few
-//! kilobytes per hundred thousand bookings, so it stays in the processor's cache) and then one
+//! The sorted list is cut into chunks of at most `CHUNK` (64) bookings, each chunk's starts in an array
+//! of their own, and the chunks' first keys in one small array: a lookup bisects that array (about
+//! 60 kilobytes per hundred thousand bookings, so it mostly stays in the processor's cache) and then one
 //! chunk's starts, touching a handful of cache lines, where a B-tree's lower levels miss the cache
 //! at every step. (A persistent map, `imbl::OrdMap`, measured about two times slower than the
 //! standard library's B-tree.) Booking and cancelling move at most a chunk's entries. The
