@@ -9,7 +9,7 @@
 //! whole calendar. When the longest booking is removed, `max_len` stays as an upper bound (still
 //! correct, at worst a wider scan) until [`CalendarIndex::shrink_bound`] recomputes it.
 //!
-//! The sorted list is cut into chunks of at most `CHUNK` (64) bookings, each chunk's starts in an array
+//! The sorted list is cut into chunks of at most `CHUNK` (128) bookings, each chunk's starts in an array
 //! of their own, and the chunks' first keys in one small array: a lookup bisects that array (about
 //! 60 kilobytes per hundred thousand bookings, so it mostly stays in the processor's cache) and then one
 //! chunk's starts, touching a handful of cache lines, where a B-tree's lower levels miss the cache
@@ -20,12 +20,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{whole_seconds, Occupancy};
+use super::Occupancy;
 use crate::ids::AppointmentId;
 use crate::time::Interval;
 
 /// The most bookings a chunk holds; a fuller chunk is split in two.
-const CHUNK: usize = 64;
+const CHUNK: usize = 128;
 
 /// What the index remembers of one booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +111,11 @@ impl Chunk {
 /// One calendar's active bookings.
 #[derive(Debug, Clone, Default)]
 pub struct CalendarIndex {
-    // INVARIANT: `firsts[i]` is the key of `chunks[i]`'s first booking; chunks are non-empty and in
-    // key order; `len` is the sum of their lengths.
+    // INVARIANT: `firsts[i]` is the key of `chunks[i]`'s first booking and `first_starts[i]` its
+    // start; chunks are non-empty and in key order; `len` is the sum of their lengths.
     firsts: Vec<Key>,
+    /// The starts alone, which is all an overlap query bisects: 12 bytes a chunk instead of 28.
+    first_starts: Vec<DateTime<Utc>>,
     chunks: Vec<Chunk>,
     len: usize,
     max_len: Duration,
@@ -149,6 +151,7 @@ impl CalendarIndex {
             // No chunk yet: the first booking.
             self.chunks.push(Chunk::default());
             self.firsts.push(key);
+            self.first_starts.push(key.0);
             if let Some(chunk) = self.chunks.last_mut() {
                 chunk.insert(0, key, interval.end(), shared);
             }
@@ -160,15 +163,14 @@ impl CalendarIndex {
             return false;
         };
         chunk.insert(at, key, interval.end(), shared);
+        let tail = (chunk.len() > CHUNK).then(|| chunk.split_off(CHUNK / 2));
         if at == 0 {
-            if let Some(first) = self.firsts.get_mut(c) {
-                *first = key;
-            }
+            self.set_first(c, key);
         }
-        if chunk.len() > CHUNK {
-            let tail = chunk.split_off(CHUNK / 2);
+        if let Some(tail) = tail {
             if let Some(first) = tail.key(0) {
                 self.firsts.insert(c + 1, first);
+                self.first_starts.insert(c + 1, first.0);
                 self.chunks.insert(c + 1, tail);
             }
         }
@@ -192,16 +194,22 @@ impl CalendarIndex {
             None => {
                 self.chunks.remove(c);
                 self.firsts.remove(c);
+                self.first_starts.remove(c);
             }
-            Some(first) if at == 0 => {
-                if let Some(f) = self.firsts.get_mut(c) {
-                    *f = first;
-                }
-            }
+            Some(first) if at == 0 => self.set_first(c, first),
             Some(_) => {}
         }
         self.len -= 1;
         true
+    }
+
+    fn set_first(&mut self, c: usize, key: Key) {
+        if let Some(f) = self.firsts.get_mut(c) {
+            *f = key;
+        }
+        if let Some(f) = self.first_starts.get_mut(c) {
+            *f = key.0;
+        }
     }
 
     /// Recomputes the longest-booking bound after removals (O(n)).
@@ -233,7 +241,7 @@ impl CalendarIndex {
             .checked_sub_signed(self.max_len)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         // The last chunk with a booking that starts before `e`, and the number of such bookings in it.
-        let c = self.firsts.partition_point(|f| f.0 < e);
+        let c = self.first_starts.partition_point(|f| *f < e);
         let (chunk, pos) = match c.checked_sub(1) {
             Some(c) => (
                 c,
@@ -310,11 +318,43 @@ impl Occupancy for CalendarIndex {
     /// One walk back over the bookings that may reach `window`, then put in start order.
     fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
         let first = out.len();
-        out.extend(self.overlapping_rev(window).map(|b| whole_seconds(&b.interval)));
+        let mut days = Seconds::default();
+        out.extend(
+            self.overlapping_rev(window)
+                .map(|b| (days.floor(b.interval.start()), days.ceil(b.interval.end()))),
+        );
         if let Some(added) = out.get_mut(first..) {
             added.reverse();
         }
         true
+    }
+}
+
+/// Instants as seconds since 1970-01-01, reusing the last date's count of days: the bookings of one
+/// stretch of work mostly share a date, and counting days from a date is the costly part.
+#[derive(Default)]
+struct Seconds {
+    last: Option<(chrono::NaiveDate, i64)>,
+}
+
+impl Seconds {
+    fn floor(&mut self, t: DateTime<Utc>) -> i64 {
+        use chrono::Timelike;
+        let t = t.naive_utc();
+        let date = t.date();
+        let midnight = match self.last {
+            Some((d, secs)) if d == date => secs,
+            _ => {
+                let secs = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
+                self.last = Some((date, secs));
+                secs
+            }
+        };
+        midnight + i64::from(t.time().num_seconds_from_midnight())
+    }
+
+    fn ceil(&mut self, t: DateTime<Utc>) -> i64 {
+        self.floor(t) + i64::from(t.timestamp_subsec_nanos() > 0)
     }
 }
 
