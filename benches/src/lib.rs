@@ -525,15 +525,24 @@ pub fn per_call(rounds: usize, batch: usize, mut f: impl FnMut(usize)) -> Stats 
     let w = percentiles(&mut wall);
     let c = percentiles(&mut cpu);
     Stats {
-        median_ns: w.0,
-        p99_ns: w.1,
-        cpu_median_ns: c.0,
-        cpu_p99_ns: c.1,
+        median_ns: w.median_ns,
+        p99_ns: w.p99_ns,
+        cpu_median_ns: c.median_ns,
+        cpu_p99_ns: c.p99_ns,
     }
 }
 
+/// Median and 99th percentile of samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percentiles {
+    /// The median.
+    pub median_ns: f64,
+    /// The 99th percentile.
+    pub p99_ns: f64,
+}
+
 /// Median and p99 of samples (sorted in place); `NaN` for no samples.
-pub fn percentiles(samples: &mut [f64]) -> (f64, f64) {
+pub fn percentiles(samples: &mut [f64]) -> Percentiles {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| {
         if samples.is_empty() {
@@ -542,7 +551,10 @@ pub fn percentiles(samples: &mut [f64]) -> (f64, f64) {
         let i = ((samples.len() - 1) as f64 * q).round() as usize;
         samples.get(i).copied().unwrap_or(f64::NAN)
     };
-    (at(0.5), at(0.99))
+    Percentiles {
+        median_ns: at(0.5),
+        p99_ns: at(0.99),
+    }
 }
 
 /// Whether the benchmark binary runs as a real benchmark (`cargo bench`) rather than as a smoke test
