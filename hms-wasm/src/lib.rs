@@ -20,10 +20,11 @@ use crate::errors::to_js_error;
 const TS_ERRORS: &str = r#"
 /** Every code an `HmsError` can carry (`errorCodes()` lists the same at run time). */
 export type HmsErrorCode =
-  | "beyond_horizon" | "currency_mismatch" | "duplicate" | "forbidden" | "idempotency_mismatch"
-  | "in_past" | "inactive" | "invalid_input" | "invalid_interval" | "invalid_policy" | "invalid_transition"
-  | "lead_time" | "no_resource" | "nonexistent_local_time" | "not_found" | "outside_availability" | "slot_conflict"
-  | "storage" | "unknown_currency" | "visit_type_not_offered";
+  | "amount_overflow" | "beyond_horizon" | "currency_mismatch" | "duplicate" | "forbidden"
+  | "idempotency_mismatch" | "in_past" | "inactive" | "invalid_input" | "invalid_interval"
+  | "invalid_policy" | "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time"
+  | "not_found" | "outside_availability" | "slot_conflict" | "storage" | "time_out_of_range"
+  | "unknown_currency" | "visit_type_not_offered";
 /** One bad input field: its path (camelCase, e.g. `template.weeklyHours[1]`), what is wrong, a message. */
 export interface FieldProblem { field: string; code: string; message: string; }
 /** What every function of this module throws. */
