@@ -97,13 +97,17 @@ impl Error {
 /// checks that each code is produced by at least one test case.
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
+        "batch_unusable",
         "beyond_horizon",
         "currency_mismatch",
         "duplicate",
+        "exceeds_dispensed",
+        "exceeds_prescription",
         "forbidden",
         "idempotency_mismatch",
         "in_past",
         "inactive",
+        "insufficient_stock",
         "invalid_input",
         "invalid_interval",
         "invalid_transition",
@@ -112,6 +116,9 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "nonexistent_local_time",
         "not_found",
         "outside_availability",
+        "prescription_required",
+        "refills_exhausted",
+        "reservation_expired",
         "slot_conflict",
         "storage",
         "unknown_currency",

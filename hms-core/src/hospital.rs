@@ -22,8 +22,13 @@ use crate::scheduling::ConflictMode;
 use crate::store::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::time::Clock;
 
+mod pharmacy;
 mod scheduling;
 
+pub use pharmacy::{
+    CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest, ReservationRequest, ReturnLine,
+    ReturnRequest, StockOrderRequest, TransferRequest,
+};
 pub use scheduling::{BookingRequest, DoctorDay, SeriesMode, SeriesOutcome};
 
 /// Settings of one hospital.
@@ -38,6 +43,8 @@ pub struct HospitalSettings {
     /// Whether a booking conflict refuses the booking (the default) or is a warning that an explicit
     /// override reason lets through.
     pub conflict_mode: ConflictMode,
+    /// How the pharmacy runs (minimum shelf life, expiry warning window, reservation hold time).
+    pub pharmacy: crate::pharmacy::PharmacySettings,
 }
 
 impl Default for HospitalSettings {
@@ -47,6 +54,7 @@ impl Default for HospitalSettings {
             zone: chrono_tz::UTC,
             currency: Currency::USD,
             conflict_mode: ConflictMode::Block,
+            pharmacy: crate::pharmacy::PharmacySettings::default(),
         }
     }
 }
@@ -620,6 +628,37 @@ fn placeholder_policy(
             }
             if has(Role::Doctor) && action == Action::Update {
                 return (true, "doctor-own-schedule");
+            }
+        }
+        ResourceKind::Prescription => {
+            if has(Role::Doctor) && matches!(action, Action::Create | Action::Read) {
+                return (true, "doctor-prescribes");
+            }
+            if has(Role::Pharmacist) && matches!(action, Action::Read | Action::Dispense) {
+                return (true, "pharmacist-dispenses");
+            }
+            if has(Role::Nurse) && action == Action::Read {
+                return (true, "nurse-reads-prescriptions");
+            }
+            if has(Role::Patient)
+                && action == Action::Read
+                && patient.is_some()
+                && account.patient_id() == patient
+            {
+                return (true, "patient-own-prescriptions");
+            }
+        }
+        ResourceKind::Stock => {
+            if has(Role::Pharmacist) {
+                return (true, "pharmacist-manages-stock");
+            }
+            if action == Action::Read && (has(Role::Doctor) || has(Role::Nurse)) {
+                return (true, "clinician-reads-stock");
+            }
+        }
+        ResourceKind::DrugCatalog => {
+            if action == Action::Read && !has(Role::Patient) {
+                return (true, "staff-read-catalog");
             }
         }
     }

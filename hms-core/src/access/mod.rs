@@ -80,6 +80,8 @@ pub enum Action {
     Deactivate,
     /// Call off (an appointment).
     Cancel,
+    /// Hand out medicine (against a prescription or over the counter) or take it back.
+    Dispense,
 }
 
 impl Action {
@@ -91,6 +93,7 @@ impl Action {
             Action::Update => "update",
             Action::Deactivate => "deactivate",
             Action::Cancel => "cancel",
+            Action::Dispense => "dispense",
         }
     }
 }
@@ -110,6 +113,12 @@ pub enum ResourceKind {
     Appointment,
     /// Doctors' availability, rooms and equipment, slot search.
     Schedule,
+    /// A prescription (written by a doctor, dispensed by a pharmacist).
+    Prescription,
+    /// Pharmacy stock: batches, the stock ledger, orders, reservations, alerts, valuation.
+    Stock,
+    /// The drug catalog.
+    DrugCatalog,
 }
 
 impl ResourceKind {
@@ -121,6 +130,9 @@ impl ResourceKind {
             ResourceKind::UserAccount => "user_account",
             ResourceKind::Appointment => "appointment",
             ResourceKind::Schedule => "schedule",
+            ResourceKind::Prescription => "prescription",
+            ResourceKind::Stock => "stock",
+            ResourceKind::DrugCatalog => "drug_catalog",
         }
     }
 }

@@ -182,8 +182,9 @@ pub enum PharmacyError {
     },
     /// More was asked for than is left of the prescription line's current fill.
     #[error(
-        "line {line} of prescription `{prescription}` has {remaining} units left in fill {fill}, \
-         but {requested} were asked for"
+        "only {} left in fill {fill} of line {line} of prescription `{prescription}`, {} asked for",
+        units(*remaining),
+        units(*requested)
     )]
     ExceedsPrescription {
         /// The prescription.
@@ -199,7 +200,8 @@ pub enum PharmacyError {
     },
     /// Every fill of the line, refills included, has been dispensed in full.
     #[error(
-        "line {line} of prescription `{prescription}` is used up: all {fills} fills have been dispensed"
+        "line {line} of prescription `{prescription}` is used up: every fill ({fills} allowed) has been \
+         dispensed"
     )]
     RefillsExhausted {
         /// The prescription.
@@ -210,7 +212,11 @@ pub enum PharmacyError {
         fills: u32,
     },
     /// More units were given back than the dispense line handed out (less earlier returns).
-    #[error("line {line} of dispense `{dispense}` has {remaining} units that can be returned, but {requested} were given back")]
+    #[error(
+        "only {} of line {line} of dispense `{dispense}` can be returned, {} given back",
+        units(*remaining),
+        units(*requested)
+    )]
     ExceedsDispensed {
         /// The dispense.
         dispense: DispenseId,
@@ -285,8 +291,20 @@ fn insufficient_message(
         Some(b) => format!("batch `{b}` of drug `{drug}`"),
         None => format!("drug `{drug}`"),
     };
-    let units = if available == 1 { "unit" } else { "units" };
-    format!("only {available} {units} of {what} available at `{location}`, but {requested} were asked for")
+    format!(
+        "only {} of {what} available at `{location}`, {} asked for",
+        units(available),
+        units(requested)
+    )
+}
+
+/// `1 unit`, `2 units`.
+fn units(n: u32) -> String {
+    if n == 1 {
+        "1 unit".to_owned()
+    } else {
+        format!("{n} units")
+    }
 }
 
 /// The last day a medicine dispensed on `today` must still be usable: the last day of a course of
@@ -345,7 +363,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "only 1 unit of drug `00000000-0000-0000-0000-000000000001` available at `main`, \
-             but 5 were asked for"
+             5 units asked for"
         );
     }
 }

@@ -8,6 +8,7 @@
 
 mod conformance_memory;
 mod error_codes;
+mod pharmacy;
 mod registration;
 mod scheduling;
 mod scheduling_dst;
