@@ -166,27 +166,59 @@ pub fn suggested_reorder(rule: ReorderRule, position: u64, pack_size: u32) -> u3
     u32::try_from(packs * pack).unwrap_or(u32::MAX)
 }
 
-#[derive(Default)]
+/// What one drug has at one location, gathered from its stock lines.
 struct AtLocation<'a> {
-    location: Option<&'a Location>,
+    location: &'a Location,
     usable: u64,
     expiring: Vec<(NaiveDate, BatchId, u32)>,
     expired: Vec<(NaiveDate, BatchId, u32)>,
 }
 
-fn slot<'a, 'b>(
-    places: &'b mut Vec<AtLocation<'a>>,
-    location: &'a Location,
-) -> Option<&'b mut AtLocation<'a>> {
-    match places.iter().position(|p| p.location == Some(location)) {
-        Some(i) => places.get_mut(i),
-        None => {
-            places.push(AtLocation {
-                location: Some(location),
-                ..AtLocation::default()
-            });
-            places.last_mut()
+/// Buffers reused from one drug to the next, so that a sweep over thousands of drugs allocates only
+/// for the alerts it returns.
+#[derive(Default)]
+struct Scratch<'a> {
+    places: Vec<AtLocation<'a>>,
+    used: usize,
+}
+
+impl<'a> Scratch<'a> {
+    fn reset(&mut self) {
+        self.used = 0;
+    }
+
+    /// The entry for `location`, taking a fresh (cleared) one the first time it is seen.
+    fn slot(&mut self, location: &'a Location) -> Option<&mut AtLocation<'a>> {
+        if let Some(i) = self
+            .places
+            .iter()
+            .take(self.used)
+            .position(|p| p.location == location)
+        {
+            return self.places.get_mut(i);
         }
+        let i = self.used;
+        self.used += 1;
+        match self.places.get_mut(i) {
+            Some(p) => {
+                p.location = location;
+                p.usable = 0;
+                p.expiring.clear();
+                p.expired.clear();
+            }
+            None => self.places.push(AtLocation {
+                location,
+                usable: 0,
+                expiring: Vec::new(),
+                expired: Vec::new(),
+            }),
+        }
+        self.places.get_mut(i)
+    }
+
+    fn in_use(&mut self) -> &mut [AtLocation<'a>] {
+        let used = self.used;
+        self.places.get_mut(..used).unwrap_or_default()
     }
 }
 
@@ -196,13 +228,23 @@ fn sum_u32(items: &[(NaiveDate, BatchId, u32)]) -> u32 {
 
 /// Appends the alerts that hold for one drug on `today` to `out`, by location, low stock first.
 pub fn drug_alerts(stock: &DrugStock, today: NaiveDate, warning_days: u32, out: &mut Vec<Alert>) {
+    drug_alerts_with(&mut Scratch::default(), stock, today, warning_days, out);
+}
+
+fn drug_alerts_with<'a>(
+    scratch: &mut Scratch<'a>,
+    stock: &'a DrugStock,
+    today: NaiveDate,
+    warning_days: u32,
+    out: &mut Vec<Alert>,
+) {
     let drug = stock.drug;
     let warn_until = today
         .checked_add_days(chrono::Days::new(u64::from(warning_days)))
         .unwrap_or(NaiveDate::MAX);
-    let mut places: Vec<AtLocation<'_>> = Vec::new();
+    scratch.reset();
     for line in stock.lines.iter().filter(|l| l.on_hand > 0) {
-        let Some(p) = slot(&mut places, &line.location) else {
+        let Some(p) = scratch.slot(&line.location) else {
             continue;
         };
         match line.expiry {
@@ -218,13 +260,12 @@ pub fn drug_alerts(stock: &DrugStock, today: NaiveDate, warning_days: u32, out: 
         }
     }
     for location in stock.reorder.keys() {
-        slot(&mut places, location);
+        scratch.slot(location);
     }
-    places.sort_unstable_by(|a, b| a.location.cmp(&b.location));
-    for mut p in places {
-        let Some(location) = p.location else {
-            continue;
-        };
+    let places = scratch.in_use();
+    places.sort_unstable_by(|a, b| a.location.cmp(b.location));
+    for p in places.iter_mut() {
+        let location = p.location;
         if let Some(rule) = stock.reorder.get(location) {
             let on_order = stock.on_order.get(location).copied().unwrap_or(0);
             let position = p.usable + u64::from(on_order);
@@ -264,8 +305,9 @@ pub fn drug_alerts(stock: &DrugStock, today: NaiveDate, warning_days: u32, out: 
 /// Every alert that holds for a pharmacy on `today`, drug by drug in the order given.
 pub fn all_alerts(stocks: &[DrugStock], today: NaiveDate, warning_days: u32) -> Vec<Alert> {
     let mut out = Vec::new();
+    let mut scratch = Scratch::default();
     for s in stocks {
-        drug_alerts(s, today, warning_days, &mut out);
+        drug_alerts_with(&mut scratch, s, today, warning_days, &mut out);
     }
     out
 }

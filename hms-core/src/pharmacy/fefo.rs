@@ -7,6 +7,9 @@
 //! [`super::needed_through`]). Split a request across batches when one is not enough; when all usable
 //! batches together are not enough, take nothing and report the shortfall.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +52,7 @@ impl Candidate {
     }
 
     /// The FEFO order: expiry (none last), then time received, then batch id.
-    pub fn fefo_key(&self) -> (NaiveDate, DateTime<Utc>, BatchId) {
+    pub fn fefo_key(&self) -> FefoKey {
         (
             self.expiry.unwrap_or(NaiveDate::MAX),
             self.received_at,
@@ -57,6 +60,10 @@ impl Candidate {
         )
     }
 }
+
+/// Where a batch comes in first-expiry-first-out order: expiry (none as the latest date), time
+/// received, batch id.
+pub type FefoKey = (NaiveDate, DateTime<Utc>, BatchId);
 
 /// Units to take from one batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -113,12 +120,11 @@ pub fn allocate(
     if quantity == 0 {
         return Ok(Vec::new());
     }
-    let mut eligible: Vec<(NaiveDate, DateTime<Utc>, BatchId, u32)> = Vec::with_capacity(candidates.len());
+    let mut eligible: Vec<Reverse<(FefoKey, u32)>> = Vec::with_capacity(candidates.len());
     let mut total: u64 = 0;
     for c in candidates {
         if c.is_eligible(today, needed_through) {
-            let (expiry, received, batch) = c.fefo_key();
-            eligible.push((expiry, received, batch, c.available));
+            eligible.push(Reverse((c.fefo_key(), c.available)));
             total += u64::from(c.available);
         }
     }
@@ -128,11 +134,13 @@ pub fn allocate(
             available: u32::try_from(total).unwrap_or(u32::MAX),
         });
     }
-    // INVARIANT: keys are unique (batch ids are), so an unstable sort gives one order.
-    eligible.sort_unstable();
+    // The FEFO order is needed only as far as the request reaches (usually one to three batches), so
+    // the batches are heaped in linear time and popped in order until the request is met, instead of
+    // sorting all of them. INVARIANT: keys are unique (batch ids are), so the order is total.
+    let mut heap = BinaryHeap::from(eligible);
     let mut left = quantity;
     let mut picks = Vec::new();
-    for (_, _, batch, available) in eligible {
+    while let Some(Reverse(((_, _, batch), available))) = heap.pop() {
         let take = available.min(left);
         picks.push(Pick {
             batch,

@@ -6,6 +6,7 @@
 //! goes either way and always says why.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -224,39 +225,116 @@ pub fn apply(on_hand: u32, m: &Movement) -> Result<u32, Error> {
     })
 }
 
+/// A fast, non-cryptographic hasher for the rebuild's keys: each word is folded in with a rotate, xor
+/// and multiply (the Fx hash of the Rust compiler), and the result goes through the MurmurHash3
+/// finalizer, because a multiply only carries bits upward and the hash table indexes by the low bits
+/// (ids that differ only in their last bytes would otherwise share buckets). It is not resistant to
+/// chosen keys, which does not matter for the hospital's own ledger. Hand-written (a dozen lines)
+/// rather than a dependency: it is only used here.
+#[derive(Debug, Clone, Copy, Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(chunk) {
+                *w = *b;
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.add(n as u64);
+        self.add((n >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z ^= z >> 33;
+        z = z.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        z ^= z >> 33;
+        z = z.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        z ^ (z >> 33)
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 /// On-hand quantities of every batch at every location, rebuilt from a ledger.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Balances {
-    by_batch: HashMap<BatchId, Vec<(Location, DrugId, i64)>>,
+    /// The locations seen, in order of first appearance (a ledger names a handful).
+    places: Vec<Location>,
+    /// Sum of the movements per (batch id as a number, index into `places`), with the batch's drug.
+    sums: FxMap<(u128, u32), (DrugId, i64)>,
 }
 
 impl Balances {
+    fn place(&self, location: &Location) -> Option<u32> {
+        // Movements usually share their location's code with many others: try identity first, and
+        // compare the text only when no place is the very same code.
+        self.places
+            .iter()
+            .position(|p| std::sync::Arc::ptr_eq(&p.0, &location.0))
+            .or_else(|| self.places.iter().position(|p| p == location))
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
     /// Units of `batch` on hand at `location`.
     pub fn on_hand(&self, batch: BatchId, location: &Location) -> u32 {
-        self.by_batch
-            .get(&batch)
-            .and_then(|ls| ls.iter().find(|(l, _, _)| l == location))
-            .map_or(0, |(_, _, q)| u32::try_from(*q).unwrap_or(u32::MAX))
+        self.place(location)
+            .and_then(|i| self.sums.get(&(batch.as_uuid().as_u128(), i)))
+            .map_or(0, |(_, q)| u32::try_from(*q).unwrap_or(u32::MAX))
     }
 
     /// Units of `batch` on hand at all locations together.
     pub fn batch_total(&self, batch: BatchId) -> u64 {
-        self.by_batch.get(&batch).map_or(0, |ls| {
-            ls.iter().map(|(_, _, q)| u64::try_from(*q).unwrap_or(0)).sum()
-        })
+        (0..self.places.len())
+            .filter_map(|i| {
+                self.sums
+                    .get(&(batch.as_uuid().as_u128(), u32::try_from(i).ok()?))
+            })
+            .map(|(_, q)| u64::try_from(*q).unwrap_or(0))
+            .sum()
     }
 
     /// Every (batch, location) that has had a movement, with what it has on hand, ordered by batch
     /// then location.
     pub fn to_vec(&self) -> Vec<StockBalance> {
         let mut out: Vec<StockBalance> = self
-            .by_batch
+            .sums
             .iter()
-            .flat_map(|(b, ls)| {
-                ls.iter().map(|(l, d, q)| StockBalance {
-                    batch: *b,
-                    drug: *d,
-                    location: l.clone(),
+            .filter_map(|((batch, i), (drug, q))| {
+                Some(StockBalance {
+                    batch: BatchId::from_uuid(uuid::Uuid::from_u128(*batch)),
+                    drug: *drug,
+                    location: self.places.get(usize::try_from(*i).ok()?)?.clone(),
                     on_hand: u32::try_from(*q).unwrap_or(u32::MAX),
                 })
             })
@@ -267,12 +345,12 @@ impl Balances {
 
     /// How many (batch, location) pairs have had a movement.
     pub fn len(&self) -> usize {
-        self.by_batch.values().map(Vec::len).sum()
+        self.sums.len()
     }
 
     /// Whether no movement has been seen.
     pub fn is_empty(&self) -> bool {
-        self.by_batch.is_empty()
+        self.sums.is_empty()
     }
 }
 
@@ -282,32 +360,33 @@ impl Balances {
 /// # Errors
 /// `insufficient_stock` naming the first movement, in ledger order, that took its balance below zero.
 pub fn rebuild_balances<'a>(movements: impl IntoIterator<Item = &'a Movement>) -> Result<Balances, Error> {
-    let mut by_batch: HashMap<BatchId, Vec<(Location, DrugId, i64)>> = HashMap::new();
+    let mut b = Balances::default();
     for m in movements {
-        let slots = by_batch.entry(m.batch).or_default();
-        let slot = match slots.iter_mut().position(|(l, _, _)| *l == m.location) {
-            Some(i) => slots.get_mut(i),
+        let place = match b.place(&m.location) {
+            Some(i) => i,
             None => {
-                slots.push((m.location.clone(), m.drug, 0));
-                slots.last_mut()
+                b.places.push(m.location.clone());
+                u32::try_from(b.places.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        if let Some((_, _, q)) = slot {
-            let next = *q + m.quantity;
-            if next < 0 {
-                return Err(PharmacyError::InsufficientStock {
-                    drug: m.drug,
-                    batch: Some(m.batch),
-                    location: m.location.clone(),
-                    requested: u32::try_from(-m.quantity).unwrap_or(u32::MAX),
-                    available: u32::try_from(*q).unwrap_or(u32::MAX),
-                }
-                .into());
+        let (_, q) = b
+            .sums
+            .entry((m.batch.as_uuid().as_u128(), place))
+            .or_insert((m.drug, 0));
+        let next = *q + m.quantity;
+        if next < 0 {
+            return Err(PharmacyError::InsufficientStock {
+                drug: m.drug,
+                batch: Some(m.batch),
+                location: m.location.clone(),
+                requested: u32::try_from(-m.quantity).unwrap_or(u32::MAX),
+                available: u32::try_from(*q).unwrap_or(u32::MAX),
             }
-            *q = next;
+            .into());
         }
+        *q = next;
     }
-    Ok(Balances { by_batch })
+    Ok(b)
 }
 
 #[cfg(test)]
@@ -442,6 +521,20 @@ mod tests {
             rows,
             [("main".into(), 50), ("ward-3".into(), 18), ("main".into(), 5)]
         );
+    }
+
+    #[test]
+    fn the_rebuild_hasher_spreads_ids_that_differ_only_in_their_last_bytes() {
+        use std::hash::BuildHasher;
+        let build = BuildHasherDefault::<FxHasher>::default();
+        let buckets: std::collections::HashSet<u64> = (0..4096u64)
+            .map(|n| {
+                let id = BatchId::from_uuid(uuid::Uuid::from_u64_pair(0x0190_0000_0000_7000, n));
+                build.hash_one((id.as_uuid().as_u128(), 0u32)) & 4095
+            })
+            .collect();
+        // 4096 keys into 4096 buckets: a good hash fills about 63% of them (1 - 1/e).
+        assert!(buckets.len() > 2400, "only {} buckets used", buckets.len());
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod reservation;
 pub mod valuation;
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -48,9 +49,12 @@ pub use reservation::{Reservation, ReservationStatus, StockOrder};
 ///
 /// Written as a short code of lowercase letters, digits, `-`, `_` and `.` (at most 64), e.g. `main`,
 /// `ward-3`, `er.cabinet`. Parsing trims and lowercases.
+///
+/// Every movement, balance and alert names its location, so the code is shared (`Arc<str>`): a clone
+/// is a reference-count bump, and two clones of one parsed code compare equal by pointer first.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Location(String);
+pub struct Location(Arc<str>);
 
 impl Location {
     /// Parses a location code.
@@ -85,7 +89,7 @@ impl Location {
                 format!("`{code}` is not a location code (letters, digits, `-`, `_`, `.`; at most 64)"),
             ));
         }
-        Ok(Location(c))
+        Ok(Location(Arc::from(c)))
     }
 
     /// The code.
@@ -115,7 +119,7 @@ impl TryFrom<String> for Location {
 
 impl From<Location> for String {
     fn from(l: Location) -> String {
-        l.0
+        l.0.to_string()
     }
 }
 
