@@ -1291,3 +1291,36 @@ mod model {
         }
     }
 }
+
+#[test]
+fn the_dispense_event_and_the_catalog_travel_as_json() {
+    let p = pharmacy();
+    p.receive(p.paracetamol, "A", Some(day(12, 31)), 10, 125);
+    let seq = p.last_seq();
+    let d = p.sell(p.paracetamol, 3).unwrap();
+    let record = p.h.events_after(seq, 1).unwrap().remove(0);
+    let json = serde_json::to_value(&record.event).unwrap();
+    assert_eq!(json["type"], "stock.dispensed");
+    assert_eq!(json["dispense"], d.id.to_string());
+    assert_eq!(
+        json["amount"]["amount"], "3.75",
+        "money travels as a decimal string"
+    );
+    assert_eq!(json["lines"][0]["quantity"], 3);
+    assert_eq!(serde_json::from_value::<DomainEvent>(json).unwrap(), record.event);
+    let drug =
+        p.h.drugs(p.pharmacist)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.id == p.paracetamol)
+            .unwrap();
+    let json = serde_json::to_string(&drug).unwrap();
+    assert!(
+        json.contains(r#""reorder":{"main":{"level":50,"quantity":100}}"#),
+        "{json}"
+    );
+    assert_eq!(
+        serde_json::from_str::<hms_core::pharmacy::Drug>(&json).unwrap(),
+        drug
+    );
+}
