@@ -110,6 +110,7 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "insufficient_stock",
         "invalid_input",
         "invalid_interval",
+        "invalid_policy",
         "invalid_transition",
         "lead_time",
         "no_resource",

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use chrono::NaiveDate;
 
+use crate::access::Role;
 use crate::ids::{
-    AccountId, AppointmentId, BatchId, DispenseId, DrugId, EventId, PatientId, PrescriptionId, ReservationId,
-    ResourceId, StaffId, StockOrderId, TransferId, WaitlistId,
+    AccountId, AppointmentId, BatchId, BreakGlassId, CareTeamLinkId, DispenseId, DrugId, EventId, PatientId,
+    PrescriptionId, ReservationId, ResourceId, StaffId, StockOrderId, TransferId, WaitlistId,
 };
 use crate::money::Money;
 use crate::people::{Mrn, StaffRole};
@@ -330,6 +331,49 @@ pub enum DomainEvent {
         /// Which alert.
         kind: AlertKind,
     },
+    /// An account's roles were changed.
+    #[serde(rename = "account.roles_changed")]
+    AccountRolesChanged {
+        /// The account.
+        account: AccountId,
+        /// The roles it holds now.
+        roles: std::collections::BTreeSet<Role>,
+    },
+    /// A member of staff joined a patient's care team.
+    #[serde(rename = "care_team.member_added")]
+    CareTeamMemberAdded {
+        /// The link.
+        link: CareTeamLinkId,
+        /// The member of staff.
+        staff: StaffId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A member of staff left a patient's care team.
+    #[serde(rename = "care_team.member_ended")]
+    CareTeamMemberEnded {
+        /// The link.
+        link: CareTeamLinkId,
+        /// The member of staff.
+        staff: StaffId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A clinician broke the glass: emergency access to a patient's records (never silent; a privacy
+    /// officer's relay listens for this).
+    #[serde(rename = "access.break_glass_opened")]
+    BreakGlassOpened {
+        /// The grant.
+        grant: BreakGlassId,
+        /// Who opened it.
+        account: AccountId,
+        /// The patient.
+        patient: PatientId,
+        /// The reason given.
+        reason: String,
+        /// When it lapses.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent {
@@ -365,6 +409,10 @@ impl DomainEvent {
             DomainEvent::StockExpiring { .. } => "stock.expiring",
             DomainEvent::StockExpired { .. } => "stock.expired",
             DomainEvent::StockAlertCleared { .. } => "stock.alert_cleared",
+            DomainEvent::AccountRolesChanged { .. } => "account.roles_changed",
+            DomainEvent::CareTeamMemberAdded { .. } => "care_team.member_added",
+            DomainEvent::CareTeamMemberEnded { .. } => "care_team.member_ended",
+            DomainEvent::BreakGlassOpened { .. } => "access.break_glass_opened",
         }
     }
 }

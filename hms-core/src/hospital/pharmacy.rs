@@ -504,7 +504,7 @@ impl<S: Store> Hospital<S> {
     /// Adds a drug to the catalog.
     ///
     /// # Errors
-    /// `forbidden` unless an admin asks; `invalid_input` listing every bad field.
+    /// `forbidden` unless a pharmacist asks; `invalid_input` listing every bad field.
     pub fn add_drug(&self, actor: AccountId, details: DrugDetails) -> Result<Drug> {
         let id = DrugId::from_uuid(self.new_uuid());
         self.run(Some(actor), |tx, fx| {
@@ -528,7 +528,7 @@ impl<S: Store> Hospital<S> {
     /// Replaces a catalog entry (names, flags, reorder rules); low-stock alerts follow the new rules.
     ///
     /// # Errors
-    /// `forbidden` unless an admin asks; `not_found`; `invalid_input` listing every bad field.
+    /// `forbidden` unless a pharmacist asks; `not_found`; `invalid_input` listing every bad field.
     pub fn update_drug(&self, actor: AccountId, id: DrugId, details: DrugDetails) -> Result<Drug> {
         self.run(Some(actor), |tx, fx| {
             self.authorize(tx, fx, Action::Update, ResourceKind::DrugCatalog, None)?;
@@ -564,7 +564,7 @@ impl<S: Store> Hospital<S> {
     /// Orders stock from a supplier; it counts as on order (for low-stock alerts) until received.
     ///
     /// # Errors
-    /// `forbidden` unless a pharmacist or an admin asks; `not_found` for an unknown drug;
+    /// `forbidden` unless a pharmacist asks; `not_found` for an unknown drug;
     /// `invalid_input` for a quantity of zero.
     pub fn order_stock(&self, actor: AccountId, request: &StockOrderRequest) -> Result<StockOrder> {
         let id = StockOrderId::from_uuid(self.new_uuid());
@@ -891,8 +891,9 @@ impl<S: Store> Hospital<S> {
     /// A doctor writes a prescription for a patient; the prescriber is the doctor signed in.
     ///
     /// # Errors
-    /// `forbidden` unless the account belongs to an active doctor; `not_found` for an unknown patient
-    /// or drug; `inactive` for a deactivated patient; `invalid_input` listing every bad field.
+    /// `forbidden` unless the account belongs to an active doctor in a care relationship with the
+    /// patient (care team, appointment, …); `not_found` for an unknown patient or drug; `inactive` for
+    /// a deactivated patient; `invalid_input` listing every bad field.
     pub fn write_prescription(&self, actor: AccountId, request: &NewPrescription) -> Result<Prescription> {
         let id = PrescriptionId::from_uuid(self.new_uuid());
         self.run(Some(actor), |tx, fx| {
@@ -975,7 +976,7 @@ impl<S: Store> Hospital<S> {
     /// sale price. Emits `stock.dispensed` with the priced lines for billing.
     ///
     /// # Errors
-    /// `forbidden` unless a pharmacist or an admin asks; `not_found`; `inactive` for a deactivated
+    /// `forbidden` unless a pharmacist asks; `not_found`; `inactive` for a deactivated
     /// patient; `invalid_input` for an unknown line, a line asked twice, a quantity of zero or a
     /// reservation for something else; `exceeds_prescription`; `refills_exhausted`;
     /// `insufficient_stock` naming what is available; `batch_unusable` for an expired, recalled or
@@ -1080,7 +1081,7 @@ impl<S: Store> Hospital<S> {
     /// Sells drugs that need no prescription, first-expiry-first-out.
     ///
     /// # Errors
-    /// `forbidden` unless a pharmacist or an admin asks; `not_found`; `inactive` for a deactivated
+    /// `forbidden` unless a pharmacist asks; `not_found`; `inactive` for a deactivated
     /// patient; `prescription_required` for a prescription-only drug; `invalid_input` for no lines or
     /// a quantity of zero; `insufficient_stock`; `batch_unusable` for a chosen batch that cannot be
     /// sold. Nothing is written on any error.

@@ -12,7 +12,7 @@ use hms_core::hospital::{
     CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest, ReservationRequest, ReturnLine,
     ReturnRequest, StockOrderRequest, TransferRequest,
 };
-use hms_core::ids::{AccountId, BatchId, DrugId, PatientId, SeededIds};
+use hms_core::ids::{AccountId, BatchId, DrugId, PatientId, SeededIds, StaffId};
 use hms_core::money::{Currency, Money};
 use hms_core::people::{
     AdministrativeSex, DoctorProfile, NewAccount, PatientDetails, PersonName, PersonRef, StaffDetails,
@@ -33,6 +33,8 @@ pub struct Pharmacy {
     pub admin: AccountId,
     pub pharmacist: AccountId,
     pub doctor: AccountId,
+    /// The doctor's staff record (on patient 0's care team).
+    pub doctor_staff: StaffId,
     pub nurse: AccountId,
     pub patients: Vec<PatientId>,
     /// Paracetamol 500 mg tablets: no prescription needed; reorder at `main` at 50, order 100.
@@ -64,7 +66,7 @@ fn staff(
     role: StaffRole,
     login: &str,
     access: Role,
-) -> AccountId {
+) -> (AccountId, StaffId) {
     let s = h
         .hire_staff(
             admin,
@@ -82,16 +84,18 @@ fn staff(
             },
         )
         .unwrap();
-    h.open_account(
-        admin,
-        NewAccount {
-            login: login.into(),
-            person: Some(PersonRef::Staff(s.id)),
-            roles: [access].into(),
-        },
-    )
-    .unwrap()
-    .id
+    let account = h
+        .open_account(
+            admin,
+            NewAccount {
+                login: login.into(),
+                person: Some(PersonRef::Staff(s.id)),
+                roles: [access].into(),
+            },
+        )
+        .unwrap()
+        .id;
+    (account, s.id)
 }
 
 pub fn drug(name: &str, atc: &str, prescription_only: bool) -> DrugDetails {
@@ -122,9 +126,9 @@ pub fn pharmacy() -> Pharmacy {
         Arc::new(SeededIds::new(6)),
     );
     let admin = h.bootstrap_admin("admin").unwrap().id;
-    let pharmacist = staff(&h, admin, StaffRole::Pharmacist, "pharma", Role::Pharmacist);
-    let doctor = staff(&h, admin, StaffRole::Doctor, "doc", Role::Doctor);
-    let nurse = staff(&h, admin, StaffRole::Nurse, "nurse", Role::Nurse);
+    let (pharmacist, _) = staff(&h, admin, StaffRole::Pharmacist, "pharma", Role::Pharmacist);
+    let (doctor, doctor_staff) = staff(&h, admin, StaffRole::Doctor, "doc", Role::Doctor);
+    let (nurse, nurse_staff) = staff(&h, admin, StaffRole::Nurse, "nurse", Role::Nurse);
     let mut patients = Vec::new();
     for i in 0..3 {
         let mut p = PatientDetails::new(
@@ -143,9 +147,15 @@ pub fn pharmacy() -> Pharmacy {
             quantity: 100,
         },
     );
-    let paracetamol = h.add_drug(admin, para).unwrap().id;
+    // The doctor and the nurse look after patient 0 (and only patient 0): the doctor may prescribe
+    // for them, the nurse may read their prescriptions.
+    h.add_care_team_member(admin, patients[0], doctor_staff, None)
+        .unwrap();
+    h.add_care_team_member(admin, patients[0], nurse_staff, None)
+        .unwrap();
+    let paracetamol = h.add_drug(pharmacist, para).unwrap().id;
     let amoxicillin = h
-        .add_drug(admin, drug("Amoxicillin", "J01CA04", true))
+        .add_drug(pharmacist, drug("Amoxicillin", "J01CA04", true))
         .unwrap()
         .id;
     Pharmacy {
@@ -154,6 +164,7 @@ pub fn pharmacy() -> Pharmacy {
         admin,
         pharmacist,
         doctor,
+        doctor_staff,
         nurse,
         patients,
         paracetamol,
@@ -604,6 +615,8 @@ fn reserved_stock_is_not_handed_to_anyone_else_until_it_is_used_or_lapses() {
     let p = pharmacy();
     let b = p.receive(p.amoxicillin, "A", Some(day(12, 31)), 10, 30);
     let rx = p.prescribe(10, 0, 7).id;
+    p.h.add_care_team_member(p.admin, p.patients[1], p.doctor_staff, None)
+        .unwrap();
     let rx_other =
         p.h.write_prescription(
             p.doctor,
@@ -927,7 +940,7 @@ fn expiry_alerts_come_from_the_nightly_sweep_once() {
     let p = pharmacy();
     let mut d = drug("Ibuprofen", "M01AE01", false);
     d.reorder.clear();
-    let ibu = p.h.add_drug(p.admin, d).unwrap().id;
+    let ibu = p.h.add_drug(p.pharmacist, d).unwrap().id;
     let b = p.receive(ibu, "A", Some(day(7, 31)), 10, 10);
     p.h.sweep_stock_alerts().unwrap();
     let seq = p.last_seq();
@@ -1040,14 +1053,52 @@ fn who_may_do_what() {
     );
     assert_eq!(p.h.prescription(p.nurse, rx).unwrap().id, rx);
     assert_eq!(p.h.prescription(p.doctor, rx).unwrap().lines.len(), 1);
-    // Only admins change the catalog; everyone on staff reads it.
+    // Only pharmacists change the catalog; everyone on staff reads it.
     assert_eq!(
-        p.h.add_drug(p.pharmacist, drug("Cetirizine", "R06AE07", false))
+        p.h.add_drug(p.admin, drug("Cetirizine", "R06AE07", false))
             .unwrap_err()
             .code(),
         "forbidden"
     );
     assert_eq!(p.h.drugs(p.nurse).unwrap().len(), 2);
+    assert_eq!(p.h.drugs(p.admin).unwrap().len(), 2);
+    // A doctor prescribes only for patients in their care; a nurse reads only their team's patients'.
+    let mut elsewhere = req.clone();
+    elsewhere.patient = p.patients[2];
+    let e = p.h.write_prescription(p.doctor, &elsewhere).unwrap_err();
+    assert_eq!(e.code(), "forbidden");
+    assert!(e.to_string().contains("no care relationship"), "{e}");
+    p.h.add_care_team_member(p.admin, p.patients[2], p.doctor_staff, None)
+        .unwrap();
+    let rx2 = p.h.write_prescription(p.doctor, &elsewhere).unwrap().id;
+    assert_eq!(p.h.prescription(p.nurse, rx2).unwrap_err().code(), "forbidden");
+    assert_eq!(p.h.prescription(p.pharmacist, rx2).unwrap().id, rx2);
+    // Nobody but a pharmacist hands out stock: not the nurse, not an admin.
+    p.receive(p.paracetamol, "P-1", Some(day(12, 31)), 20, 10);
+    for who in [p.nurse, p.doctor, p.admin] {
+        assert_eq!(
+            p.h.sell_over_the_counter(
+                who,
+                &CounterSale {
+                    patient: None,
+                    location: loc("main"),
+                    lines: vec![CounterSaleLine {
+                        drug: p.paracetamol,
+                        quantity: 1,
+                        batch: None,
+                    }],
+                },
+            )
+            .unwrap_err()
+            .code(),
+            "forbidden"
+        );
+    }
+    assert_eq!(p.sell(p.paracetamol, 1).unwrap().lines.len(), 1);
+    // Doctors and nurses see stock levels; the front of house and patients do not.
+    assert_eq!(p.h.stock_on_hand(p.doctor, p.paracetamol).unwrap().len(), 1);
+    assert_eq!(p.h.stock_alerts(p.nurse).unwrap().len(), 1, "20 - 1 is below 50");
+    assert_eq!(p.h.stock_valuation(p.admin).unwrap_err().code(), "forbidden");
     // A patient reads their own prescription, not another's.
     let portal =
         p.h.open_account(
@@ -1061,6 +1112,12 @@ fn who_may_do_what() {
         .unwrap()
         .id;
     assert_eq!(p.h.prescription(portal, rx).unwrap().patient, p.patients[0]);
+    assert_eq!(p.h.prescription_dispenses(portal, rx).unwrap().len(), 0);
+    assert_eq!(p.h.prescription(portal, rx2).unwrap_err().code(), "forbidden");
+    assert_eq!(
+        p.h.stock_on_hand(portal, p.paracetamol).unwrap_err().code(),
+        "forbidden"
+    );
     assert_eq!(p.h.drugs(portal).unwrap_err().code(), "forbidden");
     // Unknown drug on a prescription: not found; a prescription must be for an active patient.
     let mut bad = req.clone();

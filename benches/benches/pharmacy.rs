@@ -35,7 +35,7 @@ fn id(n: u64) -> uuid::Uuid {
 /// `n` batches of one drug in random order: expiries spread over two years (a few already expired,
 /// a few without expiry), a few recalled, 0–40 units each.
 fn candidates(n: usize, seed: u64) -> Vec<Candidate> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     (0..n)
         .map(|i| {
             let expiry = match rng.below(20) {
@@ -46,7 +46,7 @@ fn candidates(n: usize, seed: u64) -> Vec<Candidate> {
             Candidate {
                 batch: BatchId::from_uuid(id(i as u64)),
                 expiry,
-                received_at: received(rng.below(400)),
+                received_at: received(rng.below(400) as u64),
                 recalled: rng.below(25) == 0,
                 available: rng.below(41) as u32,
             }
@@ -70,7 +70,7 @@ fn locations() -> [Location; 3] {
 fn ledger(n: usize) -> Vec<Movement> {
     let locs = locations();
     let batches = 2_000u64;
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let mut stock = vec![[0i64; 3]; batches as usize];
     let mut out = Vec::with_capacity(n);
     let at = received(0);
@@ -87,8 +87,8 @@ fn ledger(n: usize) -> Vec<Movement> {
         });
     };
     while out.len() < n {
-        let b = rng.below(batches);
-        let l = rng.below(3) as usize;
+        let b = rng.below(batches as usize) as u64;
+        let l = rng.below(3);
         let have = stock[b as usize][l];
         let roll = rng.below(100);
         if have < 5 || roll < 5 {
@@ -96,7 +96,7 @@ fn ledger(n: usize) -> Vec<Movement> {
             push(&mut out, b, l, q, MovementKind::Receipt);
             stock[b as usize][l] += q;
         } else if roll < 80 {
-            let q = 1 + rng.below(have.min(10) as u64) as i64;
+            let q = 1 + rng.below(have.min(10) as usize) as i64;
             let dispense = DispenseId::from_uuid(id(out.len() as u64));
             push(&mut out, b, l, -q, MovementKind::Dispense { dispense });
             stock[b as usize][l] -= q;
@@ -105,8 +105,8 @@ fn ledger(n: usize) -> Vec<Movement> {
             push(&mut out, b, l, 1, MovementKind::Return { dispense });
             stock[b as usize][l] += 1;
         } else if roll < 95 && out.len() + 1 < n {
-            let to = (l + 1 + rng.below(2) as usize) % 3;
-            let q = 1 + rng.below(have as u64 / 2) as i64;
+            let to = (l + 1 + rng.below(2)) % 3;
+            let q = 1 + rng.below(have as usize / 2) as i64;
             let transfer = TransferId::from_uuid(id(out.len() as u64));
             push(
                 &mut out,
@@ -162,7 +162,7 @@ fn ledger(n: usize) -> Vec<Movement> {
 /// some stock on order, expiries from last month to two years ahead.
 fn pharmacy(drugs: usize) -> Vec<DrugStock> {
     let [main, ward, _] = locations();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     (0..drugs)
         .map(|d| {
             let lines = (0..10)
