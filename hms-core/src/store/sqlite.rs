@@ -1690,4 +1690,57 @@ mod tests {
         assert!(refused("INSERT INTO staff (id, role, license_number, active, record) VALUES ('x', 'doctor', NULL, 1, '{}')")
             .contains("CHECK"));
     }
+
+    #[test]
+    fn the_schema_keeps_every_stock_balance_at_or_above_zero() {
+        // Worked example, written past the library: a batch receives 5 units at `main`; a movement of
+        // -6 is refused by the balance's CHECK and leaves both the ledger and the balance as they were;
+        // -5 takes it to exactly 0. The ledger can be neither rewritten nor numbered with a gap.
+        let store = SqliteStore::in_memory().unwrap();
+        let conn = store.writer().unwrap();
+        let (drug, batch) = (
+            "00000000-0000-0000-0000-0000000000d1",
+            "00000000-0000-0000-0000-0000000000b1",
+        );
+        conn.execute_batch(&format!(
+            "INSERT INTO drugs (id, record) VALUES ('{drug}', json_object('id', '{drug}'));
+             INSERT INTO batches (id, drug_id, batch_number, record) VALUES ('{batch}', '{drug}', 'L1',
+                 json_object('id', '{batch}', 'drug', '{drug}', 'batch_number', 'L1'));"
+        ))
+        .unwrap();
+        let movement = |seq: i64, n: u8, quantity: i64| {
+            let id = format!("00000000-0000-0000-0000-0000000000{n:02x}");
+            conn.execute_batch(&format!(
+                "INSERT INTO stock_ledger (seq, id, drug_id, batch_id, location, quantity, record)
+                 VALUES ({seq}, '{id}', '{drug}', '{batch}', 'main', {quantity},
+                     json_object('seq', {seq}, 'movement', json_object('id', '{id}', 'batch', '{batch}',
+                         'location', 'main', 'quantity', {quantity})))"
+            ))
+            .map_err(|e| e.to_string())
+        };
+        let on_hand = || -> i64 {
+            conn.query_row(
+                "SELECT on_hand FROM stock_balances WHERE batch_id = ?1",
+                [batch],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        movement(1, 1, 5).unwrap();
+        assert_eq!(on_hand(), 5);
+        let refused = movement(2, 2, -6).unwrap_err();
+        assert!(
+            refused.contains("CHECK constraint failed: on_hand >= 0"),
+            "{refused}"
+        );
+        assert_eq!(on_hand(), 5, "the refused movement moved nothing");
+        movement(2, 3, -5).unwrap();
+        assert_eq!(on_hand(), 0);
+        assert!(movement(4, 4, 1).unwrap_err().contains("without gaps"));
+        assert!(conn
+            .execute_batch("UPDATE stock_ledger SET quantity = 50 WHERE seq = 1")
+            .unwrap_err()
+            .to_string()
+            .contains("append-only"));
+    }
 }
