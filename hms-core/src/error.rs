@@ -97,6 +97,7 @@ impl Error {
 /// checks that each code is produced by at least one test case.
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
+        "amount_overflow",
         "batch_unusable",
         "beyond_horizon",
         "currency_mismatch",
@@ -122,6 +123,7 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "reservation_expired",
         "slot_conflict",
         "storage",
+        "time_out_of_range",
         "unknown_currency",
         "visit_type_not_offered",
     ]
