@@ -11,3 +11,4 @@ mod error_codes;
 mod registration;
 mod scheduling;
 mod scheduling_dst;
+mod vectors_calendar;
