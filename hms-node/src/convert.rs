@@ -57,25 +57,28 @@ pub enum Instant {
     Invalid(String),
 }
 
+/// The instants a `Date` may name here: the years 1 to 9999 (what an ISO string can write), in
+/// milliseconds since 1970. Far from the ends of chrono's range, where the rules' date arithmetic
+/// (a lead time, a long booking's reach) would overflow.
+const DATE_RANGE_MS: std::ops::Range<f64> = -62_135_596_800_000.0..253_402_300_800_000.0;
+
 impl Instant {
     fn read(value: Unknown<'_>) -> napi::Result<Instant> {
+        // A Date first: the common case costs two calls into Node (is it a Date, its time value).
+        if value.is_date()? {
+            let ms = JsDate::from_unknown(value)?.value_of()?;
+            return Ok(match DateTime::from_timestamp_millis(ms as i64) {
+                _ if ms.is_nan() => Instant::Invalid("an invalid Date".to_owned()),
+                Some(t) if DATE_RANGE_MS.contains(&ms) => Instant::Valid(t),
+                _ => Instant::Invalid("a Date outside the years 1 to 9999".to_owned()),
+            });
+        }
         Ok(match value.get_type()? {
             ValueType::String => {
                 let text = String::from_unknown(value)?;
                 match DateTime::parse_from_rfc3339(text.trim()) {
                     Ok(t) => Instant::Valid(t.with_timezone(&Utc)),
                     Err(_) => Instant::Invalid(format!("`{text}`")),
-                }
-            }
-            ValueType::Object if value.is_date()? => {
-                let ms = JsDate::from_unknown(value)?.value_of()?;
-                // An `Invalid Date` is NaN; a Date beyond chrono's range cannot be an appointment.
-                match (ms.is_finite(), ms as i64) {
-                    (true, whole) => match DateTime::from_timestamp_millis(whole) {
-                        Some(t) => Instant::Valid(t),
-                        None => Instant::Invalid("a Date out of range".to_owned()),
-                    },
-                    (false, _) => Instant::Invalid("an invalid Date".to_owned()),
                 }
             }
             other => Instant::Invalid(format!("a value of type {other}")),

@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use hms_core::ids::{IdSource, PatientId, RandomIds, SeededIds, StaffId};
 use hms_core::store::MemoryStore;
 use hms_core::time::{Clock, ManualClock, SystemClock};
@@ -200,14 +200,26 @@ impl Hospital {
         Ok(())
     }
 
-    /// Moves the manual clock forward by `minutes`. Throws `invalid_input` on a hospital that reads
-    /// the system clock.
+    /// Moves the manual clock forward by `minutes` (back when negative). Throws `invalid_input` on
+    /// a hospital that reads the system clock, or when the clock would leave the years 1 to 9999.
     #[napi]
     pub fn advance(&self, env: Env, minutes: i64) -> napi::Result<()> {
-        self.manual_clock()
-            .or_throw(&env)?
-            .advance(Duration::minutes(minutes));
-        Ok(())
+        let clock = self.manual_clock().or_throw(&env)?;
+        let next = Duration::try_minutes(minutes)
+            .and_then(|d| clock.now().checked_add_signed(d))
+            .filter(|t| (1..=9999).contains(&t.year()));
+        match next {
+            Some(t) => {
+                clock.set(t);
+                Ok(())
+            }
+            None => Err(hms_core::error::ValidationError::single(
+                "minutes",
+                hms_core::error::FieldCode::OutOfRange,
+                format!("moving the clock by {minutes} minutes leaves the years 1 to 9999"),
+            ))
+            .or_throw(&env),
+        }
     }
 
     // ---------------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 //! The pure rules, callable without a hospital or a database: registration checks, money, time,
 //! the appointment status machine, and availability (working hours, bookability, free slots).
 //! They are synchronous, except `freeSlotsAsync` for searches long enough to be worth a thread.
+//!
+//! Every function is `catch_unwind`: the core does not panic on purpose, but a panic that escaped
+//! (an arithmetic overflow on absurd input) must become a JavaScript exception, not abort the
+//! process that hosts the addon.
 
 use chrono::{DateTime, Utc};
 use hms_core::money::Money as CoreMoney;
@@ -27,7 +31,7 @@ use crate::tasks::Job;
 /// normalized (trimmed names, telephone numbers as `+` and digits, upper-case national id).
 ///
 /// Throws `invalid_input` listing every invalid field (`problems`).
-#[napi]
+#[napi(catch_unwind)]
 pub fn validate_patient(env: Env, details: PatientDetails, today: IsoDate) -> napi::Result<PatientDetails> {
     let mut r = Reader::new();
     let details = patient_details(&mut r, "", details);
@@ -38,7 +42,7 @@ pub fn validate_patient(env: Env, details: PatientDetails, today: IsoDate) -> na
 
 /// Checks a member of staff's details (a licensed role needs a licence number, a doctor a profile)
 /// and returns them normalized. Throws `invalid_input` listing every invalid field.
-#[napi]
+#[napi(catch_unwind)]
 pub fn validate_staff(env: Env, details: StaffDetails) -> napi::Result<StaffDetails> {
     let mut r = Reader::new();
     let details = staff_details(&mut r, "", details);
@@ -48,14 +52,14 @@ pub fn validate_staff(env: Env, details: StaffDetails) -> napi::Result<StaffDeta
 
 /// A telephone number as `+` and digits (7 to 15 digits; spaces, dashes, dots and parentheses
 /// dropped), or `null` when it is not one.
-#[napi]
+#[napi(catch_unwind)]
 pub fn normalize_phone(raw: String) -> Option<String> {
     people::normalize_phone(&raw)
 }
 
 /// The medical record number of sequence number `sequence` (1, 2, 3, …): 8 digits and a Luhn check
 /// digit, e.g. `000000018` for 1.
-#[napi]
+#[napi(catch_unwind)]
 pub fn mrn_from_sequence(env: Env, sequence: i64) -> napi::Result<String> {
     let mut r = Reader::new();
     let n = r.non_negative("sequence", sequence);
@@ -72,7 +76,7 @@ fn read_money(field: &str, m: &Money) -> hms_core::Result<CoreMoney> {
 /// Checks an amount of money: a decimal string in an ISO 4217 currency (the code is upper-cased).
 /// Throws `unknown_currency` for a code that is not a currency, `invalid_input` for text that is
 /// not a decimal number.
-#[napi]
+#[napi(catch_unwind)]
 pub fn money(env: Env, amount: Decimal, currency: String) -> napi::Result<Money> {
     let currency = hms_core::money::Currency::from_code(&currency).or_throw(&env)?;
     let mut r = Reader::new();
@@ -83,20 +87,20 @@ pub fn money(env: Env, amount: Decimal, currency: String) -> napi::Result<Money>
 
 /// `amount` minor units (cents for USD, none for JPY) of `currency`: `moneyFromMinor(1250, "USD")`
 /// is 12.50 USD.
-#[napi]
+#[napi(catch_unwind)]
 pub fn money_from_minor(env: Env, minor: i64, currency: String) -> napi::Result<Money> {
     let currency = hms_core::money::Currency::from_code(&currency).or_throw(&env)?;
     Ok(CoreMoney::from_minor(minor, currency).into())
 }
 
 /// The amount in minor units, or `null` when it is not a whole number of them.
-#[napi]
+#[napi(catch_unwind)]
 pub fn money_to_minor(env: Env, money: Money) -> napi::Result<Option<i64>> {
     Ok(read_money("money", &money).or_throw(&env)?.to_minor())
 }
 
 /// `a + b`. Throws `currency_mismatch` when the currencies differ.
-#[napi]
+#[napi(catch_unwind)]
 pub fn add_money(env: Env, a: Money, b: Money) -> napi::Result<Money> {
     let (a, b) = (
         read_money("a", &a).or_throw(&env)?,
@@ -106,7 +110,7 @@ pub fn add_money(env: Env, a: Money, b: Money) -> napi::Result<Money> {
 }
 
 /// `a - b`. Throws `currency_mismatch` when the currencies differ.
-#[napi]
+#[napi(catch_unwind)]
 pub fn subtract_money(env: Env, a: Money, b: Money) -> napi::Result<Money> {
     let (a, b) = (
         read_money("a", &a).or_throw(&env)?,
@@ -117,7 +121,7 @@ pub fn subtract_money(env: Env, a: Money, b: Money) -> napi::Result<Money> {
 
 /// Rounds half-up (a tie goes away from zero) to the currency's minor unit: 0.125 USD is 0.13,
 /// -0.125 USD is -0.13, 2.5 JPY is 3.
-#[napi]
+#[napi(catch_unwind)]
 pub fn round_money(env: Env, money: Money) -> napi::Result<Money> {
     Ok(read_money("money", &money).or_throw(&env)?.round().into())
 }
@@ -125,7 +129,7 @@ pub fn round_money(env: Env, money: Money) -> napi::Result<Money> {
 /// Splits `money` (rounded first) into parts proportional to `weights` (decimal strings) that add
 /// up to it exactly: the largest-remainder method, ties to the earlier part. 100.00 three ways is
 /// 33.34 + 33.33 + 33.33.
-#[napi]
+#[napi(catch_unwind)]
 pub fn allocate(env: Env, money: Money, weights: Vec<Decimal>) -> napi::Result<Vec<Money>> {
     let mut r = Reader::new();
     let m = r.money("money", &money);
@@ -141,7 +145,7 @@ pub fn allocate(env: Env, money: Money, weights: Vec<Decimal>) -> napi::Result<V
 
 /// Whether two half-open intervals share an instant (back-to-back ones do not). Throws
 /// `invalid_interval` when either ends before or when it starts.
-#[napi]
+#[napi(catch_unwind)]
 pub fn intervals_overlap(env: Env, a: IntervalInput, b: IntervalInput) -> napi::Result<bool> {
     let mut r = Reader::new();
     let a = r.ends("a", &a);
@@ -153,14 +157,14 @@ pub fn intervals_overlap(env: Env, a: IntervalInput, b: IntervalInput) -> napi::
 
 /// The appointment status machine: whether an appointment may move from `from` to `to` (booked →
 /// arrived → checked-in → fulfilled, cancellation before the visit, anything → entered-in-error).
-#[napi]
+#[napi(catch_unwind)]
 pub fn can_change_status(from: AppointmentStatus, to: AppointmentStatus) -> bool {
     hms_core::scheduling::AppointmentStatus::from(from).can_become(to.into())
 }
 
 /// Whether an appointment in this status holds its time on the calendars (pending, booked,
 /// arrived, checked-in and fulfilled do).
-#[napi]
+#[napi(catch_unwind)]
 pub fn holds_time(status: AppointmentStatus) -> bool {
     hms_core::scheduling::AppointmentStatus::from(status).holds_time()
 }
@@ -168,7 +172,7 @@ pub fn holds_time(status: AppointmentStatus) -> bool {
 /// The instant at which the clocks of `zone` show `date` `time` (the first of the two when the
 /// clocks go back, the second with `fold`). Throws `nonexistent_local_time` for a time the clocks
 /// skip (spring forward): it is an error, never a guess.
-#[napi]
+#[napi(catch_unwind)]
 pub fn local_time_to_instant(
     env: Env,
     date: IsoDate,
@@ -208,7 +212,7 @@ fn visit_of(template: &av::AvailabilityTemplate, code: &str, minutes: u32) -> Vi
 
 /// The UTC intervals during which the doctor of `template` works on the local dates of `range`,
 /// after `exceptions` (leave, holidays, unavailable blocks, extra sessions), sorted and joined.
-#[napi]
+#[napi(catch_unwind)]
 pub fn working_intervals(
     env: Env,
     template: AvailabilityTemplate,
@@ -260,7 +264,7 @@ fn read_bookability(
 /// `template`, as findings for a screen: errors (`outside_availability`, `in_past`, `lead_time`,
 /// `beyond_horizon`, `visit_type_not_offered`) and the warning `off_grid` for a bookable visit that
 /// does not start on the slot grid. An empty list means bookable, on the grid.
-#[napi]
+#[napi(catch_unwind)]
 pub fn booking_findings(
     env: Env,
     template: AvailabilityTemplate,
@@ -280,7 +284,7 @@ pub fn booking_findings(
 
 /// Like `bookingFindings`, but throws the first error (`outside_availability`, `in_past`,
 /// `lead_time`, `beyond_horizon`, `visit_type_not_offered`) and returns nothing when bookable.
-#[napi]
+#[napi(catch_unwind)]
 pub fn check_bookable(
     env: Env,
     template: AvailabilityTemplate,
@@ -358,7 +362,7 @@ impl SlotSearch {
 /// grid, inside working hours after `exceptions`, outside the lead time and the horizon, and free
 /// of bookings (up to the template's capacity). A visit type the template does not offer has no
 /// slots. For long ranges or many bookings use `freeSlotsAsync`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn free_slots(
     env: Env,
     template: AvailabilityTemplate,
@@ -374,7 +378,7 @@ pub fn free_slots(
 
 /// `freeSlots` on the thread pool: the arguments are read now, the search runs without blocking the
 /// event loop, and errors arrive as a rejection.
-#[napi(ts_return_type = "Promise<Array<Slot>>")]
+#[napi(catch_unwind, ts_return_type = "Promise<Array<Slot>>")]
 pub fn free_slots_async(
     template: AvailabilityTemplate,
     exceptions: Vec<AvailabilityException>,

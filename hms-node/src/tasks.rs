@@ -41,15 +41,18 @@ impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
     type JsValue = T;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(match self.0.take() {
-            Some(work) => work(),
+        match self.0.take() {
+            // A panic must not unwind into libuv (that aborts Node): it rejects the promise with a
+            // plain (non-`HmsError`) error instead. The core does not panic on purpose.
+            Some(work) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .map_err(|_| napi::Error::from_reason("hms: internal error (a panic in the core)")),
             // napi computes a task once; a second run is a storage error rather than a panic.
-            None => Err(hms_core::error::StorageError::Backend {
+            None => Ok(Err(hms_core::error::StorageError::Backend {
                 backend: "node",
                 message: "a task ran twice".to_owned(),
             }
-            .into()),
-        })
+            .into())),
+        }
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<T> {

@@ -26,7 +26,8 @@ interface HmsErrorBase<C extends HmsErrorCode, K extends string> extends Error {
 
 /** An error of this library: `err.code` is the core's stable code, `err.kind` the exact kind, and
  * the other properties are that kind's details (instants as ISO 8601 strings). Narrow with
- * `isHmsError(err)` and a check of `code` (or `kind`). */
+ * `isHmsError(err)` and a check of `code` (or `kind`). (A core error newer than this binding
+ * arrives with its right `code` and message, the kind `unknown` and no details.) */
 export type HmsError =
   | (HmsErrorBase<'invalid_input', 'validation'> & { problems: FieldProblem[] })
   | (HmsErrorBase<'invalid_input', 'unknown_zone'> & { zone: string })
@@ -86,6 +87,3 @@ export type HmsError =
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
   | (HmsErrorBase<'storage', 'backend'> & { backend: string; detail: string })
   | HmsErrorBase<'storage', 'poisoned'>
-  /** A kind this version of the binding does not know yet (the code and message are right). */
-  | HmsErrorBase<HmsErrorCode, 'unknown'>
-
