@@ -85,8 +85,29 @@ export type HmsError =
   | (HmsErrorBase<'forbidden', 'unknown_account'> & { accountId: string })
   | HmsErrorBase<'forbidden', 'not_signed_in'>
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
+  | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
+  | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
+      staffId: string
+      patientId: string
+      existingId: string
+    })
+  | (HmsErrorBase<'invalid_transition', 'care_team_link_ended'> & { linkId: string })
   | (HmsErrorBase<'storage', 'backend'> & { backend: string; detail: string })
   | HmsErrorBase<'storage', 'poisoned'>
+
+/** What is wrong with one part of an access policy document (`PolicyProblem.code`). */
+export type PolicyProblemCode =
+  | 'syntax'
+  | 'unknown_role'
+  | 'unknown_action'
+  | 'unknown_resource'
+  | 'unknown_relationship'
+  | 'unknown_condition'
+  | 'unknown_effect'
+  | 'duplicate_rule_id'
+  | 'invalid_rule_id'
+  | 'empty'
+  | 'out_of_range'
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -131,9 +152,12 @@ export declare class Calendar {
 export declare class Hospital {
   /**
    * A hospital whose store lives in memory (gone when the process ends): for tests, demos and
-   * simulations. Throws `invalid_input` for an unknown zone or currency or an unreadable `now`.
+   * simulations, under `policy` (the built-in hospital policy when left out). Throws
+   * `invalid_input` for an unknown zone or currency or an unreadable `now`.
    */
-  static inMemory(options?: HospitalOptions | undefined | null): Hospital
+  static inMemory(options?: HospitalOptions | undefined | null, policy?: Policy | undefined | null): Hospital
+  /** The access policy the hospital decides with. */
+  get policy(): Policy
   /** Which store holds the data: `memory`. */
   get backend(): 'memory'
   /** The hospital's name. */
@@ -272,7 +296,142 @@ export declare class Hospital {
   appointment(actor: IdRef, appointment: IdRef): Promise<Appointment>
   /** A patient's appointments whose time overlaps `range` (any status). */
   patientAppointments(actor: IdRef, patient: IdRef, range: IntervalInput): Promise<Array<Appointment>>
+  /**
+   * Sets an account's roles (admins; no one grants a role they do not hold, except the one the
+   * account's own person is entitled to). Rejects with `forbidden`, `not_found`, or
+   * `invalid_input` when the roles do not fit the person.
+   */
+  setAccountRoles(actor: IdRef, account: IdRef, roles: Array<Role>): Promise<UserAccount>
+  /**
+   * Opens emergency ("break the glass") access to a patient's records for `minutes`, with a
+   * reason; it lapses by itself and every access under it is flagged in the audit log. Rejects
+   * with `forbidden` (only clinicians may), `invalid_input` (blank reason, a duration outside 1
+   * to the policy's maximum, an account without a staff record), `not_found`.
+   */
+  openBreakGlass(actor: IdRef, patient: IdRef, reason: string, minutes: number): Promise<BreakGlassGrant>
+  /**
+   * Puts a clinician on a patient's care team from now, until `validUntil` (open-ended when left
+   * out) or until the link is ended. Rejects with `forbidden`, `not_found`, `inactive`,
+   * `invalid_input` (non-clinical staff, an end not after now), or `duplicate`
+   * (`duplicate_care_team_member`, with the existing link's id).
+   */
+  addCareTeamMember(actor: IdRef, patient: IdRef, staff: IdRef, validUntil?: Instant | undefined | null): Promise<CareTeamLink>
+  /**
+   * Ends a care-team link now. Rejects with `forbidden`, `not_found`, or `invalid_transition`
+   * (`care_team_link_ended`) when it has ended already.
+   */
+  endCareTeamMember(actor: IdRef, link: IdRef): Promise<CareTeamLink>
+  /** A patient's care team: every link, current and ended, oldest first. */
+  careTeam(actor: IdRef, patient: IdRef): Promise<Array<CareTeamLink>>
+  /**
+   * The audit log after sequence number `after` (0: from the start), at most `limit` (1000)
+   * entries, for an admin's review (the review is audited too). Rejects with `forbidden`.
+   */
+  auditLog(actor: IdRef, after?: number | undefined | null, limit?: number | undefined | null): Promise<Array<AuditRecord>>
+  /**
+   * Who accessed a patient's data, and when (the patient themself or an admin may ask).
+   * Rejects with `forbidden` or `not_found`.
+   */
+  patientAccessReport(actor: IdRef, patient: IdRef): Promise<Array<AccessReportEntry>>
+  /**
+   * Checks the whole audit log's hash chain (it scans every entry, on the thread pool) and names
+   * every entry where it is broken.
+   */
+  verifyAuditChain(): Promise<AuditVerification>
 }
+
+/**
+ * An access policy: rules as data (deny unless a rule permits; a forbid rule beats any permit),
+ * and its settings (the appointment window, the longest emergency access).
+ */
+export declare class Policy {
+  /** The built-in hospital policy (what a hospital uses when given none). */
+  static hospitalDefault(): Policy
+  /**
+   * Reads and checks a policy written in JSON. Throws `invalid_policy` listing every problem
+   * (`problems`: path, code, message).
+   */
+  static fromJson(text: string): Policy
+  /** Reads and checks a policy written in TOML. Throws `invalid_policy` listing every problem. */
+  static fromToml(text: string): Policy
+  /** The policy as pretty JSON (what `fromJson` reads). */
+  toJson(): string
+  /** The policy as TOML (what `fromToml` reads). */
+  toToml(): string
+  /** How many rules it has. */
+  get ruleCount(): number
+  /** The rules' ids, in order. */
+  ruleIds(): Array<string>
+  /** The longest emergency access, in minutes. */
+  get breakGlassMaxMinutes(): number
+  /** The window around an appointment in which it makes its doctor part of the patient's care. */
+  get appointmentWindow(): AppointmentWindow
+  /**
+   * Decides a request at `now`, given what is known of the subject's relationships with the
+   * patient (`facts`, none when left out): allowed or not, the deciding rule, the reason.
+   * Throws `invalid_input` for an unreadable id or instant.
+   */
+  decide(request: AccessRequest, now: Instant, facts?: AccessFacts | undefined | null): Decision
+}
+
+/** What the policy knows about the subject's relationships with the patient. */
+export interface AccessFacts {
+  /** Care relationships. */
+  relationships?: Array<RelationshipFactInput>
+  /** Emergency-access grants. */
+  breakGlass?: Array<BreakGlassFact>
+}
+
+/** One access to a patient's data, for their access report. */
+export interface AccessReportEntry {
+  /** When. */
+  at: Date
+  /** Which account. */
+  account: string
+  /** Its login, when the account still exists. */
+  login?: string
+  /** What it did. */
+  action: Action
+  /** To what. */
+  resource: ResourceKind
+  /** Whether it was under emergency access. */
+  breakGlass: boolean
+  /** The rule that allowed it. */
+  rule: string
+}
+
+/**
+ * A request for a policy to decide: a subject doing an action to a kind of resource, about a
+ * patient when the resource is patient data.
+ */
+export interface AccessRequest {
+  /** Who asks. */
+  subject: AccessSubject
+  /** What they want to do. */
+  action: Action
+  /** To what kind of thing. */
+  resource: ResourceKind
+  /** The patient whose data it is, if any. */
+  patient?: string
+  /** The roles the request gives an account (for `grant` and account creation). */
+  grants?: Array<Role>
+}
+
+/**
+ * Who asks: an account as `openAccount` or `bootstrapAdmin` returned it (only `id`, `roles` and
+ * `person` are read).
+ */
+export interface AccessSubject {
+  /** The account id. */
+  id: string
+  /** The roles it holds. */
+  roles: Array<Role>
+  /** The member of staff or patient behind it. */
+  person?: PersonRef
+}
+
+/** What a request does. */
+export type Action = 'read' | 'create' | 'update' | 'deactivate' | 'cancel' | 'dispense' | 'grant'
 
 /** `a + b`. Throws `currency_mismatch` when the currencies differ. */
 export declare function addMoney(a: Money, b: Money): Money
@@ -358,6 +517,16 @@ export interface AppointmentChange {
 /** FHIR R4 appointment statuses. */
 export type AppointmentStatus = 'proposed' | 'pending' | 'booked' | 'arrived' | 'fulfilled' | 'cancelled' | 'noshow' | 'entered-in-error' | 'checked-in' | 'waitlist'
 
+/** The window around an appointment in which it makes its doctor part of the patient's care. */
+export interface AppointmentWindow {
+  /** Days before the appointment. */
+  daysBefore: number
+  /** Days after it. */
+  daysAfter: number
+  /** Hours after a cancellation. */
+  hoursAfterCancellation: number
+}
+
 /** An access decision, oldest first. */
 export interface AuditRecord {
   /** Its position in the log. */
@@ -367,15 +536,35 @@ export interface AuditRecord {
   /** The account that asked. */
   account: string
   /** What it asked to do, e.g. `read`. */
-  action: string
+  action: Action
   /** What kind of record, e.g. `patient_profile`. */
-  resource: string
+  resource: ResourceKind
   /** The patient concerned, if any. */
   patient?: string
   /** Whether the policy allowed it. */
   allowed: boolean
   /** The policy rule that decided. */
   rule: string
+  /** Why, in words. */
+  reason: string
+  /** Whether it was allowed only under emergency access (flagged for review). */
+  breakGlass: boolean
+  /** The hash of the entry before, 64 hex digits (all zeros for the first). */
+  prevHash: string
+  /** The hash of this entry over every field above. */
+  hash: string
+}
+
+/** The result of checking the audit log's hash chain. */
+export interface AuditVerification {
+  /** Whether the chain is whole. */
+  intact: boolean
+  /** How many entries were checked. */
+  entries: number
+  /** The hash of the newest entry, 64 hex digits (keep it aside to detect cut-offs later). */
+  head: string
+  /** Every break found, oldest first. */
+  problems: Array<ChainProblem>
 }
 
 /**
@@ -445,6 +634,39 @@ export interface BookingRequest {
   note?: string
 }
 
+/**
+ * An emergency-access grant as a fact: the member of staff may reach the patient's records until
+ * it expires.
+ */
+export interface BreakGlassFact {
+  /** The member of staff. */
+  staff: string
+  /** The patient. */
+  patient: string
+  /** When it was opened. */
+  openedAt: Instant
+  /** When it lapses. */
+  expiresAt: Instant
+}
+
+/** Emergency ("break the glass") access to a patient's records; it lapses by itself. */
+export interface BreakGlassGrant {
+  /** The grant's id. */
+  id: string
+  /** The account that opened it. */
+  account: string
+  /** The member of staff behind that account. */
+  staff: string
+  /** The patient. */
+  patient: string
+  /** The reason given. */
+  reason: string
+  /** When it was opened. */
+  openedAt: Date
+  /** When it lapses. */
+  expiresAt: Date
+}
+
 /** One booking of a `Calendar`. */
 export interface CalendarEntry {
   /** The appointment's id. */
@@ -460,6 +682,37 @@ export interface CalendarEntry {
  * arrived → checked-in → fulfilled, cancellation before the visit, anything → entered-in-error).
  */
 export declare function canChangeStatus(from: AppointmentStatus, to: AppointmentStatus): boolean
+
+/** A member of staff on a patient's care team, over `[validFrom, validUntil)`. */
+export interface CareTeamLink {
+  /** The link's id (pass it to `endCareTeamMember`). */
+  id: string
+  /** The member of staff. */
+  staff: string
+  /** The patient. */
+  patient: string
+  /** The member of staff's job when the link was made. */
+  role: StaffRole
+  /** From when the link holds. */
+  validFrom: Date
+  /** Until when it holds (exclusive); absent until someone ends it. */
+  validUntil?: Date
+  /** The account that added it. */
+  addedBy: string
+  /** The account that ended it, once ended. */
+  endedBy?: string
+}
+
+/** Where and how the audit chain is broken. */
+export interface ChainProblem {
+  /** The sequence number of the entry where the break shows. */
+  seq: number
+  /** What is wrong. */
+  kind: ChainProblemKind
+}
+
+/** How the audit chain is broken at an entry. */
+export type ChainProblemKind = 'edited' | 'broken_link' | 'out_of_sequence' | 'head_mismatch' | 'unknown'
 
 /**
  * What changed in an appointment's life, told apart by `kind`:
@@ -526,6 +779,21 @@ export interface Deactivation {
   at: Date
   /** Why. */
   reason: string
+}
+
+/**
+ * A policy's decision: allowed or not, the rule that decided, why (a sentence for a person), and
+ * whether it was allowed only under emergency access.
+ */
+export interface Decision {
+  /** Whether the request is allowed. */
+  allowed: boolean
+  /** The id of the rule that decided (`default-deny` when no rule allowed it). */
+  rule: string
+  /** Why, in words. */
+  reason: string
+  /** Whether it was allowed only under emergency access (flagged for review). */
+  breakGlass: boolean
 }
 
 /** A doctor's appointments on one local date. */
@@ -648,7 +916,7 @@ export interface HasId {
  * Every `code` an `HmsError` can carry. Kept equal to the core's `all_error_codes()` by a test
  * here and one in the Node suite.
  */
-export type HmsErrorCode = 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'invalid_input' | 'invalid_interval' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'slot_conflict' | 'storage' | 'unknown_currency' | 'visit_type_not_offered'
+export type HmsErrorCode = 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'slot_conflict' | 'storage' | 'unknown_currency' | 'visit_type_not_offered'
 
 /**
  * Whether an appointment in this status holds its time on the calendars (pending, booked,
@@ -874,6 +1142,16 @@ export interface PersonRef {
   id: string
 }
 
+/** One problem of a policy document (in an `invalid_policy` error). */
+export interface PolicyProblem {
+  /** Where, e.g. `rules[3].roles[1]` or `settings.break_glass_max_minutes`. */
+  path: string
+  /** What is wrong. */
+  code: PolicyProblemCode
+  /** A message for a person. */
+  message: string
+}
+
 /** An occurrence of a series that could not be booked. */
 export interface RefusedOccurrence {
   /** Its local date. */
@@ -883,6 +1161,23 @@ export interface RefusedOccurrence {
   /** The error's message. */
   message: string
 }
+
+/** One relationship between a member of staff and a patient, valid over `[validFrom, validUntil)`. */
+export interface RelationshipFactInput {
+  /** What kind of relationship. */
+  kind: RelationshipKind
+  /** The member of staff. */
+  staff: string
+  /** The patient. */
+  patient: string
+  /** From when it holds. */
+  validFrom: Instant
+  /** Until when (exclusive); open-ended when left out. */
+  validUntil?: Instant
+}
+
+/** A kind of care relationship between a member of staff and a patient. */
+export type RelationshipKind = 'care_team' | 'appointment' | 'encounter' | 'admission' | 'ward_assignment'
 
 /**
  * How a series repeats, told apart by `kind`:
@@ -906,6 +1201,9 @@ export interface Resource {
   /** Whether it can be booked. */
   active: boolean
 }
+
+/** What kind of thing a request is about. */
+export type ResourceKind = 'patient_profile' | 'medical_record' | 'prescription' | 'lab_order' | 'lab_result' | 'appointment' | 'schedule' | 'invoice' | 'payment' | 'stock' | 'staff' | 'user_account' | 'audit_log' | 'report' | 'care_team' | 'break_glass'
 
 /** A role an account holds (what the access policy decides on). */
 export type Role = 'admin' | 'doctor' | 'nurse' | 'receptionist' | 'pharmacist' | 'lab_technician' | 'billing_clerk' | 'patient'

@@ -21,6 +21,7 @@ const { Hospital, isHmsError } = require('../../hms-node')
 export const STATUS = {
   invalid_input: 422,
   invalid_interval: 422,
+  invalid_policy: 500,
   unknown_currency: 422,
   currency_mismatch: 422,
   nonexistent_local_time: 422,

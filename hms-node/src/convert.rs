@@ -32,6 +32,7 @@ use napi::{sys, ValueType};
 use napi::{JsDate, JsValue};
 use napi_derive::napi;
 
+pub mod access;
 pub mod people;
 pub mod records;
 pub mod scheduling;

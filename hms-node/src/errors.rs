@@ -28,6 +28,7 @@ use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 use napi::Env;
 use napi_derive::napi;
 
+use crate::convert::access::PolicyProblem;
 use crate::convert::scheduling::Party;
 use crate::convert::FieldProblem;
 
@@ -81,6 +82,8 @@ pub enum Detail {
     Conflicts(Vec<ConflictDetail>),
     /// A span of time.
     Span(IsoInterval),
+    /// The problems of an `invalid_policy` error.
+    PolicyProblems(Vec<PolicyProblem>),
 }
 
 /// What a JavaScript error object is made of.
@@ -281,6 +284,26 @@ pub fn describe(e: &Error) -> Described {
             }
             AccessError::NotSignedIn => ("not_signed_in", vec![]),
             AccessError::AlreadyBootstrapped => ("already_bootstrapped", vec![]),
+            AccessError::InvalidPolicy { problems } => (
+                "invalid_policy",
+                vec![(
+                    "problems",
+                    Detail::PolicyProblems(problems.iter().map(PolicyProblem::from).collect()),
+                )],
+            ),
+            AccessError::DuplicateCareTeamMember {
+                staff,
+                patient,
+                existing,
+            } => (
+                "duplicate_care_team_member",
+                vec![
+                    ("staffId", text(staff)),
+                    ("patientId", text(patient)),
+                    ("existingId", text(existing)),
+                ],
+            ),
+            AccessError::CareTeamLinkEnded { link } => ("care_team_link_ended", vec![("linkId", text(link))]),
             // WILDCARD(non_exhaustive): an access error this binding does not know yet.
             _ => (UNKNOWN_KIND, vec![]),
         },
@@ -322,6 +345,7 @@ pub fn to_js_object<'env>(env: &'env Env, e: &Error) -> napi::Result<Object<'env
             Detail::Problems(p) => obj.set_named_property(key, p)?,
             Detail::Conflicts(c) => obj.set_named_property(key, c)?,
             Detail::Span(i) => obj.set_named_property(key, i)?,
+            Detail::PolicyProblems(p) => obj.set_named_property(key, p)?,
         }
     }
     Ok(obj)
@@ -527,6 +551,24 @@ mod tests {
             .into(),
             AccessError::NotSignedIn.into(),
             AccessError::AlreadyBootstrapped.into(),
+            AccessError::InvalidPolicy {
+                problems: vec![hms_core::access::PolicyProblem {
+                    path: "rules[0].roles[0]".into(),
+                    code: hms_core::access::PolicyProblemCode::UnknownRole,
+                    message: "m".into(),
+                }],
+            }
+            .into(),
+            AccessError::DuplicateCareTeamMember {
+                staff: StaffId::from_uuid(id),
+                patient: hms_core::ids::PatientId::from_uuid(id),
+                existing: hms_core::ids::CareTeamLinkId::from_uuid(id),
+            }
+            .into(),
+            AccessError::CareTeamLinkEnded {
+                link: hms_core::ids::CareTeamLinkId::from_uuid(id),
+            }
+            .into(),
             StorageError::Backend {
                 backend: "memory",
                 message: "m".into(),

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use hms_core::ids::{IdSource, PatientId, RandomIds, SeededIds, StaffId};
+use hms_core::ids::{AccountId, CareTeamLinkId, IdSource, PatientId, RandomIds, SeededIds, StaffId};
 use hms_core::store::MemoryStore;
 use hms_core::time::{Clock, ManualClock, SystemClock};
 use hms_core::{Hospital as CoreHospital, HospitalSettings};
@@ -22,9 +22,11 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::Env;
 use napi_derive::napi;
 
+use crate::access::Policy;
+use crate::convert::access::{AccessReportEntry, AuditVerification, BreakGlassGrant, CareTeamLink};
 use crate::convert::people::{
     self, new_account, patient_details, staff_details, NewAccount, Patient, PatientDetails, PatientQuery,
-    Staff, StaffDetails, StaffRole, UserAccount,
+    Role, Staff, StaffDetails, StaffRole, UserAccount,
 };
 use crate::convert::records::{AuditRecord, EventRecord};
 use crate::convert::scheduling::{
@@ -79,6 +81,7 @@ pub struct Hospital {
     backend: Arc<Backend>,
     clock: Option<Arc<ManualClock>>,
     settings: HospitalSettings,
+    policy: Policy,
 }
 
 /// Runs `work` on the inputs once they were read (or passes on why they could not be).
@@ -87,6 +90,85 @@ fn then<I: Send + 'static, T>(
     work: impl FnOnce(I) -> hms_core::Result<T> + Send + 'static,
 ) -> impl FnOnce() -> hms_core::Result<T> + Send + 'static {
     move || work(inputs?)
+}
+
+/// What the factories read from their options: the settings, the clock, the id source and the
+/// policy of a hospital to be.
+struct Setup {
+    settings: HospitalSettings,
+    manual: Option<Arc<ManualClock>>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdSource>,
+    policy: Policy,
+}
+
+impl Setup {
+    fn read(env: &Env, options: Option<HospitalOptions>, policy: Option<&Policy>) -> napi::Result<Setup> {
+        let o = options.unwrap_or_default();
+        let defaults = HospitalSettings::default();
+        let mut r = Reader::new();
+        let zone = o
+            .zone
+            .as_deref()
+            .map_or(Some(defaults.zone), |z| r.zone("zone", z));
+        let currency = o
+            .currency
+            .as_deref()
+            .map_or(Some(defaults.currency), |c| r.currency("currency", c));
+        let now = o.now.as_ref().map(|t| r.instant("now", t));
+        let seed = o.seed.map(|s| r.non_negative("seed", s));
+        let (zone, currency) = r.take(zone.zip(currency)).or_throw(env)?;
+        let settings = HospitalSettings {
+            name: o.name.unwrap_or(defaults.name),
+            zone,
+            currency,
+            conflict_mode: o.conflict_mode.map_or(defaults.conflict_mode, Into::into),
+        };
+        let manual = now.flatten().map(|t| Arc::new(ManualClock::new(t)));
+        let clock: Arc<dyn Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let ids: Arc<dyn IdSource> = match seed.flatten() {
+            Some(s) => Arc::new(SeededIds::new(s)),
+            None => Arc::new(RandomIds),
+        };
+        let policy = match policy {
+            Some(p) => p.clone(),
+            None => Policy::hospital_default(*env)?,
+        };
+        Ok(Setup {
+            settings,
+            manual,
+            clock,
+            ids,
+            policy,
+        })
+    }
+
+    /// The hospital over the backend that `make` builds from the settings, clock and ids.
+    fn open(
+        self,
+        make: impl FnOnce(HospitalSettings, Arc<dyn Clock>, Arc<dyn IdSource>) -> Backend,
+    ) -> hms_core::Result<Hospital> {
+        let backend = make(self.settings.clone(), self.clock, self.ids);
+        Ok(Hospital {
+            backend: Arc::new(backend.with_policy(&self.policy)?),
+            clock: self.manual,
+            settings: self.settings,
+            policy: self.policy,
+        })
+    }
+}
+
+impl Backend {
+    /// The same backend's hospital under `policy`.
+    fn with_policy(self, policy: &Policy) -> hms_core::Result<Backend> {
+        let compiled = policy.compiled()?;
+        Ok(match self {
+            Backend::Memory(h) => Backend::Memory(h.with_policy(compiled)),
+        })
+    }
 }
 
 impl Hospital {
@@ -106,44 +188,24 @@ impl Hospital {
 #[napi]
 impl Hospital {
     /// A hospital whose store lives in memory (gone when the process ends): for tests, demos and
-    /// simulations. Throws `invalid_input` for an unknown zone or currency or an unreadable `now`.
+    /// simulations, under `policy` (the built-in hospital policy when left out). Throws
+    /// `invalid_input` for an unknown zone or currency or an unreadable `now`.
     #[napi(factory)]
-    pub fn in_memory(env: Env, options: Option<HospitalOptions>) -> napi::Result<Hospital> {
-        let o = options.unwrap_or_default();
-        let defaults = HospitalSettings::default();
-        let mut r = Reader::new();
-        let zone = o
-            .zone
-            .as_deref()
-            .map_or(Some(defaults.zone), |z| r.zone("zone", z));
-        let currency = o
-            .currency
-            .as_deref()
-            .map_or(Some(defaults.currency), |c| r.currency("currency", c));
-        let now = o.now.as_ref().map(|t| r.instant("now", t));
-        let seed = o.seed.map(|s| r.non_negative("seed", s));
-        let (zone, currency) = r.take(zone.zip(currency)).or_throw(&env)?;
-        let settings = HospitalSettings {
-            name: o.name.unwrap_or(defaults.name),
-            zone,
-            currency,
-            conflict_mode: o.conflict_mode.map_or(defaults.conflict_mode, Into::into),
-        };
-        let manual = now.flatten().map(|t| Arc::new(ManualClock::new(t)));
-        let clock: Arc<dyn Clock> = match &manual {
-            Some(m) => m.clone(),
-            None => Arc::new(SystemClock),
-        };
-        let ids: Arc<dyn IdSource> = match seed.flatten() {
-            Some(s) => Arc::new(SeededIds::new(s)),
-            None => Arc::new(RandomIds),
-        };
-        let core = CoreHospital::with_environment(MemoryStore::new(), settings.clone(), clock, ids);
-        Ok(Hospital {
-            backend: Arc::new(Backend::Memory(core)),
-            clock: manual,
-            settings,
-        })
+    pub fn in_memory(
+        env: Env,
+        options: Option<HospitalOptions>,
+        policy: Option<&Policy>,
+    ) -> napi::Result<Hospital> {
+        let setup = Setup::read(&env, options, policy)?;
+        setup
+            .open(|s, c, i| Backend::Memory(CoreHospital::with_environment(MemoryStore::new(), s, c, i)))
+            .or_throw(&env)
+    }
+
+    /// The access policy the hospital decides with.
+    #[napi(getter)]
+    pub fn policy(&self) -> Policy {
+        self.policy.clone()
     }
 
     /// Which store holds the data: `memory`.
@@ -717,5 +779,147 @@ impl Hospital {
             on_backend!(b, |h| h.patient_appointments(a, p, w))
                 .map(|v| v.into_iter().map(Into::into).collect())
         }))
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Access: roles, care teams, emergency access, the audit log
+
+    /// Sets an account's roles (admins; no one grants a role they do not hold, except the one the
+    /// account's own person is entitled to). Rejects with `forbidden`, `not_found`, or
+    /// `invalid_input` when the roles do not fit the person.
+    #[napi(ts_return_type = "Promise<UserAccount>")]
+    pub fn set_account_roles(
+        &self,
+        actor: IdRef,
+        account: IdRef,
+        roles: Vec<Role>,
+    ) -> AsyncTask<Job<UserAccount>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let t = r.id::<AccountId>("account", id_text(&account));
+        let roles: std::collections::BTreeSet<_> = roles.into_iter().map(Into::into).collect();
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(t)), move |(a, t)| {
+            on_backend!(b, |h| h.set_account_roles(a, t, roles)).map(Into::into)
+        }))
+    }
+
+    /// Opens emergency ("break the glass") access to a patient's records for `minutes`, with a
+    /// reason; it lapses by itself and every access under it is flagged in the audit log. Rejects
+    /// with `forbidden` (only clinicians may), `invalid_input` (blank reason, a duration outside 1
+    /// to the policy's maximum, an account without a staff record), `not_found`.
+    #[napi(ts_return_type = "Promise<BreakGlassGrant>")]
+    pub fn open_break_glass(
+        &self,
+        actor: IdRef,
+        patient: IdRef,
+        reason: String,
+        minutes: u32,
+    ) -> AsyncTask<Job<BreakGlassGrant>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let p = r.id::<PatientId>("patient", id_text(&patient));
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(p)), move |(a, p)| {
+            on_backend!(b, |h| h.open_break_glass(a, p, &reason, minutes)).map(Into::into)
+        }))
+    }
+
+    /// Puts a clinician on a patient's care team from now, until `validUntil` (open-ended when left
+    /// out) or until the link is ended. Rejects with `forbidden`, `not_found`, `inactive`,
+    /// `invalid_input` (non-clinical staff, an end not after now), or `duplicate`
+    /// (`duplicate_care_team_member`, with the existing link's id).
+    #[napi(ts_return_type = "Promise<CareTeamLink>")]
+    pub fn add_care_team_member(
+        &self,
+        actor: IdRef,
+        patient: IdRef,
+        staff: IdRef,
+        valid_until: Option<Instant>,
+    ) -> AsyncTask<Job<CareTeamLink>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let p = r.id::<PatientId>("patient", id_text(&patient));
+        let s = r.id::<StaffId>("staff", id_text(&staff));
+        let until = match &valid_until {
+            None => Some(None),
+            Some(t) => r.instant("validUntil", t).map(Some),
+        };
+        let b = self.backend.clone();
+        Job::spawn(then(
+            r.take(a.zip(p).zip(s).zip(until)),
+            move |(((a, p), s), until)| {
+                on_backend!(b, |h| h.add_care_team_member(a, p, s, until)).map(Into::into)
+            },
+        ))
+    }
+
+    /// Ends a care-team link now. Rejects with `forbidden`, `not_found`, or `invalid_transition`
+    /// (`care_team_link_ended`) when it has ended already.
+    #[napi(ts_return_type = "Promise<CareTeamLink>")]
+    pub fn end_care_team_member(&self, actor: IdRef, link: IdRef) -> AsyncTask<Job<CareTeamLink>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let l = r.id::<CareTeamLinkId>("link", id_text(&link));
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(l)), move |(a, l)| {
+            on_backend!(b, |h| h.end_care_team_member(a, l)).map(Into::into)
+        }))
+    }
+
+    /// A patient's care team: every link, current and ended, oldest first.
+    #[napi(ts_return_type = "Promise<Array<CareTeamLink>>")]
+    pub fn care_team(&self, actor: IdRef, patient: IdRef) -> AsyncTask<Job<Vec<CareTeamLink>>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let p = r.id::<PatientId>("patient", id_text(&patient));
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(p)), move |(a, p)| {
+            on_backend!(b, |h| h.care_team(a, p)).map(|v| v.into_iter().map(Into::into).collect())
+        }))
+    }
+
+    /// The audit log after sequence number `after` (0: from the start), at most `limit` (1000)
+    /// entries, for an admin's review (the review is audited too). Rejects with `forbidden`.
+    #[napi(ts_return_type = "Promise<Array<AuditRecord>>")]
+    pub fn audit_log(
+        &self,
+        actor: IdRef,
+        after: Option<i64>,
+        limit: Option<u32>,
+    ) -> AsyncTask<Job<Vec<AuditRecord>>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let after = r.non_negative("after", after.unwrap_or(0));
+        let limit = usize::try_from(limit.unwrap_or(1000)).unwrap_or(usize::MAX);
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(after)), move |(a, after)| {
+            on_backend!(b, |h| h.audit_log(a, after, limit)).map(|v| v.into_iter().map(Into::into).collect())
+        }))
+    }
+
+    /// Who accessed a patient's data, and when (the patient themself or an admin may ask).
+    /// Rejects with `forbidden` or `not_found`.
+    #[napi(ts_return_type = "Promise<Array<AccessReportEntry>>")]
+    pub fn patient_access_report(
+        &self,
+        actor: IdRef,
+        patient: IdRef,
+    ) -> AsyncTask<Job<Vec<AccessReportEntry>>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let p = r.id::<PatientId>("patient", id_text(&patient));
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(p)), move |(a, p)| {
+            on_backend!(b, |h| h.patient_access_report(a, p)).map(|v| v.into_iter().map(Into::into).collect())
+        }))
+    }
+
+    /// Checks the whole audit log's hash chain (it scans every entry, on the thread pool) and names
+    /// every entry where it is broken.
+    #[napi(ts_return_type = "Promise<AuditVerification>")]
+    pub fn verify_audit_chain(&self) -> AsyncTask<Job<AuditVerification>> {
+        let b = self.backend.clone();
+        Job::spawn(move || on_backend!(b, |h| h.verify_audit_chain()).map(Into::into))
     }
 }

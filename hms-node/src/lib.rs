@@ -8,6 +8,7 @@
 
 mod tasks;
 
+pub mod access;
 pub mod calendar;
 pub mod convert;
 pub mod errors;
@@ -41,6 +42,8 @@ pub enum HmsErrorCode {
     InvalidInput,
     /// An interval that does not end after it starts.
     InvalidInterval,
+    /// An access policy document is invalid (`problems`).
+    InvalidPolicy,
     /// A status change the status machine does not allow.
     InvalidTransition,
     /// The visit would start inside the booking lead time.
@@ -65,7 +68,7 @@ pub enum HmsErrorCode {
 
 impl HmsErrorCode {
     /// Every code, in the order of the union.
-    pub const ALL: [HmsErrorCode; 19] = [
+    pub const ALL: [HmsErrorCode; 20] = [
         HmsErrorCode::BeyondHorizon,
         HmsErrorCode::CurrencyMismatch,
         HmsErrorCode::Duplicate,
@@ -75,6 +78,7 @@ impl HmsErrorCode {
         HmsErrorCode::Inactive,
         HmsErrorCode::InvalidInput,
         HmsErrorCode::InvalidInterval,
+        HmsErrorCode::InvalidPolicy,
         HmsErrorCode::InvalidTransition,
         HmsErrorCode::LeadTime,
         HmsErrorCode::NoResource,
@@ -99,6 +103,7 @@ impl HmsErrorCode {
             HmsErrorCode::Inactive => "inactive",
             HmsErrorCode::InvalidInput => "invalid_input",
             HmsErrorCode::InvalidInterval => "invalid_interval",
+            HmsErrorCode::InvalidPolicy => "invalid_policy",
             HmsErrorCode::InvalidTransition => "invalid_transition",
             HmsErrorCode::LeadTime => "lead_time",
             HmsErrorCode::NoResource => "no_resource",

@@ -5,6 +5,7 @@
 import {
   Calendar,
   Hospital,
+  Policy,
   allocate,
   errorCodes,
   freeSlotsAsync,
@@ -13,6 +14,10 @@ import {
   type Appointment,
   type AppointmentStatus,
   type AvailabilityException,
+  type Action,
+  type AuditVerification,
+  type Decision,
+  type ResourceKind,
   type HmsError,
   type HmsErrorCode,
   type Money,
@@ -56,6 +61,8 @@ function httpStatus(code: HmsErrorCode): number {
       return 409
     case 'storage':
       return 503
+    case 'invalid_policy':
+      return 500
     default: {
       const unhandled: never = code
       return unhandled
@@ -136,4 +143,23 @@ async function calendar(): Promise<boolean> {
   return slots.length > 0 && bad !== 'booked' && c.anyOverlap(slots[0]!.interval.start, slots[0]!.interval.end)
 }
 
-export const checks = [bookTwice, money, calendar, codes]
+async function access(): Promise<boolean> {
+  const policy = Policy.fromToml('[[rules]]\nid = "desk-reads-staff"\neffect = "permit"\nroles = ["receptionist"]\nactions = ["read"]\nresources = ["staff"]\n')
+  const h = Hospital.inMemory({ seed: 1 }, policy)
+  const admin = await h.bootstrapAdmin('admin')
+  const decision: Decision = h.policy.decide({ subject: admin, action: 'read', resource: 'staff' }, new Date())
+  // @ts-expect-error not an action
+  policy.decide({ subject: admin, action: 'delete', resource: 'staff' }, new Date())
+  const [entry] = await h.auditLog(admin, 0, 10)
+  const action: Action | undefined = entry?.action
+  const resource: ResourceKind | undefined = entry?.resource
+  const verified: AuditVerification = await h.verifyAuditChain()
+  try {
+    Policy.fromJson('{}')
+  } catch (e) {
+    if (isHmsError(e) && e.code === 'invalid_policy') return e.problems.every((p) => p.path.length > 0)
+  }
+  return decision.allowed && verified.intact && action !== 'grant' && resource !== 'stock'
+}
+
+export const checks = [bookTwice, money, calendar, codes, access]

@@ -65,6 +65,7 @@ test('every error code is produced through the binding', async () => {
     },
     invalid_input: () => rejectsWith(h.registerPatient(desk, { ...asha, phone: '12', nationalId: undefined }), 'invalid_input', 'validation'),
     invalid_interval: () => rejectsWith(h.patientAppointments(desk, p0, { start: berlin(3, 0), end: berlin(2, 0) }), 'invalid_interval'),
+    invalid_policy: () => throwsWith(() => hms.Policy.fromJson('{"rules": [{"id": "x", "effect": "permit", "roles": ["wizard"], "actions": ["read"], "resources": ["staff"]}]}'), 'invalid_policy', 'invalid_policy'),
     invalid_transition: () => rejectsWith(h.reactivatePatient(admin, p0), 'invalid_transition', 'already_active'),
     lead_time: () => rejectsWith(book(p0, berlin(2, 8, 45)), 'lead_time', 'inside_lead_time'),
     no_resource: () => rejectsWith(book(p0, berlin(4, 10), { visitType: 'procedure' }), 'no_resource'),

@@ -66,9 +66,16 @@ test('hireStaff, openAccount and listStaff', async () => {
   await rejectsWith(h.hireStaff(desk, { name: { given: 'A', family: 'B' }, role: 'nurse', licenseNumber: 'RN-1' }), 'forbidden', 'forbidden')
   const login = await rejectsWith(h.openAccount(admin, { login: 'DESK', person: { kind: 'staff', id: clerk.id }, roles: ['receptionist'] }), 'duplicate', 'duplicate_login')
   assert.equal(login.login, 'desk')
-  const nobody = await rejectsWith(h.openAccount(admin, { login: 'ghost', person: { kind: 'patient', id: PATIENT_404 }, roles: ['patient'] }), 'not_found')
+  // Giving the `patient` role to an account whose patient does not exist is a grant the admin
+  // does not hold (no one is entitled to it), so the policy refuses it before the lookup.
+  await rejectsWith(h.openAccount(admin, { login: 'ghost', person: { kind: 'patient', id: PATIENT_404 }, roles: ['patient'] }), 'forbidden', 'forbidden')
+  const nobody = await rejectsWith(h.openAccount(admin, { login: 'ghost', person: { kind: 'patient', id: PATIENT_404 }, roles: [] }), 'not_found')
   assert.deepEqual([nobody.entity, nobody.key], ['patient', PATIENT_404])
-  const misfit = await rejectsWith(h.openAccount(admin, { login: 'nurse', person: { kind: 'staff', id: clerk.id }, roles: ['nurse'] }), 'invalid_input')
+  // A nurse's role for the receptionist is a grant the admin does not hold; roles that do not fit
+  // the person (a patient account holds no other role) are invalid input.
+  await rejectsWith(h.openAccount(admin, { login: 'nurse', person: { kind: 'staff', id: clerk.id }, roles: ['nurse'] }), 'forbidden', 'forbidden')
+  const [patient] = await h.registerPatients(desk, [{ name: { given: 'Ines', family: 'Kral' }, birthDate: '1990-01-01', sex: 'female' }])
+  const misfit = await rejectsWith(h.openAccount(admin, { login: 'ines', person: { kind: 'patient', id: patient.id }, roles: ['patient', 'admin'] }), 'invalid_input')
   assert.ok(misfit.problems.length > 0)
 })
 

@@ -44,7 +44,7 @@ export const asha = {
 }
 
 /** A clinic with an admin, a front desk account, Dr Sen (available) and three patients. */
-export async function clinic(options = {}) {
+export async function clinic(options = {}, policy = undefined) {
   const h = hms.Hospital.inMemory({
     name: 'Charité Ambulanz',
     zone: 'Europe/Berlin',
@@ -52,7 +52,7 @@ export async function clinic(options = {}) {
     now: NOW,
     seed: 7,
     ...options,
-  })
+  }, policy)
   const admin = await h.bootstrapAdmin('admin')
   const doctor = await h.hireStaff(admin, {
     name: { given: 'Mira', family: 'Sen' },

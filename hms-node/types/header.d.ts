@@ -85,5 +85,26 @@ export type HmsError =
   | (HmsErrorBase<'forbidden', 'unknown_account'> & { accountId: string })
   | HmsErrorBase<'forbidden', 'not_signed_in'>
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
+  | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
+  | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
+      staffId: string
+      patientId: string
+      existingId: string
+    })
+  | (HmsErrorBase<'invalid_transition', 'care_team_link_ended'> & { linkId: string })
   | (HmsErrorBase<'storage', 'backend'> & { backend: string; detail: string })
   | HmsErrorBase<'storage', 'poisoned'>
+
+/** What is wrong with one part of an access policy document (`PolicyProblem.code`). */
+export type PolicyProblemCode =
+  | 'syntax'
+  | 'unknown_role'
+  | 'unknown_action'
+  | 'unknown_resource'
+  | 'unknown_relationship'
+  | 'unknown_condition'
+  | 'unknown_effect'
+  | 'duplicate_rule_id'
+  | 'invalid_rule_id'
+  | 'empty'
+  | 'out_of_range'

@@ -42,8 +42,10 @@ pub struct AuditRecord {
     /// The account that asked.
     pub account: String,
     /// What it asked to do, e.g. `read`.
+    #[napi(ts_type = "Action")]
     pub action: String,
     /// What kind of record, e.g. `patient_profile`.
+    #[napi(ts_type = "ResourceKind")]
     pub resource: String,
     /// The patient concerned, if any.
     pub patient: Option<String>,
@@ -51,6 +53,14 @@ pub struct AuditRecord {
     pub allowed: bool,
     /// The policy rule that decided.
     pub rule: String,
+    /// Why, in words.
+    pub reason: String,
+    /// Whether it was allowed only under emergency access (flagged for review).
+    pub break_glass: bool,
+    /// The hash of the entry before, 64 hex digits (all zeros for the first).
+    pub prev_hash: String,
+    /// The hash of this entry over every field above.
+    pub hash: String,
 }
 
 fn seq(n: u64) -> i64 {
@@ -99,6 +109,10 @@ impl From<CoreAuditRecord> for AuditRecord {
             patient: r.patient.map(|p| p.to_string()),
             allowed: r.allowed,
             rule: r.rule,
+            reason: r.reason,
+            break_glass: r.break_glass,
+            prev_hash: r.prev_hash.to_string(),
+            hash: r.hash.to_string(),
         }
     }
 }
