@@ -158,8 +158,29 @@ export declare class Hospital {
   static inMemory(options?: HospitalOptions | undefined | null, policy?: Policy | undefined | null): Hospital
   /** The access policy the hospital decides with. */
   get policy(): Policy
-  /** Which store holds the data: `memory`. */
-  get backend(): 'memory'
+  /**
+   * A hospital whose data lives in the SQLite database file at `path` (created when missing, its
+   * schema brought up to date), the store for an application on one machine. Opening is I/O, so
+   * it resolves on the thread pool; it rejects with `storage` when the file cannot be opened or
+   * is not a database of this library, and with `invalid_input` for unreadable options.
+   */
+  static open(path: string, options?: HospitalOptions | undefined | null, policy?: Policy | undefined | null): Promise<Hospital>
+  /**
+   * A hospital whose data lives in PostgreSQL at `url` (`postgresql://user@host:port/db`); with
+   * `schema`, its tables are in that schema (created when missing: one schema per hospital, or
+   * per test). Resolves once connected and migrated; rejects with `storage` when the server
+   * cannot be reached, `invalid_input` for a schema name that is not lower-case letters, digits
+   * and `_`.
+   */
+  static connect(url: string, options?: HospitalOptions | undefined | null, policy?: Policy | undefined | null, schema?: string | undefined | null): Promise<Hospital>
+  /**
+   * Drops the PostgreSQL schema the hospital was connected with, and everything in it (for tests
+   * and for closing a tenant). Rejects with `invalid_input` for a hospital on another store or
+   * connected without a schema of its own.
+   */
+  dropSchema(): Promise<void>
+  /** Which store holds the data. */
+  get backend(): 'memory' | 'sqlite' | 'postgres'
   /** The hospital's name. */
   get name(): string
   /** The IANA zone of its wall clocks. */

@@ -1,6 +1,6 @@
 // A booking service for one clinic over plain `node:http`, on hms-node.
 //
-//   node examples/node/clinic-server.mjs      # then:
+//   node examples/node/clinic-server.mjs      # data in ./clinic.db (CLINIC_DB=...), then:
 //   curl localhost:3000/doctors
 //   curl 'localhost:3000/slots?doctor=<id>&date=2026-03-03&visitType=follow_up'
 //   curl -X POST localhost:3000/patients -d '{"name":{"given":"Asha","family":"Rao"},"birthDate":"1988-04-12","sex":"female"}'
@@ -9,6 +9,7 @@
 // The second booking of the same time answers 409 with the error code `slot_conflict` and the
 // appointments in the way. Every hms error maps to an HTTP status by its stable `code`; the body is
 // `{ code, kind, message, ...details }`.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -21,7 +22,7 @@ const { Hospital, isHmsError } = require('../../hms-node')
 export const STATUS = {
   invalid_input: 422,
   invalid_interval: 422,
-  invalid_policy: 500,
+  invalid_policy: 500, // the server's own policy document is broken
   unknown_currency: 422,
   currency_mismatch: 422,
   nonexistent_local_time: 422,
@@ -42,12 +43,19 @@ export const STATUS = {
 }
 
 /**
- * Sets up the clinic: an admin, a front-desk account that the service books as, and Dr Mira Sen
- * (cardiology), who sees patients Monday to Friday 09:00–12:00 in Berlin. `now` fixes the clock
- * (tests); without it the clinic runs on the system clock.
+ * Opens the clinic's SQLite database at `path` and sets it up: an admin, a front-desk account that
+ * the service books as, and Dr Mira Sen (cardiology), who sees patients Monday to Friday
+ * 09:00–12:00 in Berlin. `now` fixes the clock (tests); without it the clinic runs on the system
+ * clock. The ids the service acts with are kept next to the database (`<path>.json`), so a restart
+ * reopens the same clinic instead of setting it up again.
  */
-export async function createClinic({ now } = {}) {
-  const hospital = Hospital.inMemory({ name: 'Kardiologie Mitte', zone: 'Europe/Berlin', currency: 'EUR', now })
+export async function createClinic({ path = 'clinic.db', now } = {}) {
+  const hospital = await Hospital.open(path, { name: 'Kardiologie Mitte', zone: 'Europe/Berlin', currency: 'EUR', now })
+  const saved = `${path}.json`
+  if (existsSync(saved)) {
+    const { desk, doctor } = JSON.parse(readFileSync(saved, 'utf8'))
+    return { hospital, desk, doctor }
+  }
   const admin = await hospital.bootstrapAdmin('admin')
   const clerk = await hospital.hireStaff(admin, { name: { given: 'Jonas', family: 'Weber' }, role: 'receptionist' })
   const desk = await hospital.openAccount(admin, { login: 'desk', person: { kind: 'staff', id: clerk.id }, roles: ['receptionist'] })
@@ -72,7 +80,8 @@ export async function createClinic({ now } = {}) {
       horizonDays: 60,
     },
   ])
-  return { hospital, desk, doctor }
+  writeFileSync(saved, JSON.stringify({ desk: { id: desk.id }, doctor: { id: doctor.id } }))
+  return { hospital, desk: { id: desk.id }, doctor: { id: doctor.id } }
 }
 
 class BadRequest extends Error {}
@@ -151,7 +160,7 @@ export function createClinicServer({ hospital, desk, doctor }) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const clinic = await createClinic()
+  const clinic = await createClinic({ path: process.env.CLINIC_DB ?? 'clinic.db' })
   const port = Number(process.env.PORT ?? 3000)
   createClinicServer(clinic).listen(port, () => {
     console.log(`clinic booking on http://localhost:${port} (doctor ${clinic.doctor.id})`)

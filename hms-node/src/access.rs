@@ -28,6 +28,14 @@ impl Policy {
         })
     }
 
+    /// The built-in hospital policy.
+    ///
+    /// # Errors
+    /// None in practice: the built-in policy is valid (a core test pins it).
+    pub fn default_policy() -> hms_core::Result<Policy> {
+        Ok(Policy::of(default_policy())?)
+    }
+
     /// A compiled copy for a hospital.
     ///
     /// # Errors
@@ -42,7 +50,7 @@ impl Policy {
     /// The built-in hospital policy (what a hospital uses when given none).
     #[napi(factory, catch_unwind)]
     pub fn hospital_default(env: Env) -> napi::Result<Policy> {
-        Policy::of(default_policy()).or_throw(&env)
+        Policy::default_policy().or_throw(&env)
     }
 
     /// Reads and checks a policy written in JSON. Throws `invalid_policy` listing every problem

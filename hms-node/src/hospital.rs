@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 use hms_core::ids::{AccountId, CareTeamLinkId, IdSource, PatientId, RandomIds, SeededIds, StaffId};
+use hms_core::store::postgres::{PostgresOptions, PostgresStore};
+use hms_core::store::sqlite::SqliteStore;
 use hms_core::store::MemoryStore;
 use hms_core::time::{Clock, ManualClock, SystemClock};
 use hms_core::{Hospital as CoreHospital, HospitalSettings};
@@ -41,9 +43,17 @@ use crate::tasks::Job;
 
 /// The store behind a hospital.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per hospital, held in an `Arc`: the size is paid once, a box would add an indirection to every call"
+)]
 enum Backend {
     /// Everything in memory (tests, demos, simulations).
     Memory(CoreHospital<MemoryStore>),
+    /// A SQLite database file.
+    Sqlite(CoreHospital<SqliteStore>),
+    /// A PostgreSQL database.
+    Postgres(CoreHospital<PostgresStore>),
 }
 
 /// Runs `$body` with `$h` bound to the core hospital, whatever its store.
@@ -51,6 +61,8 @@ macro_rules! on_backend {
     ($backend:expr, |$h:ident| $body:expr) => {
         match &*$backend {
             Backend::Memory($h) => $body,
+            Backend::Sqlite($h) => $body,
+            Backend::Postgres($h) => $body,
         }
     };
 }
@@ -103,7 +115,8 @@ struct Setup {
 }
 
 impl Setup {
-    fn read(env: &Env, options: Option<HospitalOptions>, policy: Option<&Policy>) -> napi::Result<Setup> {
+    /// Reads the options; an unreadable one is the `invalid_input` error listing them.
+    fn read(options: Option<HospitalOptions>, policy: Option<&Policy>) -> hms_core::Result<Setup> {
         let o = options.unwrap_or_default();
         let defaults = HospitalSettings::default();
         let mut r = Reader::new();
@@ -117,7 +130,7 @@ impl Setup {
             .map_or(Some(defaults.currency), |c| r.currency("currency", c));
         let now = o.now.as_ref().map(|t| r.instant("now", t));
         let seed = o.seed.map(|s| r.non_negative("seed", s));
-        let (zone, currency) = r.take(zone.zip(currency)).or_throw(env)?;
+        let (zone, currency) = r.take(zone.zip(currency))?;
         let settings = HospitalSettings {
             name: o.name.unwrap_or(defaults.name),
             zone,
@@ -135,7 +148,7 @@ impl Setup {
         };
         let policy = match policy {
             Some(p) => p.clone(),
-            None => Policy::hospital_default(*env)?,
+            None => Policy::default_policy()?,
         };
         Ok(Setup {
             settings,
@@ -167,6 +180,8 @@ impl Backend {
         let compiled = policy.compiled()?;
         Ok(match self {
             Backend::Memory(h) => Backend::Memory(h.with_policy(compiled)),
+            Backend::Sqlite(h) => Backend::Sqlite(h.with_policy(compiled)),
+            Backend::Postgres(h) => Backend::Postgres(h.with_policy(compiled)),
         })
     }
 }
@@ -196,7 +211,7 @@ impl Hospital {
         options: Option<HospitalOptions>,
         policy: Option<&Policy>,
     ) -> napi::Result<Hospital> {
-        let setup = Setup::read(&env, options, policy)?;
+        let setup = Setup::read(options, policy).or_throw(&env)?;
         setup
             .open(|s, c, i| Backend::Memory(CoreHospital::with_environment(MemoryStore::new(), s, c, i)))
             .or_throw(&env)
@@ -208,11 +223,72 @@ impl Hospital {
         self.policy.clone()
     }
 
-    /// Which store holds the data: `memory`.
-    #[napi(getter, ts_return_type = "'memory'")]
+    /// A hospital whose data lives in the SQLite database file at `path` (created when missing, its
+    /// schema brought up to date), the store for an application on one machine. Opening is I/O, so
+    /// it resolves on the thread pool; it rejects with `storage` when the file cannot be opened or
+    /// is not a database of this library, and with `invalid_input` for unreadable options.
+    #[napi(ts_return_type = "Promise<Hospital>")]
+    pub fn open(
+        path: String,
+        options: Option<HospitalOptions>,
+        policy: Option<&Policy>,
+    ) -> AsyncTask<Job<Hospital>> {
+        let setup = Setup::read(options, policy);
+        Job::spawn(move || {
+            let setup = setup?;
+            let store = SqliteStore::open(&path)?;
+            setup.open(|s, c, i| Backend::Sqlite(CoreHospital::with_environment(store, s, c, i)))
+        })
+    }
+
+    /// A hospital whose data lives in PostgreSQL at `url` (`postgresql://user@host:port/db`); with
+    /// `schema`, its tables are in that schema (created when missing: one schema per hospital, or
+    /// per test). Resolves once connected and migrated; rejects with `storage` when the server
+    /// cannot be reached, `invalid_input` for a schema name that is not lower-case letters, digits
+    /// and `_`.
+    #[napi(ts_return_type = "Promise<Hospital>")]
+    pub fn connect(
+        url: String,
+        options: Option<HospitalOptions>,
+        policy: Option<&Policy>,
+        schema: Option<String>,
+    ) -> AsyncTask<Job<Hospital>> {
+        let setup = Setup::read(options, policy);
+        Job::spawn(move || {
+            let setup = setup?;
+            let mut pg = PostgresOptions::default();
+            if let Some(schema) = schema {
+                pg = pg.with_schema(schema);
+            }
+            let store = PostgresStore::connect_with(&url, pg)?;
+            setup.open(|s, c, i| Backend::Postgres(CoreHospital::with_environment(store, s, c, i)))
+        })
+    }
+
+    /// Drops the PostgreSQL schema the hospital was connected with, and everything in it (for tests
+    /// and for closing a tenant). Rejects with `invalid_input` for a hospital on another store or
+    /// connected without a schema of its own.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn drop_schema(&self) -> AsyncTask<Job<()>> {
+        let b = self.backend.clone();
+        Job::spawn(move || match &*b {
+            Backend::Postgres(h) => h.store().drop_schema(),
+            Backend::Memory(_) | Backend::Sqlite(_) => Err(hms_core::error::ValidationError::single(
+                "schema",
+                hms_core::error::FieldCode::Inconsistent,
+                "only a hospital on PostgreSQL has a schema to drop",
+            )
+            .into()),
+        })
+    }
+
+    /// Which store holds the data.
+    #[napi(getter, ts_return_type = "'memory' | 'sqlite' | 'postgres'")]
     pub fn backend(&self) -> &'static str {
         match &*self.backend {
             Backend::Memory(_) => "memory",
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 

@@ -83,16 +83,13 @@ test('every error code is produced through the binding', async () => {
     unknown_currency: () => throwsWith(() => hms.roundMoney({ amount: '1', currency: 'ABC' }), 'unknown_currency'),
     visit_type_not_offered: () => rejectsWith(book(p0, berlin(4, 9), { visitType: 'acupuncture' }), 'visit_type_not_offered'),
   }
-  // `storage` is the one code the in-memory store cannot produce (it fails only after a crash
-  // inside a transaction); a database backend can, by failing to open.
-  if (typeof hms.Hospital.open === 'function') {
-    scenarios.storage = () => rejectsWith(Promise.resolve().then(() => hms.Hospital.open('/nonexistent-dir/sub/hms.db')), 'storage')
-  }
+  // `storage`: a database that cannot be opened.
+  scenarios.storage = () => rejectsWith(hms.Hospital.open('/nonexistent-dir/sub/hms.db'), 'storage', 'backend')
   for (const [code, run] of Object.entries(scenarios)) {
     const e = await run()
     assert.equal(e.code, code)
     assert.ok(e.kind !== 'unknown', `${code} has a known kind`)
   }
   const untested = hms.errorCodes().filter((c) => !codesSeen.has(c))
-  assert.deepEqual(untested, typeof hms.Hospital.open === 'function' ? [] : ['storage'])
+  assert.deepEqual(untested, [])
 })

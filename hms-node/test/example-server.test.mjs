@@ -1,5 +1,8 @@
 // The clinic booking example (examples/node/clinic-server.mjs), over real HTTP.
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 
 import { createClinic, createClinicServer, STATUS } from '../../examples/node/clinic-server.mjs'
@@ -8,15 +11,19 @@ import { hms } from './support.mjs'
 let server
 let base
 let clinic
+const dir = mkdtempSync(join(tmpdir(), 'hms-clinic-'))
 
 before(async () => {
-  clinic = await createClinic({ now: '2026-03-02T07:00:00Z' })
+  clinic = await createClinic({ path: join(dir, 'clinic.db'), now: '2026-03-02T07:00:00Z' })
   server = createClinicServer(clinic)
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${server.address().port}`
 })
 
-after(() => new Promise((resolve) => server.close(resolve)))
+after(async () => {
+  await new Promise((resolve) => server.close(resolve))
+  rmSync(dir, { recursive: true, force: true })
+})
 
 const post = (path, body, headers = {}) =>
   fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
@@ -92,4 +99,14 @@ test('bad requests: invalid fields are 422 with problems, a malformed body is 40
   const notJson = await fetch(`${base}/patients`, { method: 'POST', body: 'name=Asha' })
   assert.equal(notJson.status, 400)
   assert.equal((await fetch(`${base}/nowhere`)).status, 404)
+})
+
+test('the clinic lives in SQLite: a restart reopens it with its bookings', async () => {
+  assert.equal(clinic.hospital.backend, 'sqlite')
+  const p = await (await post('/patients', { name: { given: 'Omar', family: 'Haddad' }, birthDate: '1969-09-09', sex: 'male' })).json()
+  const booked = await (await post('/appointments', { patient: p.id, start: '2026-03-05T11:00:00+01:00' })).json()
+  const restarted = await createClinic({ path: join(dir, 'clinic.db'), now: '2026-03-02T07:00:00Z' })
+  assert.deepEqual([restarted.desk.id, restarted.doctor.id], [clinic.desk.id, clinic.doctor.id])
+  const again = await restarted.hospital.appointment(restarted.desk, booked.id)
+  assert.deepEqual([again.patient, again.status], [p.id, 'booked'])
 })

@@ -43,16 +43,16 @@ export const asha = {
   nationalId: '1234 5678 9012',
 }
 
+/** The options of the test clinics: Berlin, euros, the clock at `NOW`, reproducible ids. */
+export const CLINIC = { name: 'Charité Ambulanz', zone: 'Europe/Berlin', currency: 'EUR', now: NOW, seed: 7 }
+
 /** A clinic with an admin, a front desk account, Dr Sen (available) and three patients. */
 export async function clinic(options = {}, policy = undefined) {
-  const h = hms.Hospital.inMemory({
-    name: 'Charité Ambulanz',
-    zone: 'Europe/Berlin',
-    currency: 'EUR',
-    now: NOW,
-    seed: 7,
-    ...options,
-  }, policy)
+  return populate(hms.Hospital.inMemory({ ...CLINIC, ...options }, policy))
+}
+
+/** Sets up the clinic of `clinic()` in hospital `h`, whatever its store. */
+export async function populate(h) {
   const admin = await h.bootstrapAdmin('admin')
   const doctor = await h.hireStaff(admin, {
     name: { given: 'Mira', family: 'Sen' },
