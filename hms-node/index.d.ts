@@ -34,6 +34,8 @@ export type HmsError =
   | (HmsErrorBase<'not_found', 'not_found'> & { entity: string; key: string })
   | (HmsErrorBase<'currency_mismatch', 'currency_mismatch'> & { left: string; right: string })
   | (HmsErrorBase<'unknown_currency', 'unknown_currency'> & { currency: string })
+  | (HmsErrorBase<'amount_overflow', 'amount_overflow'> & { amount: Decimal; currency: string })
+  | (HmsErrorBase<'time_out_of_range', 'time_out_of_range'> & { from: string; by: string })
   | (HmsErrorBase<'invalid_interval', 'empty_interval'> & { start: string; end: string })
   | (HmsErrorBase<'duplicate', 'duplicate_patient'> & {
       existingId: string
@@ -937,7 +939,7 @@ export interface HasId {
  * Every `code` an `HmsError` can carry. Kept equal to the core's `all_error_codes()` by a test
  * here and one in the Node suite.
  */
-export type HmsErrorCode = 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'slot_conflict' | 'storage' | 'unknown_currency' | 'visit_type_not_offered'
+export type HmsErrorCode = 'amount_overflow' | 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'slot_conflict' | 'storage' | 'time_out_of_range' | 'unknown_currency' | 'visit_type_not_offered'
 
 /**
  * Whether an appointment in this status holds its time on the calendars (pending, booked,

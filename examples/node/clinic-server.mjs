@@ -25,6 +25,8 @@ export const STATUS = {
   invalid_policy: 500, // the server's own policy document is broken
   unknown_currency: 422,
   currency_mismatch: 422,
+  amount_overflow: 422,
+  time_out_of_range: 422,
   nonexistent_local_time: 422,
   outside_availability: 422,
   in_past: 422,

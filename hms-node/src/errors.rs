@@ -110,6 +110,10 @@ fn time_details(t: &TimeError) -> (&'static str, Vec<(&'static str, Detail)>) {
             vec![("start", text(iso(*start))), ("end", text(iso(*end)))],
         ),
         TimeError::UnknownZone { name } => ("unknown_zone", vec![("zone", text(name))]),
+        TimeError::OutOfRange { from, by } => (
+            "time_out_of_range",
+            vec![("from", text(iso(*from))), ("by", text(by))],
+        ),
         // WILDCARD(non_exhaustive): a time error this binding does not know yet.
         _ => (UNKNOWN_KIND, vec![]),
     }
@@ -132,6 +136,13 @@ pub fn describe(e: &Error) -> Described {
                 vec![("left", text(left)), ("right", text(right))],
             ),
             MoneyError::UnknownCurrency { code } => ("unknown_currency", vec![("currency", text(code))]),
+            MoneyError::Overflow { amount } => (
+                "amount_overflow",
+                vec![
+                    ("amount", text(amount.amount)),
+                    ("currency", text(amount.currency.code())),
+                ],
+            ),
             // WILDCARD(non_exhaustive): a money error this binding does not know yet.
             _ => (UNKNOWN_KIND, vec![]),
         },
@@ -551,6 +562,18 @@ mod tests {
             .into(),
             AccessError::NotSignedIn.into(),
             AccessError::AlreadyBootstrapped.into(),
+            MoneyError::Overflow {
+                amount: hms_core::money::Money::new(
+                    rust_decimal::Decimal::ONE,
+                    hms_core::money::Currency::USD,
+                ),
+            }
+            .into(),
+            TimeError::OutOfRange {
+                from: at(9, 0),
+                by: chrono::Duration::minutes(1),
+            }
+            .into(),
             AccessError::InvalidPolicy {
                 problems: vec![hms_core::access::PolicyProblem {
                     path: "rules[0].roles[0]".into(),

@@ -343,20 +343,25 @@ impl Hospital {
     #[napi]
     pub fn advance(&self, env: Env, minutes: i64) -> napi::Result<()> {
         let clock = self.manual_clock().or_throw(&env)?;
-        let next = Duration::try_minutes(minutes)
-            .and_then(|d| clock.now().checked_add_signed(d))
-            .filter(|t| (1..=9999).contains(&t.year()));
-        match next {
+        let Some(by) = Duration::try_minutes(minutes) else {
+            return Err(hms_core::error::ValidationError::single(
+                "minutes",
+                hms_core::error::FieldCode::OutOfRange,
+                format!("`{minutes}` minutes is not a duration the clock can move by"),
+            ))
+            .or_throw(&env);
+        };
+        let from = clock.now();
+        // The clock stays inside the years a `Date` and an ISO string can name (1 to 9999).
+        match from
+            .checked_add_signed(by)
+            .filter(|t| (1..=9999).contains(&t.year()))
+        {
             Some(t) => {
                 clock.set(t);
                 Ok(())
             }
-            None => Err(hms_core::error::ValidationError::single(
-                "minutes",
-                hms_core::error::FieldCode::OutOfRange,
-                format!("moving the clock by {minutes} minutes leaves the years 1 to 9999"),
-            ))
-            .or_throw(&env),
+            None => Err(hms_core::time::TimeError::OutOfRange { from, by }).or_throw(&env),
         }
     }
 

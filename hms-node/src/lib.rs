@@ -24,6 +24,8 @@ use napi_derive::napi;
 #[napi(string_enum = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HmsErrorCode {
+    /// Money arithmetic beyond the largest amount a decimal holds.
+    AmountOverflow,
     /// The visit would start after the booking horizon.
     BeyondHorizon,
     /// Two amounts in different currencies were combined.
@@ -60,6 +62,8 @@ pub enum HmsErrorCode {
     SlotConflict,
     /// The store failed; nothing was changed.
     Storage,
+    /// A time moved outside the supported range of dates.
+    TimeOutOfRange,
     /// Not an ISO 4217 currency.
     UnknownCurrency,
     /// The doctor does not offer this visit type.
@@ -68,7 +72,8 @@ pub enum HmsErrorCode {
 
 impl HmsErrorCode {
     /// Every code, in the order of the union.
-    pub const ALL: [HmsErrorCode; 20] = [
+    pub const ALL: [HmsErrorCode; 22] = [
+        HmsErrorCode::AmountOverflow,
         HmsErrorCode::BeyondHorizon,
         HmsErrorCode::CurrencyMismatch,
         HmsErrorCode::Duplicate,
@@ -87,6 +92,7 @@ impl HmsErrorCode {
         HmsErrorCode::OutsideAvailability,
         HmsErrorCode::SlotConflict,
         HmsErrorCode::Storage,
+        HmsErrorCode::TimeOutOfRange,
         HmsErrorCode::UnknownCurrency,
         HmsErrorCode::VisitTypeNotOffered,
     ];
@@ -94,6 +100,7 @@ impl HmsErrorCode {
     /// The code's text (what `string_enum = "snake_case"` makes of the variant's name).
     pub fn as_str(self) -> &'static str {
         match self {
+            HmsErrorCode::AmountOverflow => "amount_overflow",
             HmsErrorCode::BeyondHorizon => "beyond_horizon",
             HmsErrorCode::CurrencyMismatch => "currency_mismatch",
             HmsErrorCode::Duplicate => "duplicate",
@@ -112,6 +119,7 @@ impl HmsErrorCode {
             HmsErrorCode::OutsideAvailability => "outside_availability",
             HmsErrorCode::SlotConflict => "slot_conflict",
             HmsErrorCode::Storage => "storage",
+            HmsErrorCode::TimeOutOfRange => "time_out_of_range",
             HmsErrorCode::UnknownCurrency => "unknown_currency",
             HmsErrorCode::VisitTypeNotOffered => "visit_type_not_offered",
         }

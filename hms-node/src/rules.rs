@@ -140,7 +140,11 @@ pub fn allocate(env: Env, money: Money, weights: Vec<Decimal>) -> napi::Result<V
         .collect();
     let w: Option<Vec<_>> = w.into_iter().collect();
     let (m, w) = r.take(m.zip(w)).or_throw(&env)?;
-    Ok(m.allocate(&w).into_iter().map(Into::into).collect())
+    Ok(m.allocate(&w)
+        .or_throw(&env)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Whether two half-open intervals share an instant (back-to-back ones do not). Throws

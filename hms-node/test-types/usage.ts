@@ -41,6 +41,8 @@ function httpStatus(code: HmsErrorCode): number {
     case 'invalid_interval':
     case 'unknown_currency':
     case 'currency_mismatch':
+    case 'amount_overflow':
+    case 'time_out_of_range':
     case 'nonexistent_local_time':
     case 'outside_availability':
     case 'in_past':

@@ -50,6 +50,16 @@ test('every error code is produced through the binding', async () => {
   const [p0, p1] = patients
   const book = (p, start, more = {}) => h.bookAppointment(desk, { patient: p.id, doctor: doctor.id, visitType: 'follow_up', start, ...more })
   const scenarios = {
+    amount_overflow: () => {
+      const e = throwsWith(() => hms.allocate(hms.money('100000000000000000000', 'USD'), ['10000000000', '1']), 'amount_overflow', 'amount_overflow')
+      assert.deepEqual([e.amount, e.currency], ['100000000000000000000', 'USD'])
+      return e
+    },
+    time_out_of_range: () => {
+      const e = throwsWith(() => h.advance(10_000 * 366 * 24 * 60), 'time_out_of_range', 'time_out_of_range')
+      assert.equal(e.from, new Date(h.now()).toISOString())
+      return e
+    },
     beyond_horizon: () => rejectsWith(book(p0, new Date('2026-04-10T07:00:00Z')), 'beyond_horizon', 'beyond_horizon'),
     currency_mismatch: () => throwsWith(() => hms.addMoney(hms.money('1', 'USD'), hms.money('1', 'EUR')), 'currency_mismatch'),
     duplicate: () => rejectsWith(h.registerPatient(desk, asha), 'duplicate', 'duplicate_patient'),

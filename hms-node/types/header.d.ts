@@ -34,6 +34,8 @@ export type HmsError =
   | (HmsErrorBase<'not_found', 'not_found'> & { entity: string; key: string })
   | (HmsErrorBase<'currency_mismatch', 'currency_mismatch'> & { left: string; right: string })
   | (HmsErrorBase<'unknown_currency', 'unknown_currency'> & { currency: string })
+  | (HmsErrorBase<'amount_overflow', 'amount_overflow'> & { amount: Decimal; currency: string })
+  | (HmsErrorBase<'time_out_of_range', 'time_out_of_range'> & { from: string; by: string })
   | (HmsErrorBase<'invalid_interval', 'empty_interval'> & { start: string; end: string })
   | (HmsErrorBase<'duplicate', 'duplicate_patient'> & {
       existingId: string
