@@ -87,6 +87,13 @@ export type HmsError =
   | (HmsErrorBase<'forbidden', 'unknown_account'> & { accountId: string })
   | HmsErrorBase<'forbidden', 'not_signed_in'>
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
+  | HmsErrorBase<'batch_unusable', 'unknown'>
+  | HmsErrorBase<'exceeds_dispensed', 'unknown'>
+  | HmsErrorBase<'exceeds_prescription', 'unknown'>
+  | HmsErrorBase<'insufficient_stock', 'unknown'>
+  | HmsErrorBase<'prescription_required', 'unknown'>
+  | HmsErrorBase<'refills_exhausted', 'unknown'>
+  | HmsErrorBase<'reservation_expired', 'unknown'>
   | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
   | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
       staffId: string
@@ -939,7 +946,7 @@ export interface HasId {
  * Every `code` an `HmsError` can carry. Kept equal to the core's `all_error_codes()` by a test
  * here and one in the Node suite.
  */
-export type HmsErrorCode = 'amount_overflow' | 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'slot_conflict' | 'storage' | 'time_out_of_range' | 'unknown_currency' | 'visit_type_not_offered'
+export type HmsErrorCode = 'amount_overflow' | 'batch_unusable' | 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'exceeds_dispensed' | 'exceeds_prescription' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'insufficient_stock' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'prescription_required' | 'refills_exhausted' | 'reservation_expired' | 'slot_conflict' | 'storage' | 'time_out_of_range' | 'unknown_currency' | 'visit_type_not_offered'
 
 /**
  * Whether an appointment in this status holds its time on the calendars (pending, booked,
@@ -1226,7 +1233,7 @@ export interface Resource {
 }
 
 /** What kind of thing a request is about. */
-export type ResourceKind = 'patient_profile' | 'medical_record' | 'prescription' | 'lab_order' | 'lab_result' | 'appointment' | 'schedule' | 'invoice' | 'payment' | 'stock' | 'staff' | 'user_account' | 'audit_log' | 'report' | 'care_team' | 'break_glass'
+export type ResourceKind = 'patient_profile' | 'medical_record' | 'prescription' | 'lab_order' | 'lab_result' | 'appointment' | 'schedule' | 'invoice' | 'payment' | 'stock' | 'staff' | 'user_account' | 'audit_log' | 'report' | 'care_team' | 'break_glass' | 'drug_catalog'
 
 /** A role an account holds (what the access policy decides on). */
 export type Role = 'admin' | 'doctor' | 'nurse' | 'receptionist' | 'pharmacist' | 'lab_technician' | 'billing_clerk' | 'patient'

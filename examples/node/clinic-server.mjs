@@ -42,6 +42,13 @@ export const STATUS = {
   invalid_transition: 409,
   inactive: 409,
   storage: 503,
+  batch_unusable: 409, // pharmacy (not served by this example)
+  exceeds_dispensed: 409, // pharmacy (not served by this example)
+  exceeds_prescription: 409, // pharmacy (not served by this example)
+  insufficient_stock: 409, // pharmacy (not served by this example)
+  prescription_required: 409, // pharmacy (not served by this example)
+  refills_exhausted: 409, // pharmacy (not served by this example)
+  reservation_expired: 409, // pharmacy (not served by this example)
 }
 
 /**

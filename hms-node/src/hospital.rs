@@ -132,10 +132,12 @@ impl Setup {
         let seed = o.seed.map(|s| r.non_negative("seed", s));
         let (zone, currency) = r.take(zone.zip(currency))?;
         let settings = HospitalSettings {
-            name: o.name.unwrap_or(defaults.name),
+            name: o.name.clone().unwrap_or_else(|| defaults.name.clone()),
             zone,
             currency,
             conflict_mode: o.conflict_mode.map_or(defaults.conflict_mode, Into::into),
+            // Pharmacy is not exposed by this binding yet: its settings keep their defaults.
+            ..defaults
         };
         let manual = now.flatten().map(|t| Arc::new(ManualClock::new(t)));
         let clock: Arc<dyn Clock> = match &manual {

@@ -26,12 +26,18 @@ use napi_derive::napi;
 pub enum HmsErrorCode {
     /// Money arithmetic beyond the largest amount a decimal holds.
     AmountOverflow,
+    /// A pharmacy batch cannot be used. (Pharmacy: not exposed by this binding yet.)
+    BatchUnusable,
     /// The visit would start after the booking horizon.
     BeyondHorizon,
     /// Two amounts in different currencies were combined.
     CurrencyMismatch,
     /// The record is already there (patient, licence, login).
     Duplicate,
+    /// A return exceeds what was dispensed. (Pharmacy: not exposed by this binding yet.)
+    ExceedsDispensed,
+    /// A dispense exceeds the prescription. (Pharmacy: not exposed by this binding yet.)
+    ExceedsPrescription,
     /// The policy denied the request.
     Forbidden,
     /// A client key was reused for a different request.
@@ -40,6 +46,8 @@ pub enum HmsErrorCode {
     InPast,
     /// The record is deactivated.
     Inactive,
+    /// Not enough stock. (Pharmacy: not exposed by this binding yet.)
+    InsufficientStock,
     /// One or more input fields are invalid (`problems`).
     InvalidInput,
     /// An interval that does not end after it starts.
@@ -58,6 +66,12 @@ pub enum HmsErrorCode {
     NotFound,
     /// The visit is outside the doctor's working hours.
     OutsideAvailability,
+    /// The drug needs a prescription. (Pharmacy: not exposed by this binding yet.)
+    PrescriptionRequired,
+    /// The prescription has no refills left. (Pharmacy: not exposed by this binding yet.)
+    RefillsExhausted,
+    /// A stock reservation has lapsed. (Pharmacy: not exposed by this binding yet.)
+    ReservationExpired,
     /// The time collides with existing bookings (`conflicts`).
     SlotConflict,
     /// The store failed; nothing was changed.
@@ -72,15 +86,19 @@ pub enum HmsErrorCode {
 
 impl HmsErrorCode {
     /// Every code, in the order of the union.
-    pub const ALL: [HmsErrorCode; 22] = [
+    pub const ALL: [HmsErrorCode; 29] = [
         HmsErrorCode::AmountOverflow,
+        HmsErrorCode::BatchUnusable,
         HmsErrorCode::BeyondHorizon,
         HmsErrorCode::CurrencyMismatch,
         HmsErrorCode::Duplicate,
+        HmsErrorCode::ExceedsDispensed,
+        HmsErrorCode::ExceedsPrescription,
         HmsErrorCode::Forbidden,
         HmsErrorCode::IdempotencyMismatch,
         HmsErrorCode::InPast,
         HmsErrorCode::Inactive,
+        HmsErrorCode::InsufficientStock,
         HmsErrorCode::InvalidInput,
         HmsErrorCode::InvalidInterval,
         HmsErrorCode::InvalidPolicy,
@@ -90,6 +108,9 @@ impl HmsErrorCode {
         HmsErrorCode::NonexistentLocalTime,
         HmsErrorCode::NotFound,
         HmsErrorCode::OutsideAvailability,
+        HmsErrorCode::PrescriptionRequired,
+        HmsErrorCode::RefillsExhausted,
+        HmsErrorCode::ReservationExpired,
         HmsErrorCode::SlotConflict,
         HmsErrorCode::Storage,
         HmsErrorCode::TimeOutOfRange,
@@ -101,13 +122,17 @@ impl HmsErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             HmsErrorCode::AmountOverflow => "amount_overflow",
+            HmsErrorCode::BatchUnusable => "batch_unusable",
             HmsErrorCode::BeyondHorizon => "beyond_horizon",
             HmsErrorCode::CurrencyMismatch => "currency_mismatch",
             HmsErrorCode::Duplicate => "duplicate",
+            HmsErrorCode::ExceedsDispensed => "exceeds_dispensed",
+            HmsErrorCode::ExceedsPrescription => "exceeds_prescription",
             HmsErrorCode::Forbidden => "forbidden",
             HmsErrorCode::IdempotencyMismatch => "idempotency_mismatch",
             HmsErrorCode::InPast => "in_past",
             HmsErrorCode::Inactive => "inactive",
+            HmsErrorCode::InsufficientStock => "insufficient_stock",
             HmsErrorCode::InvalidInput => "invalid_input",
             HmsErrorCode::InvalidInterval => "invalid_interval",
             HmsErrorCode::InvalidPolicy => "invalid_policy",
@@ -117,6 +142,9 @@ impl HmsErrorCode {
             HmsErrorCode::NonexistentLocalTime => "nonexistent_local_time",
             HmsErrorCode::NotFound => "not_found",
             HmsErrorCode::OutsideAvailability => "outside_availability",
+            HmsErrorCode::PrescriptionRequired => "prescription_required",
+            HmsErrorCode::RefillsExhausted => "refills_exhausted",
+            HmsErrorCode::ReservationExpired => "reservation_expired",
             HmsErrorCode::SlotConflict => "slot_conflict",
             HmsErrorCode::Storage => "storage",
             HmsErrorCode::TimeOutOfRange => "time_out_of_range",

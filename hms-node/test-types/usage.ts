@@ -59,6 +59,13 @@ function httpStatus(code: HmsErrorCode): number {
     case 'duplicate':
     case 'idempotency_mismatch':
     case 'invalid_transition':
+    case 'batch_unusable':
+    case 'exceeds_dispensed':
+    case 'exceeds_prescription':
+    case 'insufficient_stock':
+    case 'prescription_required':
+    case 'refills_exhausted':
+    case 'reservation_expired':
     case 'inactive':
       return 409
     case 'storage':

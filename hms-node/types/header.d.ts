@@ -87,6 +87,13 @@ export type HmsError =
   | (HmsErrorBase<'forbidden', 'unknown_account'> & { accountId: string })
   | HmsErrorBase<'forbidden', 'not_signed_in'>
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
+  | HmsErrorBase<'batch_unusable', 'unknown'>
+  | HmsErrorBase<'exceeds_dispensed', 'unknown'>
+  | HmsErrorBase<'exceeds_prescription', 'unknown'>
+  | HmsErrorBase<'insufficient_stock', 'unknown'>
+  | HmsErrorBase<'prescription_required', 'unknown'>
+  | HmsErrorBase<'refills_exhausted', 'unknown'>
+  | HmsErrorBase<'reservation_expired', 'unknown'>
   | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
   | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
       staffId: string

@@ -86,6 +86,8 @@ pub enum ResourceKind {
     CareTeam,
     /// Emergency ("break the glass") access.
     BreakGlass,
+    /// The pharmacy's drug catalog.
+    DrugCatalog,
 }
 
 impl From<ResourceKind> for core::ResourceKind {
@@ -108,6 +110,7 @@ impl From<ResourceKind> for core::ResourceKind {
             ResourceKind::Report => C::Report,
             ResourceKind::CareTeam => C::CareTeam,
             ResourceKind::BreakGlass => C::BreakGlass,
+            ResourceKind::DrugCatalog => C::DrugCatalog,
         }
     }
 }
@@ -598,10 +601,10 @@ mod tests {
             kinds.map(core::RelationshipKind::from).to_vec(),
             core::RelationshipKind::ALL.to_vec()
         );
-        assert_eq!(core::ResourceKind::ALL.len(), 16);
+        assert_eq!(core::ResourceKind::ALL.len(), 17);
         assert_eq!(
-            core::ResourceKind::from(ResourceKind::BreakGlass),
-            core::ResourceKind::BreakGlass
+            core::ResourceKind::from(ResourceKind::DrugCatalog),
+            core::ResourceKind::DrugCatalog
         );
     }
 }
