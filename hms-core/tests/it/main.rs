@@ -21,3 +21,4 @@ mod scheduling_dst;
 mod scratch;
 mod search_backends;
 mod sqlite_processes;
+mod vectors_calendar;
