@@ -25,8 +25,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::convert::{check_instant, Instant};
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_ACCESS: &str = r#"
+/// Declarations for TypeScript, checked against the core by the tests below.
+#[cfg_attr(not(test), allow(dead_code))] // read by the section below on wasm32 and by the tests
+const TS_ACCESS_TEXT: &str = r#"
 /** A role an account can hold. */
 export type Role =
   | "admin" | "doctor" | "nurse" | "receptionist" | "pharmacist" | "lab_technician" | "billing_clerk"
@@ -37,7 +38,7 @@ export type Action = "read" | "create" | "update" | "deactivate" | "cancel" | "d
 export type ResourceKind =
   | "patient_profile" | "medical_record" | "prescription" | "lab_order" | "lab_result" | "appointment"
   | "schedule" | "invoice" | "payment" | "stock" | "staff" | "user_account" | "audit_log" | "report"
-  | "care_team" | "break_glass";
+  | "care_team" | "break_glass" | "drug_catalog";
 /** A kind of care relationship between a member of staff and a patient. */
 export type RelationshipKind = "care_team" | "appointment" | "encounter" | "admission" | "ward_assignment";
 /** The access vocabulary of this build (`accessVocabulary()`), e.g. for pickers. */
@@ -144,6 +145,8 @@ export interface PolicyDocument {
 /** One problem of a policy document. */
 export interface PolicyProblem { path: string; code: string; message: string; }
 "#;
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ACCESS: &str = TS_ACCESS_TEXT;
 
 /// The signed-in account as the page knows it.
 #[derive(Debug, Clone, Deserialize)]
@@ -427,7 +430,23 @@ impl Access {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::declared_union;
     use chrono::Duration;
+
+    /// A host test (plain `cargo test`): a word added to the core's access vocabulary without being
+    /// declared in the TypeScript unions here fails before any wasm build.
+    #[test]
+    fn the_declared_unions_are_the_core_vocabulary() {
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        let actions: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        let kinds: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.as_str()).collect();
+        let rels: Vec<&str> = RelationshipKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(declared_union(TS_ACCESS_TEXT, "Role"), names(&roles));
+        assert_eq!(declared_union(TS_ACCESS_TEXT, "Action"), names(&actions));
+        assert_eq!(declared_union(TS_ACCESS_TEXT, "ResourceKind"), names(&kinds));
+        assert_eq!(declared_union(TS_ACCESS_TEXT, "RelationshipKind"), names(&rels));
+    }
 
     fn at(s: &str) -> Instant {
         Instant(s.parse().unwrap())

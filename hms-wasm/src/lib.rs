@@ -16,15 +16,17 @@ use wasm_bindgen::prelude::*;
 use crate::convert::{from_js, to_js};
 use crate::errors::to_js_error;
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_ERRORS: &str = r#"
+/// Declarations for TypeScript, checked against the core by the tests below.
+#[cfg_attr(not(test), allow(dead_code))] // read by the section below on wasm32 and by the tests
+const TS_ERRORS_TEXT: &str = r#"
 /** Every code an `HmsError` can carry (`errorCodes()` lists the same at run time). */
 export type HmsErrorCode =
-  | "amount_overflow" | "beyond_horizon" | "currency_mismatch" | "duplicate" | "forbidden"
-  | "idempotency_mismatch" | "in_past" | "inactive" | "invalid_input" | "invalid_interval"
-  | "invalid_policy" | "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time"
-  | "not_found" | "outside_availability" | "slot_conflict" | "storage" | "time_out_of_range"
-  | "unknown_currency" | "visit_type_not_offered";
+  | "amount_overflow" | "batch_unusable" | "beyond_horizon" | "currency_mismatch" | "duplicate"
+  | "exceeds_dispensed" | "exceeds_prescription" | "forbidden" | "idempotency_mismatch" | "in_past"
+  | "inactive" | "insufficient_stock" | "invalid_input" | "invalid_interval" | "invalid_policy"
+  | "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time" | "not_found"
+  | "outside_availability" | "prescription_required" | "refills_exhausted" | "reservation_expired"
+  | "slot_conflict" | "storage" | "time_out_of_range" | "unknown_currency" | "visit_type_not_offered";
 /** One bad input field: its path (camelCase, e.g. `template.weeklyHours[1]`), what is wrong, a message. */
 export interface FieldProblem { field: string; code: string; message: string; }
 /** What every function of this module throws. */
@@ -37,6 +39,8 @@ export interface HmsError extends Error {
   problems?: PolicyProblem[];
 }
 "#;
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERRORS: &str = TS_ERRORS_TEXT;
 
 fn js<T>(r: Result<T, hms_core::Error>) -> Result<T, JsValue> {
     r.map_err(|e| to_js_error(&e))
@@ -232,5 +236,28 @@ impl AccessPolicy {
         js((|| {
             to_js(&self.inner.permitted_actions(&from_js(query, "query")?)?)
         })())
+    }
+}
+
+/// The names of a string-literal union `export type <name> = ...;` declared in `ts`, in order.
+#[cfg(test)]
+pub(crate) fn declared_union(ts: &str, name: &str) -> Vec<String> {
+    let start = ts.find(&format!("export type {name} =")).unwrap();
+    let body = &ts[start..start + ts[start..].find(';').unwrap()];
+    body.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host test (plain `cargo test`), so a code added to the core without being declared here fails
+    /// before any wasm build; the Node tests check the generated declarations against `errorCodes()`.
+    #[test]
+    fn the_declared_error_codes_are_the_core_codes() {
+        assert_eq!(
+            declared_union(TS_ERRORS_TEXT, "HmsErrorCode"),
+            hms_core::all_error_codes()
+        );
     }
 }

@@ -11,7 +11,7 @@ export type Action = "read" | "create" | "update" | "deactivate" | "cancel" | "d
 export type ResourceKind =
 | "patient_profile" | "medical_record" | "prescription" | "lab_order" | "lab_result" | "appointment"
 | "schedule" | "invoice" | "payment" | "stock" | "staff" | "user_account" | "audit_log" | "report"
-| "care_team" | "break_glass";
+| "care_team" | "break_glass" | "drug_catalog";
 /** A kind of care relationship between a member of staff and a patient. */
 export type RelationshipKind = "care_team" | "appointment" | "encounter" | "admission" | "ward_assignment";
 /** The access vocabulary of this build (`accessVocabulary()`), e.g. for pickers. */
@@ -204,11 +204,12 @@ export interface BookingCheck { bookable: boolean; findings: Finding[]; conflict
 
 /** Every code an `HmsError` can carry (`errorCodes()` lists the same at run time). */
 export type HmsErrorCode =
-| "amount_overflow" | "beyond_horizon" | "currency_mismatch" | "duplicate" | "forbidden"
-| "idempotency_mismatch" | "in_past" | "inactive" | "invalid_input" | "invalid_interval"
-| "invalid_policy" | "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time"
-| "not_found" | "outside_availability" | "slot_conflict" | "storage" | "time_out_of_range"
-| "unknown_currency" | "visit_type_not_offered";
+| "amount_overflow" | "batch_unusable" | "beyond_horizon" | "currency_mismatch" | "duplicate"
+| "exceeds_dispensed" | "exceeds_prescription" | "forbidden" | "idempotency_mismatch" | "in_past"
+| "inactive" | "insufficient_stock" | "invalid_input" | "invalid_interval" | "invalid_policy"
+| "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time" | "not_found"
+| "outside_availability" | "prescription_required" | "refills_exhausted" | "reservation_expired"
+| "slot_conflict" | "storage" | "time_out_of_range" | "unknown_currency" | "visit_type_not_offered";
 /** One bad input field: its path (camelCase, e.g. `template.weeklyHours[1]`), what is wrong, a message. */
 export interface FieldProblem { field: string; code: string; message: string; }
 /** What every function of this module throws. */
