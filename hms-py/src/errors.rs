@@ -1,0 +1,506 @@
+//! The error mapping: every `hms_core::Error` becomes an instance of one `hms.HmsError` subclass
+//! carrying `.code` (the stable snake_case code), `.message` (the one-line message) and the error's
+//! typed fields as attributes (ids as strings, datetimes, enums, `FieldProblem`s).
+//!
+//! The classes form one tree under `HmsError`: a base per code or domain (`ValidationError`,
+//! `DuplicateError`, `ForbiddenError`, `MoneyError`, …) with a leaf per core variant
+//! (`DuplicatePatientError`, `CurrencyMismatchError`, …), so a caller can catch as broadly or as
+//! narrowly as they like. A new domain (scheduling, billing, …) adds its rows to [`SPECS`] and its
+//! arm to [`describe`].
+//!
+//! About exhaustiveness: the core error enums are `#[non_exhaustive]`, and Rust requires a wildcard
+//! arm when another crate matches them (workspace or not). So each `match` below lists every variant
+//! *and* ends in a `_` arm that maps an unknown variant to its domain's base class with the right
+//! code and message — nothing is lost, but a new variant does not break the build. Each such arm is
+//! marked `WILDCARD(non_exhaustive)`; if the core enums drop `#[non_exhaustive]`, these arms become
+//! `unreachable_patterns` warnings (errors under clippy `-D warnings`) and can be deleted, after which
+//! a new variant breaks this build as intended.
+
+use hms_core::access::AccessError;
+use hms_core::error::{FieldProblem, MoneyError, PeopleError, StorageError, TimeError};
+use hms_core::Error;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+
+use crate::convert::{
+    dataclass_repr, datetime_to_py, lenient_enum_to_py, obj, row_methods, PyEnum, Row, MODULE,
+};
+
+/// One exception class of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exc {
+    Hms,
+    Validation,
+    NotFound,
+    Money,
+    CurrencyMismatch,
+    UnknownCurrency,
+    Time,
+    InvalidInterval,
+    UnknownZone,
+    Duplicate,
+    DuplicatePatient,
+    DuplicateLicense,
+    DuplicateLogin,
+    Inactive,
+    InvalidTransition,
+    AlreadyActive,
+    Forbidden,
+    UnknownAccount,
+    NotSignedIn,
+    AlreadyBootstrapped,
+    Storage,
+    StorePoisoned,
+}
+
+/// A base class: one of ours or a Python built-in.
+enum Base {
+    Hms(Exc),
+    Builtin(&'static str),
+}
+
+/// How one exception class is built.
+struct Spec {
+    exc: Exc,
+    name: &'static str,
+    bases: &'static [Base],
+    /// The code every instance carries (`None` for classes that group several codes).
+    code: Option<&'static str>,
+    /// Typed attributes besides `code` and `message` (defaults `None` on the class).
+    attrs: &'static [&'static str],
+    doc: &'static str,
+}
+
+/// Every class, bases before subclasses.
+const SPECS: &[Spec] = &[
+    Spec {
+        exc: Exc::Hms,
+        name: "HmsError",
+        bases: &[Base::Builtin("Exception")],
+        code: None,
+        attrs: &[],
+        doc: "Base of every error hms raises. `.code` is the stable snake_case code (one of \
+              `hms.ERROR_CODES`), `.message` the one-line message. An error always means nothing \
+              was changed.",
+    },
+    Spec {
+        exc: Exc::Validation,
+        name: "ValidationError",
+        bases: &[Base::Hms(Exc::Hms), Base::Builtin("ValueError")],
+        code: Some("invalid_input"),
+        attrs: &["problems"],
+        doc: "One or more input fields are invalid. `.problems` lists every one of them \
+              (`FieldProblem` with `field`, `code` and `message`), not just the first.",
+    },
+    Spec {
+        exc: Exc::NotFound,
+        name: "NotFoundError",
+        bases: &[Base::Hms(Exc::Hms), Base::Builtin("LookupError")],
+        code: Some("not_found"),
+        attrs: &["entity", "key"],
+        doc: "The entity named by an id or key does not exist (`.entity`, `.key`).",
+    },
+    Spec {
+        exc: Exc::Money,
+        name: "MoneyError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: None,
+        attrs: &[],
+        doc: "A money rule was broken.",
+    },
+    Spec {
+        exc: Exc::CurrencyMismatch,
+        name: "CurrencyMismatchError",
+        bases: &[Base::Hms(Exc::Money)],
+        code: Some("currency_mismatch"),
+        attrs: &["left", "right"],
+        doc: "Two amounts in different currencies were combined (`.left`, `.right`: currency codes).",
+    },
+    Spec {
+        exc: Exc::UnknownCurrency,
+        name: "UnknownCurrencyError",
+        bases: &[Base::Hms(Exc::Money), Base::Builtin("ValueError")],
+        code: Some("unknown_currency"),
+        attrs: &["currency"],
+        doc: "The currency code (`.currency`) is not an active ISO 4217 code.",
+    },
+    Spec {
+        exc: Exc::Time,
+        name: "TimeError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: None,
+        attrs: &[],
+        doc: "A time rule was broken.",
+    },
+    Spec {
+        exc: Exc::InvalidInterval,
+        name: "InvalidIntervalError",
+        bases: &[Base::Hms(Exc::Time), Base::Builtin("ValueError")],
+        code: Some("invalid_interval"),
+        attrs: &["start", "end"],
+        doc: "An interval must end after it starts (`.start`, `.end`).",
+    },
+    Spec {
+        exc: Exc::UnknownZone,
+        name: "UnknownZoneError",
+        bases: &[Base::Hms(Exc::Time), Base::Builtin("ValueError")],
+        code: Some("invalid_input"),
+        attrs: &["zone"],
+        doc: "The name (`.zone`) is not an IANA time zone.",
+    },
+    Spec {
+        exc: Exc::Duplicate,
+        name: "DuplicateError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("duplicate"),
+        attrs: &["existing_id"],
+        doc: "The record already exists; `.existing_id` is the id of the existing one where known.",
+    },
+    Spec {
+        exc: Exc::DuplicatePatient,
+        name: "DuplicatePatientError",
+        bases: &[Base::Hms(Exc::Duplicate)],
+        code: Some("duplicate"),
+        attrs: &["matched_on"],
+        doc: "The patient is already registered as `.existing_id`; `.matched_on` says which rule \
+              matched (`DuplicateMatch`).",
+    },
+    Spec {
+        exc: Exc::DuplicateLicense,
+        name: "DuplicateLicenseError",
+        bases: &[Base::Hms(Exc::Duplicate)],
+        code: Some("duplicate"),
+        attrs: &["license_number"],
+        doc: "The licence number belongs to the member of staff `.existing_id`.",
+    },
+    Spec {
+        exc: Exc::DuplicateLogin,
+        name: "DuplicateLoginError",
+        bases: &[Base::Hms(Exc::Duplicate)],
+        code: Some("duplicate"),
+        attrs: &["login"],
+        doc: "The login (`.login`) is already taken.",
+    },
+    Spec {
+        exc: Exc::Inactive,
+        name: "InactiveError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("inactive"),
+        attrs: &["entity", "key"],
+        doc: "The record is deactivated; reactivate it first (`.entity`, `.key`).",
+    },
+    Spec {
+        exc: Exc::InvalidTransition,
+        name: "InvalidTransitionError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("invalid_transition"),
+        attrs: &[],
+        doc: "A status change that the status's rules do not allow.",
+    },
+    Spec {
+        exc: Exc::AlreadyActive,
+        name: "AlreadyActiveError",
+        bases: &[Base::Hms(Exc::InvalidTransition)],
+        code: Some("invalid_transition"),
+        attrs: &["entity", "key"],
+        doc: "The record is already active (`.entity`, `.key`).",
+    },
+    Spec {
+        exc: Exc::Forbidden,
+        name: "ForbiddenError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("forbidden"),
+        attrs: &["account_id", "action", "resource", "rule", "reason"],
+        doc: "The policy denied the request: `.account_id` may not do `.action` (`Action`) on \
+              `.resource` (`ResourceKind`); `.rule` decided, `.reason` says why. The denial is \
+              in the audit log.",
+    },
+    Spec {
+        exc: Exc::UnknownAccount,
+        name: "UnknownAccountError",
+        bases: &[Base::Hms(Exc::Forbidden)],
+        code: Some("forbidden"),
+        attrs: &[],
+        doc: "The acting account (`.account_id`) is unknown or inactive.",
+    },
+    Spec {
+        exc: Exc::NotSignedIn,
+        name: "NotSignedInError",
+        bases: &[Base::Hms(Exc::Forbidden)],
+        code: Some("forbidden"),
+        attrs: &[],
+        doc: "The request names no account.",
+    },
+    Spec {
+        exc: Exc::AlreadyBootstrapped,
+        name: "AlreadyBootstrappedError",
+        bases: &[Base::Hms(Exc::Forbidden)],
+        code: Some("forbidden"),
+        attrs: &[],
+        doc: "The hospital already has accounts, so the first admin cannot be created again.",
+    },
+    Spec {
+        exc: Exc::Storage,
+        name: "StorageError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("storage"),
+        attrs: &["backend", "detail"],
+        doc: "The storage backend failed and the transaction was rolled back (`.backend`, `.detail`).",
+    },
+    Spec {
+        exc: Exc::StorePoisoned,
+        name: "StorePoisonedError",
+        bases: &[Base::Hms(Exc::Storage)],
+        code: Some("storage"),
+        attrs: &[],
+        doc: "The store is unusable after an earlier failure.",
+    },
+];
+
+static CLASSES: PyOnceLock<Vec<(Exc, Py<PyType>)>> = PyOnceLock::new();
+
+fn build_classes(py: Python<'_>) -> PyResult<Vec<(Exc, Py<PyType>)>> {
+    let builtins = py.import("builtins")?;
+    let type_ = builtins.getattr("type")?;
+    let mut built: Vec<(Exc, Py<PyType>)> = Vec::with_capacity(SPECS.len());
+    for spec in SPECS {
+        let mut bases = Vec::with_capacity(spec.bases.len());
+        for base in spec.bases {
+            bases.push(match base {
+                Base::Builtin(name) => builtins.getattr(*name)?,
+                Base::Hms(exc) => built
+                    .iter()
+                    .find(|(e, _)| e == exc)
+                    .map(|(_, c)| c.bind(py).clone().into_any())
+                    .ok_or_else(|| {
+                        pyo3::exceptions::PyRuntimeError::new_err(format!(
+                            "exception base of `{}` is defined after it",
+                            spec.name
+                        ))
+                    })?,
+            });
+        }
+        let dict = PyDict::new(py);
+        dict.set_item("__module__", MODULE)?;
+        dict.set_item("__doc__", spec.doc)?;
+        if let Some(code) = spec.code {
+            dict.set_item("code", code)?;
+        }
+        for attr in spec.attrs {
+            dict.set_item(*attr, py.None())?;
+        }
+        let class = type_.call1((spec.name, PyTuple::new(py, bases)?, dict))?;
+        built.push((spec.exc, class.cast_into::<PyType>()?.unbind()));
+    }
+    Ok(built)
+}
+
+fn class(py: Python<'_>, exc: Exc) -> PyResult<Bound<'_, PyType>> {
+    CLASSES
+        .get_or_try_init(py, || build_classes(py))?
+        .iter()
+        .find(|(e, _)| *e == exc)
+        .map(|(_, c)| c.bind(py).clone())
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("unknown exception class"))
+}
+
+/// Adds every exception class to the module.
+pub(crate) fn add_exceptions(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    for spec in SPECS {
+        m.add(spec.name, class(py, spec.exc)?)?;
+    }
+    Ok(())
+}
+
+/// The Python exception for a core error: raise it with `?` (`.map_err(raise)?`).
+pub(crate) fn raise(e: impl Into<Error>) -> PyErr {
+    let e = e.into();
+    Python::attach(|py| build(py, &e).unwrap_or_else(|failure| failure))
+}
+
+fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
+    let (exc, attrs) = describe(py, e)?;
+    let message = e.to_string();
+    let instance = class(py, exc)?.call1((message.as_str(),))?;
+    instance.setattr("code", e.code())?;
+    instance.setattr("message", message)?;
+    for (name, value) in attrs {
+        instance.setattr(name, value)?;
+    }
+    Ok(PyErr::from_value(instance))
+}
+
+type Attrs<'py> = Vec<(&'static str, Bound<'py, PyAny>)>;
+
+/// Which class an error becomes, and its typed attributes.
+fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
+    let s = |v: &str| obj(py, v);
+    let none = || py.None().into_bound(py);
+    Ok(match e {
+        Error::Validation(v) => {
+            let problems = PyList::empty(py);
+            for p in v.problems() {
+                problems.append(Bound::new(py, PyFieldProblem(p.clone()))?)?;
+            }
+            (Exc::Validation, vec![("problems", problems.into_any())])
+        }
+        Error::NotFound { entity, key } => (Exc::NotFound, vec![("entity", s(entity)?), ("key", s(key)?)]),
+        Error::Money(m) => match m {
+            MoneyError::CurrencyMismatch { left, right } => (
+                Exc::CurrencyMismatch,
+                vec![("left", s(left.code())?), ("right", s(right.code())?)],
+            ),
+            MoneyError::UnknownCurrency { code } => (Exc::UnknownCurrency, vec![("currency", s(code)?)]),
+            // WILDCARD(non_exhaustive): a money error this binding does not know yet.
+            _ => (Exc::Money, vec![]),
+        },
+        Error::Time(t) => match t {
+            TimeError::EmptyInterval { start, end } => (
+                Exc::InvalidInterval,
+                vec![
+                    ("start", datetime_to_py(py, *start)?),
+                    ("end", datetime_to_py(py, *end)?),
+                ],
+            ),
+            TimeError::UnknownZone { name } => (Exc::UnknownZone, vec![("zone", s(name)?)]),
+            // WILDCARD(non_exhaustive): a time error this binding does not know yet.
+            _ => (Exc::Time, vec![]),
+        },
+        Error::People(p) => match p {
+            PeopleError::DuplicatePatient { existing, matched_on } => (
+                Exc::DuplicatePatient,
+                vec![
+                    ("existing_id", s(&existing.to_string())?),
+                    ("matched_on", matched_on.to_py(py)?),
+                ],
+            ),
+            PeopleError::DuplicateLicense {
+                license_number,
+                existing,
+            } => (
+                Exc::DuplicateLicense,
+                vec![
+                    ("existing_id", s(&existing.to_string())?),
+                    ("license_number", s(license_number)?),
+                ],
+            ),
+            PeopleError::DuplicateLogin { login } => (
+                Exc::DuplicateLogin,
+                vec![("existing_id", none()), ("login", s(login)?)],
+            ),
+            PeopleError::Inactive { entity, key } => {
+                (Exc::Inactive, vec![("entity", s(entity)?), ("key", s(key)?)])
+            }
+            PeopleError::AlreadyActive { entity, key } => {
+                (Exc::AlreadyActive, vec![("entity", s(entity)?), ("key", s(key)?)])
+            }
+            // WILDCARD(non_exhaustive): a registration error this binding does not know yet; the
+            // base class of its code keeps `except DuplicateError` and friends working.
+            _ => (by_code(e.code()), vec![]),
+        },
+        Error::Access(a) => match a {
+            AccessError::Forbidden {
+                account,
+                action,
+                resource,
+                rule,
+                reason,
+            } => (
+                Exc::Forbidden,
+                vec![
+                    ("account_id", s(&account.to_string())?),
+                    (
+                        "action",
+                        lenient_enum_to_py::<hms_core::access::Action>(py, action.as_str())?,
+                    ),
+                    (
+                        "resource",
+                        lenient_enum_to_py::<hms_core::access::ResourceKind>(py, resource.as_str())?,
+                    ),
+                    ("rule", s(rule)?),
+                    ("reason", s(reason)?),
+                ],
+            ),
+            AccessError::UnknownAccount { account } => (
+                Exc::UnknownAccount,
+                vec![("account_id", s(&account.to_string())?)],
+            ),
+            AccessError::NotSignedIn => (Exc::NotSignedIn, vec![]),
+            AccessError::AlreadyBootstrapped => (Exc::AlreadyBootstrapped, vec![]),
+            // WILDCARD(non_exhaustive): an access error this binding does not know yet.
+            _ => (Exc::Forbidden, vec![]),
+        },
+        Error::Storage(st) => match st {
+            StorageError::Backend { backend, message } => (
+                Exc::Storage,
+                vec![("backend", s(backend)?), ("detail", s(message)?)],
+            ),
+            StorageError::Poisoned => (Exc::StorePoisoned, vec![]),
+            // WILDCARD(non_exhaustive): a storage error this binding does not know yet.
+            _ => (Exc::Storage, vec![]),
+        },
+        // WILDCARD(non_exhaustive): a domain this binding does not know yet (scheduling, billing,
+        // … until their conversions land): the base class of its code, or `HmsError`.
+        _ => (by_code(e.code()), vec![]),
+    })
+}
+
+/// The class that groups a code, for errors this binding has no leaf class for.
+fn by_code(code: &str) -> Exc {
+    SPECS
+        .iter()
+        .find(|s| s.code == Some(code))
+        .map_or(Exc::Hms, |s| s.exc)
+}
+
+/// One invalid field of a `ValidationError`: its path (`birth_date`, `emergency_contacts[0].phone`),
+/// what is wrong (`code`, one of `hms.FIELD_CODES`) and a message for a person.
+#[pyclass(name = "FieldProblem", module = "hms._hms", frozen, eq, mapping)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PyFieldProblem(pub(crate) FieldProblem);
+
+#[pymethods]
+impl PyFieldProblem {
+    #[getter]
+    fn field(&self) -> &str {
+        &self.0.field
+    }
+
+    #[getter]
+    fn code(&self) -> &'static str {
+        self.0.code.code()
+    }
+
+    #[getter]
+    fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        dataclass_repr(
+            "FieldProblem",
+            &[
+                ("field", obj(py, self.field())?),
+                ("code", obj(py, self.code())?),
+                ("message", obj(py, self.message())?),
+            ],
+        )
+    }
+}
+
+impl Row for PyFieldProblem {
+    const COLUMNS: &'static [&'static str] = &["field", "code", "message"];
+
+    fn column<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        Ok(Some(match name {
+            "field" => obj(py, self.field())?,
+            "code" => obj(py, self.code())?,
+            "message" => obj(py, self.message())?,
+            _ => return Ok(None),
+        }))
+    }
+}
+
+row_methods!(PyFieldProblem);

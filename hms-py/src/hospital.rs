@@ -1,0 +1,207 @@
+//! The Python `Hospital`: the facade's use cases over one storage backend.
+//!
+//! Each domain adds its use cases in its own file under `hospital/` (a `#[pymethods] impl
+//! PyHospital` block; the `multiple-pymethods` feature of pyo3 collects them). Every use case
+//! converts its arguments while holding the GIL, runs with the GIL released ([`Python::detach`]) —
+//! so other Python threads run while the store works, and a thread waiting for the store's lock
+//! never blocks the interpreter — and converts the result back.
+
+pub(crate) mod people;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use hms_core::ids::{IdSource, RandomIds, SeededIds};
+use hms_core::store::MemoryStore;
+use hms_core::time::{Clock, ManualClock, SystemClock};
+use hms_core::{Hospital, HospitalSettings};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use crate::convert::money::currency_arg;
+use crate::convert::records::{PyAuditRecord, PyEvent};
+use crate::convert::{
+    date_to_py, datetime_arg, datetime_to_py, opt_datetime_arg, record_list, zone_arg, zone_to_py,
+};
+use crate::errors::raise;
+
+/// The store under a hospital. Each arm is a `Hospital` over one backend; [`with_hospital!`] runs
+/// the same code against whichever arm is present, so a new backend is one arm here, one line in
+/// that macro and one constructor.
+pub(crate) enum Backend {
+    /// Everything in memory: tests, notebooks, simulations. Gone when the object is.
+    Memory(Hospital<MemoryStore>),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Memory(_) => "memory",
+        }
+    }
+}
+
+/// Runs `$body` with `$h` bound to the `Hospital` inside a [`Backend`], whatever its store.
+macro_rules! with_hospital {
+    ($backend:expr, $h:ident => $body:expr) => {
+        match $backend {
+            $crate::hospital::Backend::Memory($h) => $body,
+        }
+    };
+}
+pub(crate) use with_hospital;
+
+/// A hospital: every use case of hms over one store.
+#[pyclass(name = "Hospital", module = "hms._hms", frozen)]
+pub(crate) struct PyHospital {
+    pub(crate) backend: Backend,
+    /// Set when the hospital was opened with a fixed `now`: its clock moves only when told.
+    clock: Option<Arc<ManualClock>>,
+}
+
+impl PyHospital {
+    fn settings(&self) -> &HospitalSettings {
+        with_hospital!(&self.backend, h => h.settings())
+    }
+}
+
+#[pymethods]
+impl PyHospital {
+    /// A hospital whose data lives in memory (for notebooks, tests and simulations).
+    ///
+    /// `zone` is the IANA time zone of the clinics' wall clocks (a `ZoneInfo` or its name; UTC when
+    /// `None`), `currency` the ISO 4217 code it bills in. With `now` (an aware datetime) the hospital's
+    /// clock stands still at that instant until `set_now`/`advance` move it; with `seed` its ids are
+    /// reproducible. Both are for tests and simulations.
+    #[staticmethod]
+    #[pyo3(signature = (*, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None))]
+    fn in_memory(
+        name: &str,
+        zone: Option<&Bound<'_, PyAny>>,
+        currency: &str,
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
+        let zone = match zone {
+            Some(z) if !z.is_none() => zone_arg(z)?,
+            _ => chrono_tz::UTC,
+        };
+        let settings = HospitalSettings {
+            name: name.to_owned(),
+            zone,
+            currency: currency_arg(currency)?,
+        };
+        let manual = opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t)));
+        let clock: Arc<dyn Clock> = match &manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let ids: Arc<dyn IdSource> = match seed {
+            Some(s) => Arc::new(SeededIds::new(s)),
+            None => Arc::new(RandomIds),
+        };
+        Ok(PyHospital {
+            backend: Backend::Memory(Hospital::with_environment(
+                MemoryStore::new(),
+                settings,
+                clock,
+                ids,
+            )),
+            clock: manual,
+        })
+    }
+
+    /// The hospital's name.
+    #[getter]
+    fn name(&self) -> String {
+        self.settings().name.clone()
+    }
+
+    /// The time zone of the clinics' wall clocks.
+    #[getter]
+    fn zone<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        zone_to_py(py, self.settings().zone)
+    }
+
+    /// The ISO 4217 code of the currency it bills in.
+    #[getter]
+    fn currency(&self) -> String {
+        self.settings().currency.code().to_owned()
+    }
+
+    /// Which store holds the data (`"memory"`).
+    #[getter]
+    fn backend(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    /// The current instant on the hospital's clock (UTC).
+    fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_to_py(py, with_hospital!(&self.backend, h => h.now()))
+    }
+
+    /// Today's date on the hospital's wall clocks.
+    fn today<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        date_to_py(py, with_hospital!(&self.backend, h => h.today()))
+    }
+
+    /// Moves a hospital opened with `now=` to another instant.
+    fn set_now(&self, now: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = datetime_arg(now, "now")?;
+        self.manual_clock()?.set(t);
+        Ok(())
+    }
+
+    /// Moves the clock of a hospital opened with `now=` forward by a `timedelta`.
+    fn advance(&self, by: Duration) -> PyResult<()> {
+        self.manual_clock()?.advance(by);
+        Ok(())
+    }
+
+    /// Up to `limit` events after sequence number `after`, oldest first: the outbox a consumer
+    /// drains, remembering the last `seq` it handled.
+    #[pyo3(signature = (after = 0, limit = 1000))]
+    fn events_after<'py>(&self, py: Python<'py>, after: u64, limit: usize) -> PyResult<Bound<'py, PyAny>> {
+        let events = py
+            .detach(|| with_hospital!(&self.backend, h => h.events_after(after, limit)))
+            .map_err(raise)?;
+        let items = events
+            .into_iter()
+            .map(|e| Ok(Bound::new(py, PyEvent(e))?.into_any()))
+            .collect::<PyResult<Vec<_>>>()?;
+        record_list::<PyEvent>(py, items)
+    }
+
+    /// Up to `limit` audit records after sequence number `after`, oldest first.
+    #[pyo3(signature = (after = 0, limit = 1000))]
+    fn audit_after<'py>(&self, py: Python<'py>, after: u64, limit: usize) -> PyResult<Bound<'py, PyAny>> {
+        let records = py
+            .detach(|| with_hospital!(&self.backend, h => h.audit_after(after, limit)))
+            .map_err(raise)?;
+        let items = records
+            .into_iter()
+            .map(|r| Ok(Bound::new(py, PyAuditRecord(r))?.into_any()))
+            .collect::<PyResult<Vec<_>>>()?;
+        record_list::<PyAuditRecord>(py, items)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Hospital {:?} ({}, {}, {})>",
+            self.settings().name,
+            self.backend.name(),
+            self.settings().zone.name(),
+            self.settings().currency.code()
+        )
+    }
+}
+
+impl PyHospital {
+    fn manual_clock(&self) -> PyResult<&ManualClock> {
+        self.clock.as_deref().ok_or_else(|| {
+            PyRuntimeError::new_err(
+                "this hospital reads the system clock; open it with `now=` to set its clock",
+            )
+        })
+    }
+}
