@@ -561,23 +561,26 @@ macro_rules! row_methods {
     ($ty:ty) => {
         #[pymethods]
         impl $ty {
-            /// The column names.
-            fn keys(&self) -> Vec<&'static str> {
-                <Self as $crate::convert::Row>::COLUMNS.to_vec()
+            /// The column names (a `dict_keys` view).
+            fn keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let names = pyo3::types::PyTuple::new(py, <Self as $crate::convert::Row>::COLUMNS)?;
+                py.get_type::<pyo3::types::PyDict>()
+                    .call_method1("fromkeys", (names,))?
+                    .call_method0("keys")
             }
 
-            /// The column values, in column order.
-            fn values<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-                self._asdict(py)?.values().extract()
+            /// The column values, in column order (a `dict_values` view).
+            fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self._asdict(py)?.call_method0("values")
             }
 
-            /// `(column, value)` pairs, in column order.
-            fn items<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-                self._asdict(py)?.items().extract()
+            /// `(column, value)` pairs, in column order (a `dict_items` view).
+            fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                self._asdict(py)?.call_method0("items")
             }
 
             /// The value of a column, or `default`.
-            #[pyo3(signature = (key, default = None))]
+            #[pyo3(signature = (key, default = None, /))]
             fn get<'py>(
                 &self,
                 py: Python<'py>,

@@ -67,7 +67,9 @@ struct Spec {
     bases: &'static [Base],
     /// The code every instance carries (`None` for classes that group several codes).
     code: Option<&'static str>,
-    /// Typed attributes besides `code` and `message` (defaults `None` on the class).
+    /// Typed attributes besides `code` and `message`, set on every raised instance (listed for
+    /// the reader and the stub; an instance built by hand has only its message).
+    #[allow(dead_code)]
     attrs: &'static [&'static str],
     doc: &'static str,
 }
@@ -286,9 +288,6 @@ fn build_classes(py: Python<'_>) -> PyResult<Vec<(Exc, Py<PyType>)>> {
         dict.set_item("__doc__", spec.doc)?;
         if let Some(code) = spec.code {
             dict.set_item("code", code)?;
-        }
-        for attr in spec.attrs {
-            dict.set_item(*attr, py.None())?;
         }
         let class = type_.call1((spec.name, PyTuple::new(py, bases)?, dict))?;
         built.push((spec.exc, class.cast_into::<PyType>()?.unbind()));

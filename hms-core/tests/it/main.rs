@@ -9,3 +9,4 @@
 mod conformance_memory;
 mod error_codes;
 mod registration;
+mod vectors;

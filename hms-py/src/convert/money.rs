@@ -121,6 +121,35 @@ impl PyMoney {
         }
     }
 
+    /// `0 + money` is `money`, so `sum(parts)` works without a start value.
+    fn __radd__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        if other.is_instance_of::<pyo3::types::PyInt>()
+            && !other.is_instance_of::<pyo3::types::PyBool>()
+            && other.extract::<i64>().is_ok_and(|n| n == 0)
+        {
+            return Ok(Bound::new(py, self.clone())?.into_any().unbind());
+        }
+        match other.cast::<PyMoney>() {
+            Ok(o) => {
+                let sum = o.get().0.checked_add(self.0).map_err(raise)?;
+                Ok(Bound::new(py, PyMoney(sum))?.into_any().unbind())
+            }
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+
+    fn __rsub__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        match other.cast::<PyMoney>() {
+            Ok(o) => {
+                let diff = o.get().0.checked_sub(self.0).map_err(raise)?;
+                Ok(Bound::new(py, PyMoney(diff))?.into_any().unbind())
+            }
+            Err(_) => Ok(py.NotImplemented()),
+        }
+    }
+
     fn __neg__(&self) -> Self {
         PyMoney(self.0.negate())
     }
