@@ -127,16 +127,8 @@ pub(crate) fn datetime_arg(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Date
             ),
         ));
     }
-    let utc = UTC
-        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            Ok(py
-                .import("datetime")?
-                .getattr("timezone")?
-                .getattr("utc")?
-                .unbind())
-        })?
-        .bind(py);
-    obj.call_method1("astimezone", (utc,))?.extract::<DateTime<Utc>>()
+    obj.call_method1("astimezone", (utc(py)?,))?
+        .extract::<DateTime<Utc>>()
 }
 
 /// An optional aware datetime.
@@ -150,14 +142,47 @@ pub(crate) fn opt_datetime_arg(
     }
 }
 
-/// A `datetime.datetime` in UTC.
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    UTC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import("datetime")?
+            .getattr("timezone")?
+            .getattr("utc")?
+            .unbind())
+    })
+    .map(|u| u.bind(py))
+}
+
+/// A `datetime.datetime` in UTC (`tzinfo=datetime.timezone.utc`).
+///
+/// Built by calling the cached type with positional arguments: under the stable ABI there is no C
+/// constructor, and this is several times faster than the general conversion, which matters when a
+/// frame of 100,000 rows has two timestamps per row.
 pub(crate) fn datetime_to_py(py: Python<'_>, t: DateTime<Utc>) -> PyResult<Bound<'_, PyAny>> {
-    Ok(t.into_pyobject(py)?.into_any())
+    use chrono::{Datelike, Timelike};
+    let n = t.naive_utc();
+    // A leap second (nanoseconds past 1e9) has no Python form; it shows as the second's last microsecond.
+    let micro = (n.nanosecond() / 1000).min(999_999);
+    DATETIME.import(py, "datetime", "datetime")?.call1((
+        n.year(),
+        n.month(),
+        n.day(),
+        n.hour(),
+        n.minute(),
+        n.second(),
+        micro,
+        utc(py)?,
+    ))
 }
 
 /// A `datetime.date`.
 pub(crate) fn date_to_py(py: Python<'_>, d: NaiveDate) -> PyResult<Bound<'_, PyAny>> {
-    Ok(d.into_pyobject(py)?.into_any())
+    use chrono::Datelike;
+    DATE.import(py, "datetime", "date")?
+        .call1((d.year(), d.month(), d.day()))
 }
 
 static ZONE_INFO: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -224,6 +249,8 @@ pub(crate) trait PyEnum: Sized + Copy + PartialEq + 'static {
     fn value(self) -> &'static str;
     /// Where the Python class is kept once built.
     fn class_cell() -> &'static PyOnceLock<Py<PyType>>;
+    /// Where the members are kept, in the order of [`PyEnum::all`].
+    fn members_cell() -> &'static PyOnceLock<Vec<Py<PyAny>>>;
 
     /// The Python class, built on first use from [`PyEnum::all`].
     fn class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -234,14 +261,26 @@ pub(crate) trait PyEnum: Sized + Copy + PartialEq + 'static {
 
     /// The Python member for this variant.
     fn to_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-        Self::class(py)?.call1((self.value(),))
+        let members = Self::members_cell().get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
+            let class = Self::class(py)?;
+            Self::all()
+                .iter()
+                .map(|v| Ok(class.call1((v.value(),))?.unbind()))
+                .collect()
+        })?;
+        Self::all()
+            .iter()
+            .zip(members)
+            .find(|(v, _)| **v == self)
+            .map(|(_, m)| m.bind(py).clone())
+            .ok_or_else(|| PyTypeError::new_err(format!("`{}` has no member `{}`", Self::NAME, self.value())))
     }
 
     /// Parses a member of this enum or its value.
     fn from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Self> {
         let py = obj.py();
-        let enum_base = py.import("enum")?.getattr("Enum")?;
-        if obj.is_instance(&enum_base)? && !obj.is_instance(Self::class(py)?)? {
+        let enum_base = ENUM.import(py, "enum", "Enum")?;
+        if obj.is_instance(enum_base)? && !obj.is_instance(Self::class(py)?)? {
             return Err(PyTypeError::new_err(format!(
                 "`{field}` must be a `{}` or its value, not `{}`",
                 Self::NAME,
@@ -271,6 +310,8 @@ pub(crate) trait PyEnum: Sized + Copy + PartialEq + 'static {
             })
     }
 }
+
+static ENUM: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn build_enum<E: PyEnum>(py: Python<'_>) -> PyResult<Py<PyType>> {
     let members: Vec<(String, &str)> = E::all()
@@ -308,6 +349,10 @@ macro_rules! py_enum {
             }
             fn class_cell() -> &'static PyOnceLock<Py<PyType>> {
                 static CELL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+                &CELL
+            }
+            fn members_cell() -> &'static PyOnceLock<Vec<Py<PyAny>>> {
+                static CELL: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
                 &CELL
             }
         }

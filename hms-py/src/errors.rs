@@ -21,7 +21,7 @@ use hms_core::error::{FieldProblem, MoneyError, PeopleError, StorageError, TimeE
 use hms_core::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use pyo3::types::{PyList, PyTuple, PyType};
 
 use crate::convert::{
     dataclass_repr, datetime_to_py, lenient_enum_to_py, obj, row_methods, PyEnum, Row, MODULE,
@@ -67,9 +67,9 @@ struct Spec {
     bases: &'static [Base],
     /// The code every instance carries (`None` for classes that group several codes).
     code: Option<&'static str>,
-    /// Typed attributes besides `code` and `message`, set on every raised instance (listed for
-    /// the reader and the stub; an instance built by hand has only its message).
-    #[allow(dead_code)]
+    /// Typed attributes besides `code` and `message`. Every raised instance has the attributes of
+    /// its class and of all its bases (`None` where the variant has no value), so `e.action` works
+    /// on any `ForbiddenError`.
     attrs: &'static [&'static str],
     doc: &'static str,
 }
@@ -283,7 +283,7 @@ fn build_classes(py: Python<'_>) -> PyResult<Vec<(Exc, Py<PyType>)>> {
                     })?,
             });
         }
-        let dict = PyDict::new(py);
+        let dict = pyo3::types::PyDict::new(py);
         dict.set_item("__module__", MODULE)?;
         dict.set_item("__doc__", spec.doc)?;
         if let Some(code) = spec.code {
@@ -325,10 +325,32 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let instance = class(py, exc)?.call1((message.as_str(),))?;
     instance.setattr("code", e.code())?;
     instance.setattr("message", message)?;
+    for name in inherited_attrs(exc) {
+        if !attrs.iter().any(|(set, _)| *set == name) {
+            instance.setattr(name, py.None())?;
+        }
+    }
     for (name, value) in attrs {
         instance.setattr(name, value)?;
     }
     Ok(PyErr::from_value(instance))
+}
+
+/// The attributes of a class and of its bases.
+fn inherited_attrs(exc: Exc) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut pending = vec![exc];
+    while let Some(e) = pending.pop() {
+        if let Some(spec) = SPECS.iter().find(|s| s.exc == e) {
+            out.extend_from_slice(spec.attrs);
+            for base in spec.bases {
+                if let Base::Hms(b) = base {
+                    pending.push(*b);
+                }
+            }
+        }
+    }
+    out
 }
 
 type Attrs<'py> = Vec<(&'static str, Bound<'py, PyAny>)>;
@@ -452,6 +474,141 @@ fn by_code(code: &str) -> Exc {
         .iter()
         .find(|s| s.code == Some(code))
         .map_or(Exc::Hms, |s| s.exc)
+}
+
+/// One exception for every core error variant this binding maps, built from core values and raised
+/// through the same mapping as real errors, paired with the variant's name (`"Money::CurrencyMismatch"`).
+///
+/// For the test suite: some variants (a storage failure, a poisoned store, a request with no
+/// account) cannot be provoked through the in-memory store from Python, yet their mapping must be
+/// pinned like the others.
+#[pyfunction]
+pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<PyAny>)>> {
+    use hms_core::access::{Action, ResourceKind};
+    use hms_core::error::{FieldCode, ValidationError};
+    use hms_core::ids::{AccountId, PatientId, StaffId};
+    use hms_core::money::Currency;
+    use hms_core::people::DuplicateMatch;
+
+    let at = |h: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .map(|t| t.and_utc())
+            .unwrap_or_default()
+    };
+    let patient: PatientId = "019cad8f-ac00-71aa-becb-86beda3f68d6".parse().map_err(raise)?;
+    let staff: StaffId = "019cad8f-ac00-7a00-8000-000000000002".parse().map_err(raise)?;
+    let account: AccountId = "019cad8f-ac00-7a00-8000-000000000003".parse().map_err(raise)?;
+    let samples: Vec<(&'static str, Error)> = vec![
+        (
+            "Validation",
+            ValidationError::single("phone", FieldCode::InvalidPhone, "`12` is not a telephone number")
+                .into(),
+        ),
+        (
+            "NotFound",
+            Error::NotFound {
+                entity: "patient",
+                key: patient.to_string(),
+            },
+        ),
+        (
+            "Money::CurrencyMismatch",
+            MoneyError::CurrencyMismatch {
+                left: Currency::USD,
+                right: Currency::EUR,
+            }
+            .into(),
+        ),
+        (
+            "Money::UnknownCurrency",
+            MoneyError::UnknownCurrency { code: "XYZ".into() }.into(),
+        ),
+        (
+            "Time::EmptyInterval",
+            TimeError::EmptyInterval {
+                start: at(10),
+                end: at(9),
+            }
+            .into(),
+        ),
+        (
+            "Time::UnknownZone",
+            TimeError::UnknownZone {
+                name: "Mars/Olympus".into(),
+            }
+            .into(),
+        ),
+        (
+            "People::DuplicatePatient",
+            PeopleError::DuplicatePatient {
+                existing: patient,
+                matched_on: DuplicateMatch::NationalId,
+            }
+            .into(),
+        ),
+        (
+            "People::DuplicateLicense",
+            PeopleError::DuplicateLicense {
+                license_number: "KMC-12345".into(),
+                existing: staff,
+            }
+            .into(),
+        ),
+        (
+            "People::DuplicateLogin",
+            PeopleError::DuplicateLogin { login: "asha".into() }.into(),
+        ),
+        (
+            "People::Inactive",
+            PeopleError::Inactive {
+                entity: "patient",
+                key: patient.to_string(),
+            }
+            .into(),
+        ),
+        (
+            "People::AlreadyActive",
+            PeopleError::AlreadyActive {
+                entity: "patient",
+                key: patient.to_string(),
+            }
+            .into(),
+        ),
+        (
+            "Access::Forbidden",
+            AccessError::Forbidden {
+                account,
+                action: Action::Create,
+                resource: ResourceKind::Staff,
+                rule: "default-deny".into(),
+                reason: "no rule allows roles `receptionist` to create staff".into(),
+            }
+            .into(),
+        ),
+        (
+            "Access::UnknownAccount",
+            AccessError::UnknownAccount { account }.into(),
+        ),
+        ("Access::NotSignedIn", AccessError::NotSignedIn.into()),
+        (
+            "Access::AlreadyBootstrapped",
+            AccessError::AlreadyBootstrapped.into(),
+        ),
+        (
+            "Storage::Backend",
+            StorageError::Backend {
+                backend: "sqlite",
+                message: "disk I/O error".into(),
+            }
+            .into(),
+        ),
+        ("Storage::Poisoned", StorageError::Poisoned.into()),
+    ];
+    samples
+        .into_iter()
+        .map(|(name, e)| Ok((name, build(py, &e)?.into_value(py).into_any())))
+        .collect()
 }
 
 /// One invalid field of a `ValidationError`: its path (`birth_date`, `emergency_contacts[0].phone`),

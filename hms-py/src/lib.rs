@@ -60,5 +60,6 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::validate_patient, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_staff, m)?)?;
     m.add_function(wrap_pyfunction!(functions::mrn_from_sequence, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_sample_errors, m)?)?;
     Ok(())
 }

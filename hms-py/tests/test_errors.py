@@ -1,0 +1,174 @@
+"""The exception tree: every class, its code and attributes, and a real scenario for each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import pytest
+
+import hms
+import hms._hms as native
+from conftest import NOW, doctor_details, patient_details, receptionist_details
+
+# Every exception class, with its direct bases and the code every instance carries (`None` for a
+# class that only groups others).
+TREE: dict[type[hms.HmsError], tuple[tuple[type[BaseException], ...], str | None]] = {
+    hms.HmsError: ((Exception,), None),
+    hms.ValidationError: ((hms.HmsError, ValueError), "invalid_input"),
+    hms.NotFoundError: ((hms.HmsError, LookupError), "not_found"),
+    hms.MoneyError: ((hms.HmsError,), None),
+    hms.CurrencyMismatchError: ((hms.MoneyError,), "currency_mismatch"),
+    hms.UnknownCurrencyError: ((hms.MoneyError, ValueError), "unknown_currency"),
+    hms.TimeError: ((hms.HmsError,), None),
+    hms.InvalidIntervalError: ((hms.TimeError, ValueError), "invalid_interval"),
+    hms.UnknownZoneError: ((hms.TimeError, ValueError), "invalid_input"),
+    hms.DuplicateError: ((hms.HmsError,), "duplicate"),
+    hms.DuplicatePatientError: ((hms.DuplicateError,), "duplicate"),
+    hms.DuplicateLicenseError: ((hms.DuplicateError,), "duplicate"),
+    hms.DuplicateLoginError: ((hms.DuplicateError,), "duplicate"),
+    hms.InactiveError: ((hms.HmsError,), "inactive"),
+    hms.InvalidTransitionError: ((hms.HmsError,), "invalid_transition"),
+    hms.AlreadyActiveError: ((hms.InvalidTransitionError,), "invalid_transition"),
+    hms.ForbiddenError: ((hms.HmsError,), "forbidden"),
+    hms.UnknownAccountError: ((hms.ForbiddenError,), "forbidden"),
+    hms.NotSignedInError: ((hms.ForbiddenError,), "forbidden"),
+    hms.AlreadyBootstrappedError: ((hms.ForbiddenError,), "forbidden"),
+    hms.StorageError: ((hms.HmsError,), "storage"),
+    hms.StorePoisonedError: ((hms.StorageError,), "storage"),
+}
+
+P = "019cad8f-ac00-71aa-becb-86beda3f68d6"
+S = "019cad8f-ac00-7a00-8000-000000000002"
+A = "019cad8f-ac00-7a00-8000-000000000003"
+
+# What each core variant becomes: class and typed attributes (besides `code` and `message`).
+SAMPLES: dict[str, tuple[type[hms.HmsError], dict[str, object]]] = {
+    "Validation": (hms.ValidationError, {}),
+    "NotFound": (hms.NotFoundError, {"entity": "patient", "key": P}),
+    "Money::CurrencyMismatch": (hms.CurrencyMismatchError, {"left": "USD", "right": "EUR"}),
+    "Money::UnknownCurrency": (hms.UnknownCurrencyError, {"currency": "XYZ"}),
+    "Time::EmptyInterval": (
+        hms.InvalidIntervalError,
+        {"start": dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone.utc), "end": dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)},
+    ),
+    "Time::UnknownZone": (hms.UnknownZoneError, {"zone": "Mars/Olympus"}),
+    "People::DuplicatePatient": (
+        hms.DuplicatePatientError,
+        {"existing_id": P, "matched_on": hms.DuplicateMatch.NATIONAL_ID},
+    ),
+    "People::DuplicateLicense": (hms.DuplicateLicenseError, {"existing_id": S, "license_number": "KMC-12345"}),
+    "People::DuplicateLogin": (hms.DuplicateLoginError, {"existing_id": None, "login": "asha"}),
+    "People::Inactive": (hms.InactiveError, {"entity": "patient", "key": P}),
+    "People::AlreadyActive": (hms.AlreadyActiveError, {"entity": "patient", "key": P}),
+    "Access::Forbidden": (
+        hms.ForbiddenError,
+        {
+            "account_id": A,
+            "action": hms.Action.CREATE,
+            "resource": hms.ResourceKind.STAFF,
+            "rule": "default-deny",
+            "reason": "no rule allows roles `receptionist` to create staff",
+        },
+    ),
+    "Access::UnknownAccount": (
+        hms.UnknownAccountError,
+        {"account_id": A, "action": None, "resource": None, "rule": None, "reason": None},
+    ),
+    "Access::NotSignedIn": (
+        hms.NotSignedInError,
+        {"account_id": None, "action": None, "resource": None, "rule": None, "reason": None},
+    ),
+    "Access::AlreadyBootstrapped": (
+        hms.AlreadyBootstrappedError,
+        {"account_id": None, "action": None, "resource": None, "rule": None, "reason": None},
+    ),
+    "Storage::Backend": (hms.StorageError, {"backend": "sqlite", "detail": "disk I/O error"}),
+    "Storage::Poisoned": (hms.StorePoisonedError, {"backend": None, "detail": None}),
+}
+
+
+def exception_classes() -> list[type[hms.HmsError]]:
+    return [v for v in vars(native).values() if isinstance(v, type) and issubclass(v, hms.HmsError)]
+
+
+def test_the_tree_is_as_documented() -> None:
+    assert set(exception_classes()) == set(TREE)
+    for cls, (bases, code) in TREE.items():
+        assert cls.__bases__ == bases, cls
+        assert cls.__module__ == "hms._hms" and cls.__doc__, cls
+        assert getattr(cls, "code", None) == code, cls
+        assert getattr(hms, cls.__name__) is cls, "re-exported from hms"
+
+
+def test_every_core_variant_maps_to_its_class_and_attributes() -> None:
+    samples = dict(native._sample_errors())
+    assert set(samples) == set(SAMPLES)
+    for name, error in samples.items():
+        cls, attrs = SAMPLES[name]
+        assert type(error) is cls, name
+        assert error.code == (TREE[cls][1] or error.code), name
+        assert str(error) == error.message, name
+        for attr, value in attrs.items():
+            assert getattr(error, attr) == value, f"{name}.{attr}"
+    [problem] = samples["Validation"].problems  # type: ignore[attr-defined]
+    assert (problem.field, problem.code) == ("phone", "invalid_phone")
+
+
+def test_every_error_code_is_carried_by_some_class() -> None:
+    produced = {e.code for _, e in native._sample_errors()}
+    assert produced == set(hms.ERROR_CODES)
+
+
+def test_messages_follow_the_style_guide() -> None:
+    for name, e in native._sample_errors():
+        m = e.message
+        assert m and not m[0].isupper(), name
+        assert not m.endswith("."), name
+        assert "\n" not in m, name
+
+
+def scenarios() -> list[tuple[str, Callable[[], object]]]:
+    """A real call through the Python API for each error class that one can provoke."""
+    h = hms.Hospital.in_memory(now=NOW, seed=3)
+    admin = h.bootstrap_admin("admin")
+    asha = h.register_patient(admin, patient_details())
+    h.hire_staff(admin, doctor_details())
+    desk_staff = h.hire_staff(admin, receptionist_details())
+    desk = h.open_account(admin, hms.NewAccount("desk", ["receptionist"], staff_id=desk_staff))
+    gone = h.register_patient(admin, patient_details(name=hms.PersonName("Gone", "Away"), phone=None))
+    h.deactivate_patient(admin, gone, "moved away")
+    t = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+    return [
+        ("ValidationError", lambda: h.register_patient(admin, patient_details(phone="12"))),
+        ("NotFoundError", lambda: h.patient(admin, "019cad8f-ac00-7000-8000-000000000000")),
+        ("CurrencyMismatchError", lambda: hms.Money("1", "USD") + hms.Money("1", "EUR")),
+        ("UnknownCurrencyError", lambda: hms.Money("1", "XYZ")),
+        ("InvalidIntervalError", lambda: hms.Interval(t, t)),
+        ("UnknownZoneError", lambda: hms.Hospital.in_memory(zone="Mars/Olympus")),
+        ("DuplicatePatientError", lambda: h.register_patient(admin, patient_details())),
+        ("DuplicateLicenseError", lambda: h.hire_staff(admin, doctor_details(name=hms.PersonName("X", "Y")))),
+        ("DuplicateLoginError", lambda: h.open_account(admin, hms.NewAccount("desk", ["admin"]))),
+        ("InactiveError", lambda: h.update_patient(admin, gone, patient_details(name=hms.PersonName("Gone", "Away")))),
+        ("AlreadyActiveError", lambda: h.reactivate_patient(admin, asha)),
+        ("ForbiddenError", lambda: h.hire_staff(desk, doctor_details(license_number="OTHER-1"))),
+        ("UnknownAccountError", lambda: h.patient("019cad8f-ac00-7000-8000-000000000001", asha)),
+        ("AlreadyBootstrappedError", lambda: h.bootstrap_admin("root")),
+    ]
+
+
+# Classes no call through the in-memory store can provoke; `_sample_errors` pins their mapping.
+UNREACHABLE = {"NotSignedInError", "StorageError", "StorePoisonedError"}
+
+
+def test_each_error_class_is_raised_by_a_real_scenario() -> None:
+    seen = set()
+    for expected, call in scenarios():
+        with pytest.raises(hms.HmsError) as caught:
+            call()
+        assert type(caught.value).__name__ == expected
+        seen.add(expected)
+    # The classes core variants map to (bases like `MoneyError` only group them).
+    concrete = {cls.__name__ for cls, _ in SAMPLES.values()}
+    assert not seen & UNREACHABLE
+    assert seen | UNREACHABLE == concrete
