@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::access::AccessError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
+pub use crate::scheduling::availability::AvailabilityError;
+pub use crate::scheduling::SchedulingError;
 pub use crate::store::StorageError;
 pub use crate::time::TimeError;
 
@@ -45,6 +47,12 @@ pub enum Error {
     /// A registration rule was broken (duplicate patient, inactive record, …).
     #[error(transparent)]
     People(#[from] PeopleError),
+    /// A scheduling rule was broken (a conflict, an illegal status change, …).
+    #[error(transparent)]
+    Scheduling(#[from] SchedulingError),
+    /// An availability rule was broken (outside working hours, inside the lead time, …).
+    #[error(transparent)]
+    Availability(#[from] AvailabilityError),
     /// The policy denied the request.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -62,6 +70,8 @@ impl Error {
             Error::Money(e) => e.code(),
             Error::Time(e) => e.code(),
             Error::People(e) => e.code(),
+            Error::Scheduling(e) => e.code(),
+            Error::Availability(e) => e.code(),
             Error::Access(e) => e.code(),
             Error::Storage(e) => e.code(),
         }
@@ -82,16 +92,25 @@ impl Error {
 /// checks that each code is produced by at least one test case.
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
+        "beyond_horizon",
         "currency_mismatch",
         "duplicate",
         "forbidden",
+        "idempotency_mismatch",
+        "in_past",
         "inactive",
         "invalid_input",
         "invalid_interval",
         "invalid_transition",
+        "lead_time",
+        "no_resource",
+        "nonexistent_local_time",
         "not_found",
+        "outside_availability",
+        "slot_conflict",
         "storage",
         "unknown_currency",
+        "visit_type_not_offered",
     ]
 }
 

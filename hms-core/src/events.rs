@@ -7,8 +7,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::ids::{AccountId, AppointmentId, EventId, PatientId, ResourceId, StaffId, WaitlistId};
 use crate::people::{Mrn, StaffRole};
+use crate::scheduling::AppointmentStatus;
+use crate::time::Interval;
 
 /// Something that happened in the hospital.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +63,68 @@ pub enum DomainEvent {
         /// Its login.
         login: String,
     },
+    /// An appointment was booked.
+    #[serde(rename = "appointment.booked")]
+    AppointmentBooked {
+        /// The appointment.
+        appointment: AppointmentId,
+        /// The patient.
+        patient: PatientId,
+        /// The doctor.
+        doctor: StaffId,
+        /// The visit time.
+        interval: Interval,
+        /// Whether a conflict was let through with an override.
+        overridden: bool,
+    },
+    /// An appointment moved to another time.
+    #[serde(rename = "appointment.rescheduled")]
+    AppointmentRescheduled {
+        /// The appointment.
+        appointment: AppointmentId,
+        /// The old visit time.
+        from: Interval,
+        /// The new visit time.
+        to: Interval,
+    },
+    /// An appointment's status changed (cancelled, arrived, fulfilled, no-show, …).
+    #[serde(rename = "appointment.status_changed")]
+    AppointmentStatusChanged {
+        /// The appointment.
+        appointment: AppointmentId,
+        /// The patient.
+        patient: PatientId,
+        /// The status before.
+        from: AppointmentStatus,
+        /// The status after.
+        to: AppointmentStatus,
+    },
+    /// A freed time was offered to a patient on the waiting list.
+    #[serde(rename = "waitlist.slot_offered")]
+    WaitlistSlotOffered {
+        /// The waiting-list entry.
+        entry: WaitlistId,
+        /// The patient offered the time.
+        patient: PatientId,
+        /// The doctor.
+        doctor: StaffId,
+        /// The freed visit time.
+        interval: Interval,
+    },
+    /// A room or piece of equipment was added.
+    #[serde(rename = "resource.added")]
+    ResourceAdded {
+        /// The resource.
+        resource: ResourceId,
+        /// Its kind.
+        kind: String,
+    },
+    /// A doctor's availability (templates or exceptions) changed.
+    #[serde(rename = "availability.changed")]
+    AvailabilityChanged {
+        /// The doctor.
+        doctor: StaffId,
+    },
 }
 
 impl DomainEvent {
@@ -73,6 +137,12 @@ impl DomainEvent {
             DomainEvent::PatientReactivated { .. } => "patient.reactivated",
             DomainEvent::StaffHired { .. } => "staff.hired",
             DomainEvent::AccountOpened { .. } => "account.opened",
+            DomainEvent::AppointmentBooked { .. } => "appointment.booked",
+            DomainEvent::AppointmentRescheduled { .. } => "appointment.rescheduled",
+            DomainEvent::AppointmentStatusChanged { .. } => "appointment.status_changed",
+            DomainEvent::WaitlistSlotOffered { .. } => "waitlist.slot_offered",
+            DomainEvent::ResourceAdded { .. } => "resource.added",
+            DomainEvent::AvailabilityChanged { .. } => "availability.changed",
         }
     }
 }

@@ -18,8 +18,13 @@ use crate::money::Currency;
 use crate::people::{
     self, NewAccount, Patient, PatientDetails, PersonRef, Staff, StaffDetails, StaffRole, UserAccount,
 };
+use crate::scheduling::ConflictMode;
 use crate::store::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::time::Clock;
+
+mod scheduling;
+
+pub use scheduling::{BookingRequest, DoctorDay, SeriesMode, SeriesOutcome};
 
 /// Settings of one hospital.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +35,9 @@ pub struct HospitalSettings {
     pub zone: Tz,
     /// The currency it bills in.
     pub currency: Currency,
+    /// Whether a booking conflict refuses the booking (the default) or is a warning that an explicit
+    /// override reason lets through.
+    pub conflict_mode: ConflictMode,
 }
 
 impl Default for HospitalSettings {
@@ -38,6 +46,7 @@ impl Default for HospitalSettings {
             name: "General Hospital".into(),
             zone: chrono_tz::UTC,
             currency: Currency::USD,
+            conflict_mode: ConflictMode::Block,
         }
     }
 }
@@ -594,6 +603,25 @@ fn placeholder_policy(
             }
         }
         ResourceKind::UserAccount => {}
+        ResourceKind::Appointment => {
+            if has(Role::Receptionist) || has(Role::Doctor) || has(Role::Nurse) {
+                return (true, "staff-appointments");
+            }
+            if has(Role::Patient) && patient.is_some() && account.patient_id() == patient {
+                return (true, "patient-own-appointments");
+            }
+        }
+        ResourceKind::Schedule => {
+            if action == Action::Read && !has(Role::Patient) {
+                return (true, "staff-read-schedule");
+            }
+            if action == Action::Read && has(Role::Patient) {
+                return (true, "patient-slot-search");
+            }
+            if has(Role::Doctor) && action == Action::Update {
+                return (true, "doctor-own-schedule");
+            }
+        }
     }
     (false, "default-deny")
 }

@@ -101,6 +101,11 @@ id_type!(
     "resource"
 );
 id_type!(
+    /// Identifies a waiting-list entry.
+    WaitlistId,
+    "waiting-list entry"
+);
+id_type!(
     /// Identifies a recorded domain event.
     EventId,
     "event"

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod error;
 pub mod events;
+pub mod finding;
 pub mod hospital;
 pub mod ids;
 pub mod money;

@@ -468,11 +468,12 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
     })
 }
 
-/// The class that groups a code, for errors this binding has no leaf class for.
+/// The class that groups a code, for errors this binding has no leaf class for. Never
+/// `ValidationError`, which promises `.problems`.
 fn by_code(code: &str) -> Exc {
     SPECS
         .iter()
-        .find(|s| s.code == Some(code))
+        .find(|s| s.code == Some(code) && s.exc != Exc::Validation)
         .map_or(Exc::Hms, |s| s.exc)
 }
 

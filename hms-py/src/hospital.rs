@@ -86,10 +86,12 @@ impl PyHospital {
             Some(z) if !z.is_none() => zone_arg(z)?,
             _ => chrono_tz::UTC,
         };
+        // Settings this binding does not expose yet keep their defaults.
         let settings = HospitalSettings {
             name: name.to_owned(),
             zone,
             currency: currency_arg(currency)?,
+            ..HospitalSettings::default()
         };
         let manual = opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t)));
         let clock: Arc<dyn Clock> = match &manual {

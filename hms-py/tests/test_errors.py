@@ -115,9 +115,19 @@ def test_every_core_variant_maps_to_its_class_and_attributes() -> None:
     assert (problem.field, problem.code) == ("phone", "invalid_phone")
 
 
-def test_every_error_code_is_carried_by_some_class() -> None:
+# Codes of core domains that have no Python classes yet: their errors arrive as the class of their
+# code if there is one, else as `HmsError`, with `.code` and `.message` but no typed attributes.
+# Mapping a domain (a file of conversions plus its rows in errors.rs) removes its codes from here.
+PENDING = {
+    "beyond_horizon", "idempotency_mismatch", "in_past", "lead_time", "no_resource",
+    "nonexistent_local_time", "outside_availability", "slot_conflict", "visit_type_not_offered",
+}
+
+
+def test_every_error_code_is_carried_by_some_class_or_pending() -> None:
     produced = {e.code for _, e in native._sample_errors()}
-    assert produced == set(hms.ERROR_CODES)
+    assert produced.isdisjoint(PENDING)
+    assert produced | PENDING == set(hms.ERROR_CODES)
 
 
 def test_messages_follow_the_style_guide() -> None:

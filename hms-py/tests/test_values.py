@@ -294,9 +294,10 @@ def test_validate_staff() -> None:
 
 
 def test_code_lists() -> None:
-    assert hms.ERROR_CODES == (
+    assert list(hms.ERROR_CODES) == sorted(set(hms.ERROR_CODES))
+    assert {
         "currency_mismatch", "duplicate", "forbidden", "inactive", "invalid_input",
         "invalid_interval", "invalid_transition", "not_found", "storage", "unknown_currency",
-    )
+    } <= set(hms.ERROR_CODES)
     assert "invalid_phone" in hms.FIELD_CODES and list(hms.FIELD_CODES) == sorted(hms.FIELD_CODES)
     assert hms.__version__.count(".") == 2

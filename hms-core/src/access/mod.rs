@@ -78,6 +78,8 @@ pub enum Action {
     Update,
     /// Deactivate (never delete).
     Deactivate,
+    /// Call off (an appointment).
+    Cancel,
 }
 
 impl Action {
@@ -88,6 +90,7 @@ impl Action {
             Action::Create => "create",
             Action::Update => "update",
             Action::Deactivate => "deactivate",
+            Action::Cancel => "cancel",
         }
     }
 }
@@ -103,6 +106,10 @@ pub enum ResourceKind {
     Staff,
     /// A login account and its roles.
     UserAccount,
+    /// An appointment.
+    Appointment,
+    /// Doctors' availability, rooms and equipment, slot search.
+    Schedule,
 }
 
 impl ResourceKind {
@@ -112,6 +119,8 @@ impl ResourceKind {
             ResourceKind::PatientProfile => "patient_profile",
             ResourceKind::Staff => "staff",
             ResourceKind::UserAccount => "user_account",
+            ResourceKind::Appointment => "appointment",
+            ResourceKind::Schedule => "schedule",
         }
     }
 }

@@ -10,9 +10,155 @@
 //!   an override recorded on the appointment;
 //! - every status change goes through one transition function ([`appointment::transition`]).
 
+pub mod appointment;
+pub mod booking;
+pub mod calendar;
+pub mod waitlist;
+
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{AppointmentId, PatientId, ResourceId, StaffId};
 use crate::time::Interval;
+
+pub use appointment::{Appointment, AppointmentChange, AppointmentStatus, ChangeKind, ConflictOverride};
+
+/// Whose calendar a booking sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Party {
+    /// A doctor.
+    Doctor(StaffId),
+    /// A patient.
+    Patient(PatientId),
+    /// A room or a piece of equipment.
+    Resource(ResourceId),
+}
+
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Party::Doctor(id) => write!(f, "doctor `{id}`"),
+            Party::Patient(id) => write!(f, "patient `{id}`"),
+            Party::Resource(id) => write!(f, "resource `{id}`"),
+        }
+    }
+}
+
+/// An existing booking that a requested time collides with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// Whose calendar collides.
+    pub party: Party,
+    /// The booking in the way.
+    pub appointment: AppointmentId,
+    /// The time that booking holds.
+    pub interval: Interval,
+}
+
+/// What a hospital does when a booking collides with another: refuse it (the default), or let it
+/// through as a warning when the person booking gives an explicit override reason, which is recorded
+/// on the appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictMode {
+    /// A conflict refuses the booking.
+    #[default]
+    Block,
+    /// A conflict is a warning; booking anyway needs an override reason.
+    Warn,
+}
+
+/// A bookable room or piece of equipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// Its id.
+    pub id: ResourceId,
+    /// Its kind, e.g. `procedure_room`, `mri`.
+    pub kind: String,
+    /// Its name, e.g. `Procedure room 2`.
+    pub name: String,
+    /// Where it is.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// Whether it can be booked.
+    pub active: bool,
+}
+
+/// An error from a scheduling rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchedulingError {
+    /// The requested time collides with existing bookings.
+    #[error("{}", conflict_message(conflicts))]
+    SlotConflict {
+        /// Every booking in the way.
+        conflicts: Vec<Conflict>,
+    },
+    /// The status machine does not allow this move.
+    #[error("appointment `{appointment}` cannot go from `{from}` to `{to}`")]
+    InvalidTransition {
+        /// The appointment.
+        appointment: AppointmentId,
+        /// Its status.
+        from: AppointmentStatus,
+        /// The status asked for.
+        to: AppointmentStatus,
+    },
+    /// No active resource of a required kind exists.
+    #[error("no `{kind}` can be booked")]
+    NoResourceOfKind {
+        /// The kind.
+        kind: String,
+    },
+    /// The same idempotency key was used before for a different request.
+    #[error("the request key `{key}` was already used for a different booking (appointment `{existing}`)")]
+    IdempotencyMismatch {
+        /// The key.
+        key: String,
+        /// The appointment the key belongs to.
+        existing: AppointmentId,
+    },
+}
+
+impl SchedulingError {
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SchedulingError::SlotConflict { .. } => "slot_conflict",
+            SchedulingError::InvalidTransition { .. } => "invalid_transition",
+            SchedulingError::NoResourceOfKind { .. } => "no_resource",
+            SchedulingError::IdempotencyMismatch { .. } => "idempotency_mismatch",
+        }
+    }
+}
+
+fn conflict_message(conflicts: &[Conflict]) -> String {
+    match conflicts {
+        [] => "the time is not free".to_owned(),
+        [first, rest @ ..] => {
+            let mut m = format!(
+                "{} is already booked from {} to {} (appointment `{}`)",
+                first.party,
+                first.interval.start().format("%Y-%m-%d %H:%M"),
+                first.interval.end().format("%H:%M UTC"),
+                first.appointment
+            );
+            if !rest.is_empty() {
+                m.push_str(&format!(
+                    " and {} more conflict{}",
+                    rest.len(),
+                    if rest.len() == 1 { "" } else { "s" }
+                ));
+            }
+            m
+        }
+    }
+}
+pub mod availability;
+pub mod recurrence;
+pub mod slots;
 
 /// A kind of visit and how long it takes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

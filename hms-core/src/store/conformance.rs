@@ -70,6 +70,7 @@ fn hospital<S: Store>(store: S) -> Hospital<S> {
             name: "Conformance General".into(),
             zone: chrono_tz::Asia::Kolkata,
             currency: Currency::INR,
+            ..HospitalSettings::default()
         },
         Arc::new(ManualClock::new(now)),
         Arc::new(SeededIds::new(42)),

@@ -2,10 +2,12 @@
 //! against.
 //!
 //! Transactions are serializable: one writer at a time holds the lock for the whole use case, readers
-//! share it. The state lives in persistent (structurally shared) maps, so taking a snapshot at the
+//! share it. The records live in persistent (structurally shared) maps, so taking a snapshot at the
 //! start of a transaction costs a few reference-count bumps; a failed transaction puts the snapshot
-//! back, which is how "nothing changed" is kept without an undo log.
+//! back. The calendar indexes are ordinary B-trees (faster to query); a transaction journals its
+//! calendar changes and a failed one undoes them in reverse.
 
+use std::collections::HashMap as StdHashMap;
 use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
@@ -15,10 +17,15 @@ use super::{PatientQuery, Reads, Sequence, StorageError, Store, Writes};
 use crate::access::AuditRecord;
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
-use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::ids::{AccountId, AppointmentId, EventId, PatientId, ResourceId, StaffId, WaitlistId};
 use crate::people::{
     demographic_key, DemographicKey, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
 };
+use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
+use crate::scheduling::calendar::{CalendarIndex, Entry};
+use crate::scheduling::waitlist::{WaitlistEntry, WaitlistStatus};
+use crate::scheduling::{Appointment, AppointmentStatus, Conflict, Party, Resource, SchedulingError};
+use crate::time::Interval;
 
 #[derive(Debug, Clone, Default)]
 struct State {
@@ -30,15 +37,114 @@ struct State {
     staff_by_license: HashMap<String, StaffId>,
     accounts: OrdMap<AccountId, UserAccount>,
     account_by_login: HashMap<String, AccountId>,
+    appointments: OrdMap<AppointmentId, Appointment>,
+    appointment_by_key: HashMap<(AccountId, String), AppointmentId>,
+    resources: OrdMap<ResourceId, Resource>,
+    templates: HashMap<StaffId, Vec<AvailabilityTemplate>>,
+    exceptions: HashMap<StaffId, Vec<AvailabilityException>>,
+    holidays: Vec<AvailabilityException>,
+    waitlist: OrdMap<WaitlistId, WaitlistEntry>,
     events: Vector<EventRecord>,
     audit: Vector<AuditRecord>,
     sequences: HashMap<Sequence, u64>,
 }
 
+/// A calendar change made by the current transaction, undone if it fails.
+#[derive(Debug, Clone, Copy)]
+enum CalendarOp {
+    Inserted(Party, AppointmentId, Interval),
+    Removed(Party, AppointmentId, Interval, bool),
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    s: State,
+    calendars: StdHashMap<Party, CalendarIndex>,
+    journal: Vec<CalendarOp>,
+}
+
+impl Inner {
+    fn undo_journal(&mut self) {
+        while let Some(op) = self.journal.pop() {
+            match op {
+                CalendarOp::Inserted(party, id, interval) => {
+                    if let Some(c) = self.calendars.get_mut(&party) {
+                        c.remove(id, interval);
+                    }
+                }
+                CalendarOp::Removed(party, id, interval, shared) => {
+                    self.calendars
+                        .entry(party)
+                        .or_default()
+                        .insert(id, interval, shared);
+                }
+            }
+        }
+    }
+
+    fn calendar_add(&mut self, a: &Appointment) {
+        for party in parties(a) {
+            if self
+                .calendars
+                .entry(party)
+                .or_default()
+                .insert(a.id, a.held, a.shared)
+            {
+                self.journal.push(CalendarOp::Inserted(party, a.id, a.held));
+            }
+        }
+    }
+
+    fn calendar_remove(&mut self, a: &Appointment) {
+        for party in parties(a) {
+            if let Some(c) = self.calendars.get_mut(&party) {
+                if c.remove(a.id, a.held) {
+                    self.journal
+                        .push(CalendarOp::Removed(party, a.id, a.held, a.shared));
+                }
+            }
+        }
+    }
+
+    /// The backend's own double-booking guard: an exclusive, time-holding booking may not overlap
+    /// another exclusive one on any of its calendars.
+    fn check_no_double_booking(&self, a: &Appointment) -> Result<()> {
+        if !a.holds_time() || a.shared {
+            return Ok(());
+        }
+        let mut conflicts = Vec::new();
+        for party in parties(a) {
+            if let Some(c) = self.calendars.get(&party) {
+                conflicts.extend(
+                    c.overlapping(&a.held)
+                        .filter(|e| e.id != a.id && !e.shared)
+                        .map(|e| Conflict {
+                            party,
+                            appointment: e.id,
+                            interval: e.interval,
+                        }),
+                );
+            }
+        }
+        if conflicts.is_empty() {
+            Ok(())
+        } else {
+            Err(SchedulingError::SlotConflict { conflicts }.into())
+        }
+    }
+}
+
+/// The calendars an appointment sits on.
+fn parties(a: &Appointment) -> impl Iterator<Item = Party> + '_ {
+    [Party::Doctor(a.doctor), Party::Patient(a.patient)]
+        .into_iter()
+        .chain(a.resources.iter().map(|r| Party::Resource(*r)))
+}
+
 /// A thread-safe store that keeps everything in memory.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    state: RwLock<State>,
+    inner: RwLock<Inner>,
 }
 
 impl MemoryStore {
@@ -50,18 +156,21 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     fn read<R>(&self, f: impl FnOnce(&dyn Reads) -> Result<R>) -> Result<R> {
-        let guard = self.state.read().map_err(|_| StorageError::Poisoned)?;
+        let guard = self.inner.read().map_err(|_| StorageError::Poisoned)?;
         f(&*guard)
     }
 
     fn write<R>(&self, mut f: impl FnMut(&mut dyn Writes) -> Result<R>) -> Result<R> {
-        let mut guard = self.state.write().map_err(|_| StorageError::Poisoned)?;
-        let snapshot = guard.clone();
+        let mut guard = self.inner.write().map_err(|_| StorageError::Poisoned)?;
+        guard.journal.clear();
+        let snapshot = guard.s.clone();
         let result = f(&mut *guard);
         if result.is_err() {
             // INVARIANT: a failed use case leaves the store exactly as it found it.
-            *guard = snapshot;
+            guard.s = snapshot;
+            guard.undo_journal();
         }
+        guard.journal.clear();
         result
     }
 }
@@ -127,29 +236,31 @@ fn backend_error(message: String) -> Error {
     .into()
 }
 
-impl Reads for State {
+impl Reads for Inner {
     fn patient(&self, id: PatientId) -> Result<Option<Patient>> {
-        Ok(self.patients.get(&id).cloned())
+        Ok(self.s.patients.get(&id).cloned())
     }
 
     fn patient_by_mrn(&self, mrn: &Mrn) -> Result<Option<Patient>> {
         Ok(self
+            .s
             .patient_by_mrn
             .get(mrn)
-            .and_then(|id| self.patients.get(id))
+            .and_then(|id| self.s.patients.get(id))
             .cloned())
     }
 
     fn patient_by_national_id(&self, national_id: &str) -> Result<Option<PatientId>> {
-        Ok(self.patient_by_national_id.get(national_id).copied())
+        Ok(self.s.patient_by_national_id.get(national_id).copied())
     }
 
     fn patient_by_demographic_key(&self, key: &DemographicKey) -> Result<Option<PatientId>> {
-        Ok(self.patient_by_key.get(key).copied())
+        Ok(self.s.patient_by_key.get(key).copied())
     }
 
     fn search_patients(&self, query: &PatientQuery) -> Result<Vec<Patient>> {
         let mut found: Vec<Patient> = self
+            .s
             .patients
             .values()
             .filter(|p| query.matches(p))
@@ -172,19 +283,20 @@ impl Reads for State {
     }
 
     fn count_patients(&self) -> Result<u64> {
-        Ok(self.patients.len() as u64)
+        Ok(self.s.patients.len() as u64)
     }
 
     fn staff(&self, id: StaffId) -> Result<Option<Staff>> {
-        Ok(self.staff.get(&id).cloned())
+        Ok(self.s.staff.get(&id).cloned())
     }
 
     fn staff_by_license(&self, license_number: &str) -> Result<Option<StaffId>> {
-        Ok(self.staff_by_license.get(license_number).copied())
+        Ok(self.s.staff_by_license.get(license_number).copied())
     }
 
     fn list_staff(&self, role: Option<StaffRole>) -> Result<Vec<Staff>> {
         Ok(self
+            .s
             .staff
             .values()
             .filter(|s| role.is_none_or(|r| s.details.role == r))
@@ -193,61 +305,158 @@ impl Reads for State {
     }
 
     fn account(&self, id: AccountId) -> Result<Option<UserAccount>> {
-        Ok(self.accounts.get(&id).cloned())
+        Ok(self.s.accounts.get(&id).cloned())
     }
 
     fn account_by_login(&self, login: &str) -> Result<Option<UserAccount>> {
         Ok(self
+            .s
             .account_by_login
             .get(login)
-            .and_then(|id| self.accounts.get(id))
+            .and_then(|id| self.s.accounts.get(id))
             .cloned())
     }
 
     fn count_accounts(&self) -> Result<u64> {
-        Ok(self.accounts.len() as u64)
+        Ok(self.s.accounts.len() as u64)
+    }
+
+    fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>> {
+        Ok(self.s.appointments.get(&id).cloned())
+    }
+
+    fn appointment_by_client_key(&self, account: AccountId, key: &str) -> Result<Option<Appointment>> {
+        Ok(self
+            .s
+            .appointment_by_key
+            .get(&(account, key.to_owned()))
+            .and_then(|id| self.s.appointments.get(id))
+            .cloned())
+    }
+
+    fn calendar_overlaps(&self, party: Party, interval: &Interval) -> Result<Vec<Entry>> {
+        Ok(self
+            .calendars
+            .get(&party)
+            .map(|c| c.overlapping(interval).collect())
+            .unwrap_or_default())
+    }
+
+    fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>> {
+        let mut out: Vec<Appointment> = self
+            .s
+            .appointments
+            .values()
+            .filter(|a| parties(a).any(|p| p == party) && a.held.overlaps(range))
+            .cloned()
+            .collect();
+        out.sort_by_key(|a| (a.interval.start(), a.id));
+        Ok(out)
+    }
+
+    fn appointments_ended_before(
+        &self,
+        status: AppointmentStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>> {
+        let mut out: Vec<Appointment> = self
+            .s
+            .appointments
+            .values()
+            .filter(|a| a.status == status && a.interval.end() < before)
+            .cloned()
+            .collect();
+        out.sort_by_key(|a| (a.interval.end(), a.id));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>> {
+        Ok(self.s.templates.get(&doctor).cloned().unwrap_or_default())
+    }
+
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
+        Ok(self.s.exceptions.get(&doctor).cloned().unwrap_or_default())
+    }
+
+    fn holidays(&self) -> Result<Vec<AvailabilityException>> {
+        Ok(self.s.holidays.clone())
+    }
+
+    fn resource(&self, id: ResourceId) -> Result<Option<Resource>> {
+        Ok(self.s.resources.get(&id).cloned())
+    }
+
+    fn resources(&self, kind: Option<&str>) -> Result<Vec<Resource>> {
+        Ok(self
+            .s
+            .resources
+            .values()
+            .filter(|r| kind.is_none_or(|k| r.kind == k))
+            .cloned()
+            .collect())
+    }
+
+    fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>> {
+        Ok(self.s.waitlist.get(&id).cloned())
+    }
+
+    fn waitlist_for_doctor(&self, doctor: StaffId) -> Result<Vec<WaitlistEntry>> {
+        let mut out: Vec<WaitlistEntry> = self
+            .s
+            .waitlist
+            .values()
+            .filter(|e| e.doctor == doctor && e.status != WaitlistStatus::Closed)
+            .cloned()
+            .collect();
+        out.sort_by_key(|e| (e.created_at, e.id));
+        Ok(out)
     }
 
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
         // Sequence numbers are 1-based positions, so entry `after` is at index `after`.
         let start = usize::try_from(after)
             .unwrap_or(usize::MAX)
-            .min(self.events.len());
-        Ok(self.events.iter().skip(start).take(limit).cloned().collect())
+            .min(self.s.events.len());
+        Ok(self.s.events.iter().skip(start).take(limit).cloned().collect())
     }
 
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>> {
-        let start = usize::try_from(after).unwrap_or(usize::MAX).min(self.audit.len());
-        Ok(self.audit.iter().skip(start).take(limit).cloned().collect())
+        let start = usize::try_from(after)
+            .unwrap_or(usize::MAX)
+            .min(self.s.audit.len());
+        Ok(self.s.audit.iter().skip(start).take(limit).cloned().collect())
     }
 
     fn last_audit(&self) -> Result<Option<AuditRecord>> {
-        Ok(self.audit.last().cloned())
+        Ok(self.s.audit.last().cloned())
     }
 }
 
-impl Writes for State {
+impl Writes for Inner {
     fn next_sequence(&mut self, seq: Sequence) -> Result<u64> {
-        let n = self.sequences.get(&seq).copied().unwrap_or(0) + 1;
-        self.sequences.insert(seq, n);
+        let n = self.s.sequences.get(&seq).copied().unwrap_or(0) + 1;
+        self.s.sequences.insert(seq, n);
         Ok(n)
     }
 
     fn insert_patient(&mut self, p: &Patient) -> Result<()> {
-        if self.patients.contains_key(&p.id) || self.patient_by_mrn.contains_key(&p.mrn) {
+        if self.s.patients.contains_key(&p.id) || self.s.patient_by_mrn.contains_key(&p.mrn) {
             return Err(backend_error(format!(
                 "patient `{}` or MRN `{}` already stored",
                 p.id, p.mrn
             )));
         }
-        self.check_patient_unique(p)?;
-        self.index_patient(p);
-        self.patients.insert(p.id, p.clone());
+        self.s.check_patient_unique(p)?;
+        self.s.index_patient(p);
+        self.s.patients.insert(p.id, p.clone());
         Ok(())
     }
 
     fn update_patient(&mut self, p: &Patient) -> Result<()> {
         let old = self
+            .s
             .patients
             .get(&p.id)
             .cloned()
@@ -258,43 +467,137 @@ impl Writes for State {
                 p.id
             )));
         }
-        self.check_patient_unique(p)?;
-        self.unindex_patient(&old);
-        self.index_patient(p);
-        self.patients.insert(p.id, p.clone());
+        self.s.check_patient_unique(p)?;
+        self.s.unindex_patient(&old);
+        self.s.index_patient(p);
+        self.s.patients.insert(p.id, p.clone());
         Ok(())
     }
 
     fn insert_staff(&mut self, s: &Staff) -> Result<()> {
-        if self.staff.contains_key(&s.id) {
+        if self.s.staff.contains_key(&s.id) {
             return Err(backend_error(format!("staff member `{}` already stored", s.id)));
         }
         if let Some(l) = &s.details.license_number {
-            if let Some(existing) = self.staff_by_license.get(l) {
+            if let Some(existing) = self.s.staff_by_license.get(l) {
                 return Err(PeopleError::DuplicateLicense {
                     license_number: l.clone(),
                     existing: *existing,
                 }
                 .into());
             }
-            self.staff_by_license.insert(l.clone(), s.id);
+            self.s.staff_by_license.insert(l.clone(), s.id);
         }
-        self.staff.insert(s.id, s.clone());
+        self.s.staff.insert(s.id, s.clone());
         Ok(())
     }
 
     fn insert_account(&mut self, a: &UserAccount) -> Result<()> {
-        if self.accounts.contains_key(&a.id) {
+        if self.s.accounts.contains_key(&a.id) {
             return Err(backend_error(format!("account `{}` already stored", a.id)));
         }
-        if self.account_by_login.contains_key(&a.login) {
+        if self.s.account_by_login.contains_key(&a.login) {
             return Err(PeopleError::DuplicateLogin {
                 login: a.login.clone(),
             }
             .into());
         }
-        self.account_by_login.insert(a.login.clone(), a.id);
-        self.accounts.insert(a.id, a.clone());
+        self.s.account_by_login.insert(a.login.clone(), a.id);
+        self.s.accounts.insert(a.id, a.clone());
+        Ok(())
+    }
+
+    fn insert_appointment(&mut self, a: &Appointment) -> Result<()> {
+        if self.s.appointments.contains_key(&a.id) {
+            return Err(backend_error(format!("appointment `{}` already stored", a.id)));
+        }
+        if let Some(key) = &a.client_key {
+            if self
+                .s
+                .appointment_by_key
+                .contains_key(&(a.booked_by, key.clone()))
+            {
+                return Err(backend_error(format!("request key `{key}` already used")));
+            }
+        }
+        self.check_no_double_booking(a)?;
+        if a.holds_time() {
+            self.calendar_add(a);
+        }
+        if let Some(key) = &a.client_key {
+            self.s.appointment_by_key.insert((a.booked_by, key.clone()), a.id);
+        }
+        self.s.appointments.insert(a.id, a.clone());
+        Ok(())
+    }
+
+    fn update_appointment(&mut self, a: &Appointment) -> Result<()> {
+        let old = self
+            .s
+            .appointments
+            .get(&a.id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("appointment", a.id))?;
+        if old.holds_time() {
+            self.calendar_remove(&old);
+        }
+        self.check_no_double_booking(a)?;
+        if a.holds_time() {
+            self.calendar_add(a);
+        }
+        self.s.appointments.insert(a.id, a.clone());
+        Ok(())
+    }
+
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()> {
+        self.s.templates.insert(doctor, templates.to_vec());
+        Ok(())
+    }
+
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()> {
+        let mut list = self.s.exceptions.get(&doctor).cloned().unwrap_or_default();
+        list.push(exception.clone());
+        self.s.exceptions.insert(doctor, list);
+        Ok(())
+    }
+
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()> {
+        self.s.holidays = holidays.to_vec();
+        Ok(())
+    }
+
+    fn insert_resource(&mut self, r: &Resource) -> Result<()> {
+        if self.s.resources.contains_key(&r.id) {
+            return Err(backend_error(format!("resource `{}` already stored", r.id)));
+        }
+        self.s.resources.insert(r.id, r.clone());
+        Ok(())
+    }
+
+    fn insert_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        if self.s.waitlist.contains_key(&e.id) {
+            return Err(backend_error(format!(
+                "waiting-list entry `{}` already stored",
+                e.id
+            )));
+        }
+        self.s.waitlist.insert(e.id, e.clone());
+        Ok(())
+    }
+
+    fn update_waitlist_entry(&mut self, e: &WaitlistEntry) -> Result<()> {
+        if !self.s.waitlist.contains_key(&e.id) {
+            return Err(Error::not_found("waiting-list entry", e.id));
+        }
+        self.s.waitlist.insert(e.id, e.clone());
         Ok(())
     }
 
@@ -305,8 +608,8 @@ impl Writes for State {
         actor: Option<AccountId>,
         event: &DomainEvent,
     ) -> Result<u64> {
-        let seq = self.events.len() as u64 + 1;
-        self.events.push_back(EventRecord {
+        let seq = self.s.events.len() as u64 + 1;
+        self.s.events.push_back(EventRecord {
             seq,
             id,
             at,
@@ -317,14 +620,14 @@ impl Writes for State {
     }
 
     fn append_audit(&mut self, record: &AuditRecord) -> Result<()> {
-        let expected = self.audit.len() as u64 + 1;
+        let expected = self.s.audit.len() as u64 + 1;
         if record.seq != expected {
             return Err(backend_error(format!(
                 "audit entry {} out of order (the next entry is {expected})",
                 record.seq
             )));
         }
-        self.audit.push_back(record.clone());
+        self.s.audit.push_back(record.clone());
         Ok(())
     }
 }

@@ -18,8 +18,13 @@ use chrono::{DateTime, Utc};
 use crate::access::AuditRecord;
 use crate::error::Result;
 use crate::events::{DomainEvent, EventRecord};
-use crate::ids::{AccountId, EventId, PatientId, StaffId};
+use crate::ids::{AccountId, AppointmentId, EventId, PatientId, ResourceId, StaffId, WaitlistId};
 use crate::people::{DemographicKey, Mrn, Patient, Staff, StaffRole, UserAccount};
+use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
+use crate::scheduling::calendar::Entry;
+use crate::scheduling::waitlist::WaitlistEntry;
+use crate::scheduling::{Appointment, AppointmentStatus, Party, Resource};
+use crate::time::Interval;
 
 pub use memory::MemoryStore;
 
@@ -146,6 +151,36 @@ pub trait Reads {
     /// How many accounts exist.
     fn count_accounts(&self) -> Result<u64>;
 
+    /// An appointment by id.
+    fn appointment(&self, id: AppointmentId) -> Result<Option<Appointment>>;
+    /// The appointment booked by `account` under idempotency key `key`.
+    fn appointment_by_client_key(&self, account: AccountId, key: &str) -> Result<Option<Appointment>>;
+    /// The time-holding bookings on a party's calendar that overlap `interval`, in start order.
+    fn calendar_overlaps(&self, party: Party, interval: &Interval) -> Result<Vec<Entry>>;
+    /// A party's appointments of any status whose held time overlaps `range`, in start order.
+    fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>>;
+    /// Up to `limit` appointments in `status` whose visit ended before `before`, earliest first.
+    fn appointments_ended_before(
+        &self,
+        status: AppointmentStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Appointment>>;
+    /// A doctor's availability templates.
+    fn availability_templates(&self, doctor: StaffId) -> Result<Vec<AvailabilityTemplate>>;
+    /// A doctor's own availability exceptions (leave, blocks, extra sessions), in the order added.
+    fn availability_exceptions(&self, doctor: StaffId) -> Result<Vec<AvailabilityException>>;
+    /// The hospital-wide public holidays.
+    fn holidays(&self) -> Result<Vec<AvailabilityException>>;
+    /// A resource by id.
+    fn resource(&self, id: ResourceId) -> Result<Option<Resource>>;
+    /// Resources, optionally of one kind, ordered by id.
+    fn resources(&self, kind: Option<&str>) -> Result<Vec<Resource>>;
+    /// A waiting-list entry by id.
+    fn waitlist_entry(&self, id: WaitlistId) -> Result<Option<WaitlistEntry>>;
+    /// The open (waiting or offered) waiting-list entries for a doctor, oldest first.
+    fn waitlist_for_doctor(&self, doctor: StaffId) -> Result<Vec<WaitlistEntry>>;
+
     /// Up to `limit` events with a sequence number above `after`, in order.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<EventRecord>>;
     /// Up to `limit` audit entries with a sequence number above `after`, in order.
@@ -181,6 +216,42 @@ pub trait Writes: Reads {
     /// # Errors
     /// `duplicate` when the login is taken.
     fn insert_account(&mut self, account: &UserAccount) -> Result<()>;
+
+    /// Stores a new appointment and puts it on the calendars of its doctor, patient and resources.
+    ///
+    /// # Errors
+    /// `slot_conflict` when it holds time and is not shared, and another such booking of the same
+    /// doctor, patient or resource overlaps it (the backend's own guard against double booking);
+    /// `storage` when the id or the (booker, client key) pair is taken.
+    fn insert_appointment(&mut self, appointment: &Appointment) -> Result<()>;
+    /// Replaces a stored appointment (same id), moving its calendar entries with its time and status.
+    ///
+    /// # Errors
+    /// `not_found`; `slot_conflict` as for inserts.
+    fn update_appointment(&mut self, appointment: &Appointment) -> Result<()>;
+    /// Replaces a doctor's availability templates.
+    fn set_availability_templates(
+        &mut self,
+        doctor: StaffId,
+        templates: &[AvailabilityTemplate],
+    ) -> Result<()>;
+    /// Adds an availability exception for a doctor.
+    fn add_availability_exception(
+        &mut self,
+        doctor: StaffId,
+        exception: &AvailabilityException,
+    ) -> Result<()>;
+    /// Replaces the hospital-wide public holidays.
+    fn set_holidays(&mut self, holidays: &[AvailabilityException]) -> Result<()>;
+    /// Stores a new resource.
+    fn insert_resource(&mut self, resource: &Resource) -> Result<()>;
+    /// Stores a new waiting-list entry.
+    fn insert_waitlist_entry(&mut self, entry: &WaitlistEntry) -> Result<()>;
+    /// Replaces a stored waiting-list entry.
+    ///
+    /// # Errors
+    /// `not_found` when there is no such entry.
+    fn update_waitlist_entry(&mut self, entry: &WaitlistEntry) -> Result<()>;
 
     /// Appends an event to the outbox and returns its sequence number.
     fn append_event(

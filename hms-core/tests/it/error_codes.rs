@@ -3,10 +3,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use hms_core::ids::{PatientId, SeededIds};
 use hms_core::money::{Currency, Money};
 use hms_core::people::{AdministrativeSex, PatientDetails, PersonName};
+use hms_core::scheduling::availability::{
+    check_bookable, AvailabilityTemplate, LocalAppointmentTime, WeeklyHours,
+};
+use hms_core::scheduling::VisitType;
 use hms_core::store::{MemoryStore, Store};
 use hms_core::time::{Interval, ManualClock};
 use hms_core::{all_error_codes, Error, Hospital, HospitalSettings};
@@ -58,7 +62,71 @@ fn scenarios() -> Vec<Error> {
     let _ = std::thread::spawn(move || s2.write(|_| -> hms_core::Result<()> { panic!("simulated crash") }))
         .join();
     out.push(store.read(|_| Ok(())).unwrap_err());
+    out.extend(availability_scenarios());
+    out.extend(scheduling_scenarios());
     out
+}
+
+/// Booking conflicts, a missing room, a reused request key.
+fn scheduling_scenarios() -> Vec<Error> {
+    use super::scheduling::{berlin, clinic_with};
+    use hms_core::hospital::BookingRequest;
+    use hms_core::scheduling::ConflictMode;
+    let c = clinic_with(ConflictMode::Block, 1, 2);
+    let (d, p) = (c.doctors[0], &c.patients);
+    let mut keyed = BookingRequest::new(p[0], d, "follow_up", berlin(9, 0));
+    keyed.client_key = Some("k".into());
+    c.h.book_appointment(c.desk, &keyed).unwrap();
+    keyed.start = berlin(10, 0);
+    vec![
+        c.h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "follow_up", berlin(9, 0)))
+            .unwrap_err(),
+        c.h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "procedure", berlin(9, 30)))
+            .unwrap_err(),
+        c.h.book_appointment(c.desk, &keyed).unwrap_err(),
+    ]
+}
+
+/// A Berlin clinic open Mondays 09:00–12:00 with a one-hour lead time and a 7-day horizon; now is
+/// Monday 2 March 2026 08:00 local.
+fn availability_scenarios() -> Vec<Error> {
+    let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let visit = VisitType::new("follow_up", "Follow-up", 15);
+    let template = AvailabilityTemplate {
+        doctor: "00000000-0000-0000-0000-000000000001".parse().unwrap(),
+        location: None,
+        zone: chrono_tz::Europe::Berlin,
+        weekly_hours: vec![WeeklyHours::new(Weekday::Mon, t(9, 0), t(12, 0))],
+        effective_from: d(1, 1),
+        effective_until: None,
+        slot_minutes: 15,
+        visit_types: vec![visit.clone()],
+        capacity: 1,
+        lead_time_minutes: 60,
+        horizon_days: 7,
+    };
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap();
+    let at = |day, h, m| {
+        let start = Utc.with_ymd_and_hms(2026, 3, day, h, m, 0).unwrap();
+        Interval::new(start, start + Duration::minutes(15)).unwrap()
+    };
+    let check = |interval: Interval, visit: &VisitType| -> Error {
+        check_bookable(&template, &[], &interval, visit, now)
+            .unwrap_err()
+            .into()
+    };
+    vec![
+        check(at(2, 6, 0), &visit),  // 07:00 local: in the past
+        check(at(2, 7, 30), &visit), // 08:30 local: inside the lead time
+        check(at(16, 8, 0), &visit), // two weeks ahead: beyond the horizon
+        check(at(2, 11, 0), &visit), // 12:00 local: after working hours
+        check(at(2, 9, 0), &VisitType::new("massage", "Massage", 15)),
+        LocalAppointmentTime::new(d(3, 29), t(2, 30), chrono_tz::Europe::Berlin)
+            .start()
+            .unwrap_err()
+            .into(),
+    ]
 }
 
 #[test]

@@ -9,4 +9,6 @@
 mod conformance_memory;
 mod error_codes;
 mod registration;
+mod scheduling;
+mod scheduling_dst;
 mod vectors;

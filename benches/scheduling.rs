@@ -1,0 +1,251 @@
+//! Scheduling benchmarks (issue #3): conflict checks against one calendar of 100,000 and 1,000,000
+//! bookings with the linear-scan ratio in the same run, and book + cancel at 100,000.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::hint::black_box;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use criterion::{BenchmarkId, Criterion};
+use hms_benches::{benchmarking, per_call, Rng};
+use hms_core::ids::AppointmentId;
+use hms_core::scheduling::calendar::CalendarIndex;
+use hms_core::time::Interval;
+
+fn base() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 3, 30, 0).unwrap()
+}
+
+/// A calendar of `n` 15-minute visits on a 20-minute grid (so there are gaps to find), and the list
+/// a linear scan would walk.
+fn calendar(n: usize) -> (CalendarIndex, Vec<(AppointmentId, Interval)>) {
+    let mut c = CalendarIndex::new();
+    let mut list = Vec::with_capacity(n);
+    for i in 0..n {
+        let s = base() + Duration::minutes(i as i64 * 20);
+        let iv = Interval::new(s, s + Duration::minutes(15)).unwrap();
+        let id = AppointmentId::from_uuid(uuid::Uuid::from_u128(i as u128 + 1));
+        c.insert(id, iv, false);
+        list.push((id, iv));
+    }
+    (c, list)
+}
+
+/// Random 15-minute requests across the calendar's span: about a quarter land in a gap.
+fn queries(n: usize, count: usize) -> Vec<Interval> {
+    let mut rng = Rng::new(7);
+    (0..count)
+        .map(|_| {
+            let s = base() + Duration::minutes(rng.below(n as u64 * 20) as i64);
+            Interval::new(s, s + Duration::minutes(15)).unwrap()
+        })
+        .collect()
+}
+
+fn linear_any_overlap(list: &[(AppointmentId, Interval)], q: &Interval) -> bool {
+    list.iter().any(|(_, iv)| iv.overlaps(q))
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("conflict_check");
+    for n in [100_000usize, 1_000_000] {
+        let (cal, _) = calendar(n);
+        let qs = queries(n, 4096);
+        g.bench_with_input(BenchmarkId::new("index", n), &n, |b, _| {
+            let mut k = 0;
+            b.iter(|| {
+                k = (k + 1) & 4095;
+                black_box(cal.any_overlap(&qs[k]))
+            })
+        });
+    }
+    let (_, list) = calendar(100_000);
+    let qs = queries(100_000, 4096);
+    g.sample_size(10);
+    g.bench_function("linear_scan/100000", |b| {
+        let mut k = 0;
+        b.iter(|| {
+            k = (k + 1) & 4095;
+            black_box(linear_any_overlap(&list, &qs[k]))
+        })
+    });
+    g.finish();
+
+    let (mut cal, _) = calendar(100_000);
+    let qs = queries(100_000, 4096);
+    c.bench_function("book_and_cancel/100000", |b| {
+        let mut k = 0u128;
+        b.iter(|| {
+            k += 1;
+            let q = qs[(k & 4095) as usize];
+            let id = AppointmentId::from_uuid(uuid::Uuid::from_u128(10_000_000 + k));
+            if !cal.any_overlap(&q) {
+                cal.insert(id, q, false);
+                cal.remove(id, q);
+            }
+        })
+    });
+}
+
+fn summary() {
+    println!("\nscheduling summary (ns per call, median / p99 over batches)");
+    for n in [100_000usize, 1_000_000] {
+        let (cal, list) = calendar(n);
+        let qs = queries(n, 4096);
+        let idx = per_call(201, 1000, |k| {
+            black_box(cal.any_overlap(&qs[k & 4095]));
+        });
+        println!(
+            "  conflict check, index,       {n:>9} bookings: {:>8.0} / {:>8.0}",
+            idx.median_ns, idx.p99_ns
+        );
+        if n == 100_000 {
+            let lin = per_call(31, 20, |k| {
+                black_box(linear_any_overlap(&list, &qs[k & 4095]));
+            });
+            println!(
+                "  conflict check, linear scan, {n:>9} bookings: {:>8.0} / {:>8.0}",
+                lin.median_ns, lin.p99_ns
+            );
+            println!(
+                "  index is {:.0}x faster than a linear scan",
+                lin.median_ns / idx.median_ns
+            );
+        }
+    }
+    let (mut cal, _) = calendar(100_000);
+    let qs = queries(100_000, 4096);
+    let bc = per_call(201, 1000, |k| {
+        let q = qs[k & 4095];
+        let id = AppointmentId::from_uuid(uuid::Uuid::from_u128(10_000_000 + k as u128));
+        if !cal.any_overlap(&q) {
+            cal.insert(id, q, false);
+            cal.remove(id, q);
+        }
+    });
+    println!(
+        "  check + book + cancel,          100000 bookings: {:>8.0} / {:>8.0}",
+        bc.median_ns, bc.p99_ns
+    );
+}
+
+/// Bookings per second through the whole facade on the in-memory store: authorize, load the
+/// doctor's template, check working hours, conflicts on doctor and patient, write, record the event.
+fn facade_bookings_per_second() {
+    use hms_core::hospital::BookingRequest;
+    use hms_core::ids::SeededIds;
+    use hms_core::money::{Currency, Money};
+    use hms_core::people::*;
+    use hms_core::scheduling::availability::{AvailabilityTemplate, WeeklyHours};
+    use hms_core::scheduling::VisitType;
+    use hms_core::store::MemoryStore;
+    use hms_core::time::ManualClock;
+    use hms_core::{Hospital, HospitalSettings};
+    use std::sync::Arc;
+
+    let now = base() - Duration::days(1);
+    let h = Hospital::with_environment(
+        MemoryStore::new(),
+        HospitalSettings::default(),
+        Arc::new(ManualClock::new(now)),
+        Arc::new(SeededIds::new(1)),
+    );
+    let admin = h.bootstrap_admin("admin").unwrap().id;
+    let t = |hh| chrono::NaiveTime::from_hms_opt(hh, 0, 0).unwrap();
+    let days = [
+        chrono::Weekday::Mon,
+        chrono::Weekday::Tue,
+        chrono::Weekday::Wed,
+        chrono::Weekday::Thu,
+        chrono::Weekday::Fri,
+    ];
+    let mut doctors = Vec::new();
+    for i in 0..50 {
+        let d = h
+            .hire_staff(
+                admin,
+                StaffDetails {
+                    name: PersonName::new("Doc", format!("D{i}")),
+                    role: StaffRole::Doctor,
+                    department: None,
+                    phone: None,
+                    email: None,
+                    license_number: Some(format!("L{i}")),
+                    doctor: Some(DoctorProfile {
+                        specialization: "gp".into(),
+                        consultation_fee: Money::from_minor(100, Currency::USD),
+                    }),
+                },
+            )
+            .unwrap();
+        let template = AvailabilityTemplate {
+            doctor: d.id,
+            location: None,
+            zone: chrono_tz::UTC,
+            weekly_hours: days.iter().map(|wd| WeeklyHours::new(*wd, t(0), t(23))).collect(),
+            effective_from: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            effective_until: None,
+            slot_minutes: 15,
+            visit_types: vec![VisitType::new("follow_up", "Follow-up", 15)],
+            capacity: 1,
+            lead_time_minutes: 0,
+            horizon_days: 3650,
+        };
+        h.set_availability(admin, d.id, vec![template]).unwrap();
+        doctors.push(d.id);
+    }
+    let forms: Vec<PatientDetails> = (0..2000)
+        .map(|i| {
+            let mut p = PatientDetails::new(
+                PersonName::new("P", format!("N{i}")),
+                chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
+                AdministrativeSex::Unknown,
+            );
+            p.phone = Some(format!("+1 212 555 {i:04}"));
+            p
+        })
+        .collect();
+    let patients: Vec<_> = h
+        .register_patients(admin, &forms)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    // 20,000 bookings: 50 doctors × 400 quarter hours on weekdays; patients rotate.
+    let n = 20_000usize;
+    let started = std::time::Instant::now();
+    let mut booked = 0;
+    for k in 0..n {
+        let doctor = doctors[k % doctors.len()];
+        let q = (k / doctors.len()) as i64; // quarter-hour index per doctor
+        let day = q / 92; // 23 hours × 4
+        let start = base() - Duration::minutes(210)
+            + Duration::days(day + (day / 5) * 2)
+            + Duration::minutes(15 * (q % 92));
+        let patient = patients[k % patients.len()];
+        if h.book_appointment(admin, &BookingRequest::new(patient, doctor, "follow_up", start))
+            .is_ok()
+        {
+            booked += 1;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "  facade bookings on the in-memory store: {booked} of {n} in {secs:.2} s = {:.0} bookings/s",
+        booked as f64 / secs
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+    if benchmarking() {
+        summary();
+        facade_bookings_per_second();
+    }
+}

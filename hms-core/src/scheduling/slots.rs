@@ -1,0 +1,431 @@
+//! Slot generation: the free times a visit can be booked, for one doctor or many, and "next
+//! available".
+//!
+//! The rules, in plain words:
+//! - slots lie on a grid: they start every `slot_minutes` of real time from the start of each working
+//!   session (a day's stretch of weekly hours and extra sessions, before unavailable blocks are cut
+//!   out, so a meeting does not shift the afternoon off the grid);
+//! - a slot holds the calendar for the visit plus its buffer, and all of that fits inside one working
+//!   interval (see [`super::availability`]);
+//! - a slot is free when fewer bookings than the template's capacity overlap the time it holds, and
+//!   the caller's `also_free` check (the patient, the rooms and equipment the visit needs) accepts that
+//!   time;
+//! - no slot starts before now plus the lead time, and none on a local date after the horizon;
+//! - because the grid runs in real time, a spring-forward gap has no slots and a fall-back overlap
+//!   gives each instant once: a New York clinic open 01:00–04:00 offers 16 quarter-hour slots on the
+//!   fall-back day (01:00–01:45 twice, EDT then EST, then 02:00–03:45) and 8 on the spring-forward
+//!   day. With a 30-minute clock change (Lord Howe Island) and slots longer than 30 minutes, the
+//!   wall-clock times after the change inside the same session move by half an hour.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::availability::{
+    ceil_secs, instant, interval_of, last_bookable_date, zone_name, AvailabilityException,
+    AvailabilityTemplate, DateRange, LocalAppointmentTime, Piece, Plan, Timeline,
+};
+use super::{Occupancy, VisitType};
+use crate::ids::StaffId;
+use crate::time::Interval;
+
+/// A time at which a visit can be booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    /// The visit itself; the calendar is held for the visit type's buffer after it as well.
+    pub interval: Interval,
+    /// What the clinic's clocks show when the visit starts.
+    pub local_start: NaiveDateTime,
+    /// The clinic's zone.
+    #[serde(with = "zone_name")]
+    pub zone: Tz,
+    /// How many more bookings the slot takes (at least 1).
+    pub remaining_capacity: u32,
+}
+
+impl Slot {
+    /// The slot's start as a wall-clock time, to store with an appointment booked in it.
+    pub fn local_time(&self) -> LocalAppointmentTime {
+        LocalAppointmentTime::of_instant(self.interval.start(), self.zone)
+    }
+}
+
+/// A free slot of one doctor among many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoctorSlot {
+    /// The doctor.
+    pub doctor: StaffId,
+    /// The slot.
+    pub slot: Slot,
+}
+
+/// One doctor's calendar for a search over many doctors: their template, their own exceptions and
+/// their bookings.
+#[derive(Clone, Copy)]
+pub struct DoctorCalendar<'a> {
+    /// The template (which names the doctor).
+    pub template: &'a AvailabilityTemplate,
+    /// The doctor's own exceptions.
+    pub exceptions: &'a [AvailabilityException],
+    /// The doctor's active bookings, as the times they hold (visit plus buffer).
+    pub occupancy: &'a dyn Occupancy,
+}
+
+impl std::fmt::Debug for DoctorCalendar<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DoctorCalendar")
+            .field("doctor", &self.template.doctor)
+            .field("exceptions", &self.exceptions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The free slots of one doctor for `visit` on the local dates of `range` (see the module rules).
+///
+/// `occupancy` holds the doctor's active bookings as the times they hold (visit plus buffer);
+/// `also_free` is asked about each candidate's held time (visit plus buffer) and can refuse it (the
+/// patient is busy, no procedure room is free). The visit type is looked up in the template by code,
+/// and the template's length and buffer apply; a visit type the template does not offer has no slots.
+///
+/// # Example
+/// ```
+/// # use hms_core::scheduling::availability::*;
+/// # use hms_core::scheduling::slots::free_slots;
+/// # use hms_core::scheduling::VisitType;
+/// # use hms_core::time::Interval;
+/// # use chrono::{NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+/// # let doctor = "0190b4a0-0000-7000-8000-000000000001".parse().unwrap();
+/// let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+/// let visit = VisitType::new("follow_up", "Follow-up", 15);
+/// let template = AvailabilityTemplate {
+///     doctor,
+///     location: None,
+///     zone: chrono_tz::Asia::Kathmandu, // UTC+05:45
+///     weekly_hours: vec![WeeklyHours::new(Weekday::Mon, t(9, 0), t(10, 0))],
+///     effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+///     effective_until: None,
+///     slot_minutes: 15,
+///     visit_types: vec![visit.clone()],
+///     capacity: 1,
+///     lead_time_minutes: 0,
+///     horizon_days: 60,
+/// };
+/// let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+/// // One booking at 09:15–09:30 Kathmandu time (03:30–03:45 UTC).
+/// let booked = vec![Interval::new(
+///     Utc.with_ymd_and_hms(2026, 3, 2, 3, 30, 0).unwrap(),
+///     Utc.with_ymd_and_hms(2026, 3, 2, 3, 45, 0).unwrap(),
+/// )?];
+/// let monday = DateRange::single(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+/// let slots = free_slots(&template, &[], &booked, &|_| true, &visit, monday, now);
+/// let starts: Vec<_> = slots.iter().map(|s| s.local_start.time()).collect();
+/// assert_eq!(starts, [t(9, 0), t(9, 30), t(9, 45)]);
+/// assert_eq!(slots[0].interval.start(), Utc.with_ymd_and_hms(2026, 3, 2, 3, 15, 0).unwrap());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn free_slots(
+    template: &AvailabilityTemplate,
+    exceptions: &[AvailabilityException],
+    occupancy: &dyn Occupancy,
+    also_free: &dyn Fn(&Interval) -> bool,
+    visit: &VisitType,
+    range: DateRange,
+    now: DateTime<Utc>,
+) -> Vec<Slot> {
+    let mut out = Vec::new();
+    let Some(search) = Search::new(template, exceptions, &[], occupancy, also_free, visit, now, now) else {
+        return out;
+    };
+    let timeline = Timeline::new(template.zone, range.from(), range.until());
+    search.run(
+        &timeline,
+        range.from(),
+        range.until(),
+        &mut Vec::new(),
+        &mut |slot| {
+            out.push(slot);
+            true
+        },
+    );
+    out
+}
+
+/// The first free slot of one doctor for `visit` that starts at or after `from` (see [`free_slots`]),
+/// searching up to the end of the booking horizon; `None` if there is none.
+///
+/// # Example
+/// ```
+/// # use hms_core::scheduling::availability::*;
+/// # use hms_core::scheduling::slots::next_available;
+/// # use hms_core::scheduling::VisitType;
+/// # use chrono::{NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+/// # let doctor = "0190b4a0-0000-7000-8000-000000000001".parse().unwrap();
+/// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+/// let visit = VisitType::new("new_patient", "New patient", 30);
+/// let template = AvailabilityTemplate {
+///     doctor,
+///     location: None,
+///     zone: chrono_tz::Europe::Berlin,
+///     weekly_hours: vec![WeeklyHours::new(Weekday::Wed, t(9), t(12))],
+///     effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+///     effective_until: None,
+///     slot_minutes: 30,
+///     visit_types: vec![visit.clone()],
+///     capacity: 1,
+///     lead_time_minutes: 0,
+///     horizon_days: 60,
+/// };
+/// let now = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap(); // a Monday
+/// let next = next_available(&template, &[], &Vec::new(), &|_| true, &visit, now, now).unwrap();
+/// assert_eq!(next.local_start.to_string(), "2026-03-04 09:00:00");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn next_available(
+    template: &AvailabilityTemplate,
+    exceptions: &[AvailabilityException],
+    occupancy: &dyn Occupancy,
+    also_free: &dyn Fn(&Interval) -> bool,
+    visit: &VisitType,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<Slot> {
+    let search = Search::new(template, exceptions, &[], occupancy, also_free, visit, now, from)?;
+    search.first()
+}
+
+/// The free slots of many doctors (for example every doctor of a department) for `visit` on the local
+/// dates of `range`, each tagged with its doctor, sorted by start and then by doctor.
+///
+/// Each doctor's slots follow [`free_slots`] with their own template, exceptions and bookings;
+/// `shared` exceptions (public holidays, a closed building) apply to every doctor; doctors whose
+/// template does not offer the visit type are left out.
+pub fn free_slots_for_many(
+    calendars: &[DoctorCalendar<'_>],
+    shared: &[AvailabilityException],
+    also_free: &dyn Fn(&Interval) -> bool,
+    visit: &VisitType,
+    range: DateRange,
+    now: DateTime<Utc>,
+) -> Vec<DoctorSlot> {
+    let mut out = Vec::new();
+    let mut timelines: Vec<Timeline> = Vec::new();
+    let mut pieces = Vec::new();
+    for c in calendars {
+        let Some(search) = Search::new(
+            c.template,
+            c.exceptions,
+            shared,
+            c.occupancy,
+            also_free,
+            visit,
+            now,
+            now,
+        ) else {
+            continue;
+        };
+        let zone = c.template.zone;
+        let index = match timelines.iter().position(|t| t.zone() == zone) {
+            Some(i) => i,
+            None => {
+                timelines.push(Timeline::new(zone, range.from(), range.until()));
+                timelines.len() - 1
+            }
+        };
+        let Some(timeline) = timelines.get(index) else {
+            continue;
+        };
+        let doctor = c.template.doctor;
+        search.run(timeline, range.from(), range.until(), &mut pieces, &mut |slot| {
+            out.push(DoctorSlot { doctor, slot });
+            true
+        });
+    }
+    out.sort_by(|a, b| {
+        a.slot
+            .interval
+            .start()
+            .cmp(&b.slot.interval.start())
+            .then(a.doctor.cmp(&b.doctor))
+    });
+    out
+}
+
+/// The earliest free slot among many doctors that starts at or after `from` (ties go to the lowest
+/// doctor id), searching each doctor up to the end of their horizon; `None` if there is none.
+pub fn next_available_for_many(
+    calendars: &[DoctorCalendar<'_>],
+    shared: &[AvailabilityException],
+    also_free: &dyn Fn(&Interval) -> bool,
+    visit: &VisitType,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DoctorSlot> {
+    calendars
+        .iter()
+        .filter_map(|c| {
+            let search = Search::new(
+                c.template,
+                c.exceptions,
+                shared,
+                c.occupancy,
+                also_free,
+                visit,
+                now,
+                from,
+            )?;
+            Some(DoctorSlot {
+                doctor: c.template.doctor,
+                slot: search.first()?,
+            })
+        })
+        .min_by(|a, b| {
+            a.slot
+                .interval
+                .start()
+                .cmp(&b.slot.interval.start())
+                .then(a.doctor.cmp(&b.doctor))
+        })
+}
+
+/// How many days "next available" plans at once.
+const CHUNK_DAYS: u64 = 14;
+
+/// One doctor's slot search, with everything that does not change from day to day worked out.
+struct Search<'a> {
+    zone: Tz,
+    plan: Plan,
+    occupancy: &'a dyn Occupancy,
+    also_free: &'a dyn Fn(&Interval) -> bool,
+    /// Length of the visit, and of the visit plus buffer, in seconds.
+    length: i64,
+    held: i64,
+    /// Grid step in seconds.
+    step: i64,
+    capacity: u32,
+    /// No slot starts before this instant (seconds).
+    earliest: i64,
+    /// Its local date, less one day (a fall-back across midnight can make local dates repeat).
+    first_date: NaiveDate,
+    /// No slot starts on a later local date.
+    last_date: NaiveDate,
+}
+
+impl<'a> Search<'a> {
+    /// The search for `visit`, or `None` when the template does not offer it.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "internal constructor mirroring the public calls"
+    )]
+    fn new(
+        template: &AvailabilityTemplate,
+        own: &[AvailabilityException],
+        shared: &[AvailabilityException],
+        occupancy: &'a dyn Occupancy,
+        also_free: &'a dyn Fn(&Interval) -> bool,
+        visit: &VisitType,
+        now: DateTime<Utc>,
+        from: DateTime<Utc>,
+    ) -> Option<Self> {
+        let def = template.visit_type(&visit.code)?;
+        let length = i64::from(def.minutes) * 60;
+        if length <= 0 {
+            return None;
+        }
+        let earliest = now + Duration::minutes(i64::from(template.lead_time_minutes));
+        let earliest = earliest.max(from);
+        let first_date = earliest.with_timezone(&template.zone).date_naive();
+        Some(Search {
+            zone: template.zone,
+            plan: Plan::new(template, own, shared),
+            occupancy,
+            also_free,
+            length,
+            held: length + i64::from(def.buffer_minutes) * 60,
+            step: i64::from(template.slot_minutes.max(1)) * 60,
+            capacity: template.capacity.max(1),
+            earliest: ceil_secs(earliest),
+            first_date: first_date.pred_opt().unwrap_or(first_date),
+            last_date: last_bookable_date(template, now)?,
+        })
+    }
+
+    /// The first free slot, searched in chunks of days up to the horizon.
+    fn first(&self) -> Option<Slot> {
+        let mut pieces = Vec::new();
+        let mut from = self.first_date;
+        while from <= self.last_date {
+            let until = from
+                .checked_add_days(chrono::Days::new(CHUNK_DAYS - 1))?
+                .min(self.last_date);
+            let timeline = Timeline::new(self.zone, from, until);
+            let mut found = None;
+            self.run(&timeline, from, until, &mut pieces, &mut |slot| {
+                found = Some(slot);
+                false
+            });
+            if found.is_some() {
+                return found;
+            }
+            from = until.succ_opt()?;
+        }
+        None
+    }
+
+    /// Offers every free slot on the local dates `from..=until` to `sink`, in time order, until the
+    /// sink returns `false`. Returns whether the sink wants more.
+    fn run(
+        &self,
+        timeline: &Timeline,
+        from: NaiveDate,
+        until: NaiveDate,
+        pieces: &mut Vec<Piece>,
+        sink: &mut dyn FnMut(Slot) -> bool,
+    ) -> bool {
+        let (from, until) = (from.max(self.first_date), until.min(self.last_date));
+        if from > until || !timeline.covers(from, until) {
+            return true;
+        }
+        pieces.clear();
+        self.plan.pieces(timeline, from, until, pieces);
+        let mut hint = 0;
+        for p in pieces.iter() {
+            let lo = p.start.max(self.earliest);
+            // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
+            let k = (lo - p.anchor + self.step - 1) / self.step;
+            let mut t = p.anchor + k * self.step;
+            while t + self.held <= p.end {
+                if let Some(slot) = self.slot_at(timeline, t, &mut hint) {
+                    if !sink(slot) {
+                        return false;
+                    }
+                }
+                t += self.step;
+            }
+        }
+        true
+    }
+
+    /// The slot starting at `t` (seconds) if it is free.
+    fn slot_at(&self, timeline: &Timeline, t: i64, hint: &mut usize) -> Option<Slot> {
+        let start = instant(t)?;
+        let held = Interval::new(start, instant(t + self.held)?).ok()?;
+        let used = self.occupancy.count_overlapping(&held);
+        if used >= self.capacity || !(self.also_free)(&held) {
+            return None;
+        }
+        let interval = if self.held == self.length {
+            held
+        } else {
+            interval_of(t, t + self.length)?
+        };
+        Some(Slot {
+            interval,
+            local_start: timeline.local(t, hint)?,
+            zone: self.zone,
+            remaining_capacity: self.capacity - used,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
