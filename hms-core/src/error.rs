@@ -101,6 +101,7 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "inactive",
         "invalid_input",
         "invalid_interval",
+        "invalid_policy",
         "invalid_transition",
         "lead_time",
         "no_resource",

@@ -7,7 +7,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AccountId, AppointmentId, EventId, PatientId, ResourceId, StaffId, WaitlistId};
+use crate::access::Role;
+use crate::ids::{
+    AccountId, AppointmentId, BreakGlassId, CareTeamLinkId, EventId, PatientId, ResourceId, StaffId,
+    WaitlistId,
+};
 use crate::people::{Mrn, StaffRole};
 use crate::scheduling::AppointmentStatus;
 use crate::time::Interval;
@@ -125,6 +129,49 @@ pub enum DomainEvent {
         /// The doctor.
         doctor: StaffId,
     },
+    /// An account's roles were changed.
+    #[serde(rename = "account.roles_changed")]
+    AccountRolesChanged {
+        /// The account.
+        account: AccountId,
+        /// The roles it holds now.
+        roles: std::collections::BTreeSet<Role>,
+    },
+    /// A member of staff joined a patient's care team.
+    #[serde(rename = "care_team.member_added")]
+    CareTeamMemberAdded {
+        /// The link.
+        link: CareTeamLinkId,
+        /// The member of staff.
+        staff: StaffId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A member of staff left a patient's care team.
+    #[serde(rename = "care_team.member_ended")]
+    CareTeamMemberEnded {
+        /// The link.
+        link: CareTeamLinkId,
+        /// The member of staff.
+        staff: StaffId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A clinician broke the glass: emergency access to a patient's records (never silent; a privacy
+    /// officer's relay listens for this).
+    #[serde(rename = "access.break_glass_opened")]
+    BreakGlassOpened {
+        /// The grant.
+        grant: BreakGlassId,
+        /// Who opened it.
+        account: AccountId,
+        /// The patient.
+        patient: PatientId,
+        /// The reason given.
+        reason: String,
+        /// When it lapses.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent {
@@ -143,6 +190,10 @@ impl DomainEvent {
             DomainEvent::WaitlistSlotOffered { .. } => "waitlist.slot_offered",
             DomainEvent::ResourceAdded { .. } => "resource.added",
             DomainEvent::AvailabilityChanged { .. } => "availability.changed",
+            DomainEvent::AccountRolesChanged { .. } => "account.roles_changed",
+            DomainEvent::CareTeamMemberAdded { .. } => "care_team.member_added",
+            DomainEvent::CareTeamMemberEnded { .. } => "care_team.member_ended",
+            DomainEvent::BreakGlassOpened { .. } => "access.break_glass_opened",
         }
     }
 }

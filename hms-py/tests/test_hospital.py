@@ -105,13 +105,21 @@ def test_open_accounts_for_staff_and_patients(hospital: hms.Hospital, admin: hms
 
 def test_open_account_errors(hospital: hms.Hospital, admin: hms.UserAccount) -> None:
     with pytest.raises(hms.NotFoundError) as missing:
-        hospital.open_account(admin, hms.NewAccount("ghost", ["doctor"], staff_id=UNKNOWN_ID))
+        hospital.open_account(admin, hms.NewAccount("ghost", ["admin"], staff_id=UNKNOWN_ID))
     assert (missing.value.entity, missing.value.key) == ("staff member", UNKNOWN_ID)
     assert isinstance(missing.value, LookupError)
 
     nurse = hospital.hire_staff(admin, doctor_details(role="nurse", doctor=None, license_number="N-1"))
-    with pytest.raises(hms.ValidationError) as wrong_role:
+    # No one grants a role they do not hold: an admin cannot make a nurse a doctor.
+    with pytest.raises(hms.ForbiddenError) as grant:
         hospital.open_account(admin, hms.NewAccount("nurse.joy", ["doctor"], staff_id=nurse))
+    assert (grant.value.action, grant.value.resource) == (hms.Action.CREATE, hms.ResourceKind.USER_ACCOUNT)
+    assert "`doctor`" in grant.value.reason
+
+    # A patient's account holds the patient role alone.
+    patient = hospital.register_patient(admin, patient_details())
+    with pytest.raises(hms.ValidationError) as wrong_role:
+        hospital.open_account(admin, hms.NewAccount("asha", ["patient", "admin"], patient_id=patient))
     assert [(p.field, p.code) for p in wrong_role.value.problems] == [("roles", "inconsistent")]
 
     with pytest.raises(hms.ValidationError) as both:
@@ -360,8 +368,8 @@ def test_audit_records(hospital: hms.Hospital, admin: hms.UserAccount) -> None:
     hospital.patient(admin, p)
     records = hospital.audit_after()
     assert [(r.seq, r.action, r.resource, r.allowed, r.rule) for r in records] == [
-        (1, hms.Action.CREATE, hms.ResourceKind.PATIENT_PROFILE, True, "admin-all"),
-        (2, hms.Action.READ, hms.ResourceKind.PATIENT_PROFILE, True, "admin-all"),
+        (1, hms.Action.CREATE, hms.ResourceKind.PATIENT_PROFILE, True, "admin-registers-patients"),
+        (2, hms.Action.READ, hms.ResourceKind.PATIENT_PROFILE, True, "admin-registers-patients"),
     ]
     assert records[0].patient_id == p.id and records[0].account_id == admin.id and records[0].at == NOW
     assert "AuditRecord(seq=1" in repr(records[0])

@@ -11,10 +11,11 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion};
-use hms_benches::{benchmarking, per_call, Rng};
+use hms_benches::{benchmarking, per_call};
 use hms_core::ids::AppointmentId;
 use hms_core::scheduling::calendar::CalendarIndex;
 use hms_core::time::Interval;
+use hms_examples::Rng;
 
 fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 3, 30, 0).unwrap()
