@@ -17,14 +17,19 @@
 //! a new variant breaks this build as intended.
 
 use hms_core::access::AccessError;
-use hms_core::error::{FieldProblem, MoneyError, PeopleError, StorageError, TimeError};
+use hms_core::error::{
+    AvailabilityError, FieldProblem, MoneyError, PeopleError, SchedulingError, StorageError, TimeError,
+};
 use hms_core::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyTuple, PyType};
 
+use crate::convert::scheduling::conflicts_to_py;
+use crate::convert::time::PyInterval;
 use crate::convert::{
-    dataclass_repr, datetime_to_py, lenient_enum_to_py, obj, row_methods, PyEnum, Row, MODULE,
+    dataclass_repr, date_to_py, datetime_to_py, lenient_enum_to_py, obj, row_methods, zone_to_py, PyEnum,
+    Row, MODULE,
 };
 
 /// One exception class of the tree.
@@ -52,6 +57,20 @@ pub(crate) enum Exc {
     AlreadyBootstrapped,
     Storage,
     StorePoisoned,
+    SlotConflict,
+    AppointmentTransition,
+    NoResource,
+    IdempotencyMismatch,
+    Availability,
+    OutsideAvailability,
+    InPast,
+    LeadTime,
+    BeyondHorizon,
+    VisitTypeNotOffered,
+    NonexistentLocalTime,
+    InvalidPolicy,
+    DuplicateCareTeamMember,
+    CareTeamLinkEnded,
 }
 
 /// A base class: one of ours or a Python built-in.
@@ -258,6 +277,122 @@ const SPECS: &[Spec] = &[
         attrs: &[],
         doc: "The store is unusable after an earlier failure.",
     },
+    Spec {
+        exc: Exc::SlotConflict,
+        name: "SlotConflictError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("slot_conflict"),
+        attrs: &["conflicts", "appointment_ids", "intervals"],
+        doc: "The requested time collides with existing bookings. `.conflicts` lists every one \
+              (`Conflict`: whose calendar, which appointment, what time); `.appointment_ids` and \
+              `.intervals` are the same in two lists.",
+    },
+    Spec {
+        exc: Exc::AppointmentTransition,
+        name: "AppointmentTransitionError",
+        bases: &[Base::Hms(Exc::InvalidTransition)],
+        code: Some("invalid_transition"),
+        attrs: &["appointment_id", "from_status", "to_status"],
+        doc: "The appointment's status cannot move from `.from_status` to `.to_status`.",
+    },
+    Spec {
+        exc: Exc::NoResource,
+        name: "NoResourceError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("no_resource"),
+        attrs: &["kind"],
+        doc: "No active room or equipment of the kind the visit needs (`.kind`) can be booked.",
+    },
+    Spec {
+        exc: Exc::IdempotencyMismatch,
+        name: "IdempotencyMismatchError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: Some("idempotency_mismatch"),
+        attrs: &["key", "existing_id"],
+        doc: "The request key `.key` was already used for a different booking (`.existing_id`).",
+    },
+    Spec {
+        exc: Exc::Availability,
+        name: "AvailabilityError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: None,
+        attrs: &[],
+        doc: "The time is not bookable: outside working hours, in the past, inside the lead time, \
+              beyond the horizon, not offered, or a wall-clock time that does not exist.",
+    },
+    Spec {
+        exc: Exc::OutsideAvailability,
+        name: "OutsideAvailabilityError",
+        bases: &[Base::Hms(Exc::Availability)],
+        code: Some("outside_availability"),
+        attrs: &["doctor_id", "interval"],
+        doc: "The visit (`.interval`, buffer included) is outside the working hours of `.doctor_id`.",
+    },
+    Spec {
+        exc: Exc::InPast,
+        name: "InPastError",
+        bases: &[Base::Hms(Exc::Availability)],
+        code: Some("in_past"),
+        attrs: &["start", "now"],
+        doc: "The visit would start (`.start`) before now (`.now`).",
+    },
+    Spec {
+        exc: Exc::LeadTime,
+        name: "LeadTimeError",
+        bases: &[Base::Hms(Exc::Availability)],
+        code: Some("lead_time"),
+        attrs: &["start", "earliest", "lead_time_minutes"],
+        doc: "The visit would start (`.start`) inside the doctor's lead time; `.earliest` is allowed.",
+    },
+    Spec {
+        exc: Exc::BeyondHorizon,
+        name: "BeyondHorizonError",
+        bases: &[Base::Hms(Exc::Availability)],
+        code: Some("beyond_horizon"),
+        attrs: &["date", "last_date", "horizon_days"],
+        doc: "The visit's local `.date` is after `.last_date`, the end of the booking horizon.",
+    },
+    Spec {
+        exc: Exc::VisitTypeNotOffered,
+        name: "VisitTypeNotOfferedError",
+        bases: &[Base::Hms(Exc::Availability)],
+        code: Some("visit_type_not_offered"),
+        attrs: &["doctor_id", "visit_type"],
+        doc: "The doctor (`.doctor_id`) does not offer `.visit_type` visits.",
+    },
+    Spec {
+        exc: Exc::NonexistentLocalTime,
+        name: "NonexistentLocalTimeError",
+        bases: &[Base::Hms(Exc::Availability), Base::Builtin("ValueError")],
+        code: Some("nonexistent_local_time"),
+        attrs: &["date", "time", "zone"],
+        doc: "The wall-clock `.time` on `.date` does not exist in `.zone`: the clocks skip it.",
+    },
+    Spec {
+        exc: Exc::InvalidPolicy,
+        name: "InvalidPolicyError",
+        bases: &[Base::Hms(Exc::Hms), Base::Builtin("ValueError")],
+        code: Some("invalid_policy"),
+        attrs: &["problems"],
+        doc: "The access policy is invalid. `.problems` lists every problem as a dict with `path`, \
+              `code` and `message`.",
+    },
+    Spec {
+        exc: Exc::DuplicateCareTeamMember,
+        name: "DuplicateCareTeamMemberError",
+        bases: &[Base::Hms(Exc::Duplicate)],
+        code: Some("duplicate"),
+        attrs: &["staff_id", "patient_id"],
+        doc: "The member of staff is already on the patient's care team (link `.existing_id`).",
+    },
+    Spec {
+        exc: Exc::CareTeamLinkEnded,
+        name: "CareTeamLinkEndedError",
+        bases: &[Base::Hms(Exc::InvalidTransition)],
+        code: Some("invalid_transition"),
+        attrs: &["link_id"],
+        doc: "The care-team link (`.link_id`) has already ended.",
+    },
 ];
 
 static CLASSES: PyOnceLock<Vec<(Exc, Py<PyType>)>> = PyOnceLock::new();
@@ -450,6 +585,32 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
             ),
             AccessError::NotSignedIn => (Exc::NotSignedIn, vec![]),
             AccessError::AlreadyBootstrapped => (Exc::AlreadyBootstrapped, vec![]),
+            AccessError::InvalidPolicy { problems } => {
+                let list = PyList::empty(py);
+                for p in problems {
+                    let d = pyo3::types::PyDict::new(py);
+                    d.set_item("path", p.path.as_str())?;
+                    d.set_item("code", p.code.code())?;
+                    d.set_item("message", p.message.as_str())?;
+                    list.append(d)?;
+                }
+                (Exc::InvalidPolicy, vec![("problems", list.into_any())])
+            }
+            AccessError::DuplicateCareTeamMember {
+                staff,
+                patient,
+                existing,
+            } => (
+                Exc::DuplicateCareTeamMember,
+                vec![
+                    ("existing_id", s(&existing.to_string())?),
+                    ("staff_id", s(&staff.to_string())?),
+                    ("patient_id", s(&patient.to_string())?),
+                ],
+            ),
+            AccessError::CareTeamLinkEnded { link } => {
+                (Exc::CareTeamLinkEnded, vec![("link_id", s(&link.to_string())?)])
+            }
             // WILDCARD(non_exhaustive): an access error this binding does not know yet.
             _ => (Exc::Forbidden, vec![]),
         },
@@ -462,8 +623,103 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
             // WILDCARD(non_exhaustive): a storage error this binding does not know yet.
             _ => (Exc::Storage, vec![]),
         },
-        // WILDCARD(non_exhaustive): a domain this binding does not know yet (scheduling, billing,
-        // … until their conversions land): the base class of its code, or `HmsError`.
+        Error::Scheduling(sc) => match sc {
+            SchedulingError::SlotConflict { conflicts } => {
+                let ids = PyList::empty(py);
+                let intervals = PyList::empty(py);
+                for c in conflicts {
+                    ids.append(c.appointment.to_string())?;
+                    intervals.append(Bound::new(py, PyInterval(c.interval))?)?;
+                }
+                (
+                    Exc::SlotConflict,
+                    vec![
+                        ("conflicts", conflicts_to_py(py, conflicts)?),
+                        ("appointment_ids", ids.into_any()),
+                        ("intervals", intervals.into_any()),
+                    ],
+                )
+            }
+            SchedulingError::InvalidTransition {
+                appointment,
+                from,
+                to,
+            } => (
+                Exc::AppointmentTransition,
+                vec![
+                    ("appointment_id", s(&appointment.to_string())?),
+                    ("from_status", from.to_py(py)?),
+                    ("to_status", to.to_py(py)?),
+                ],
+            ),
+            SchedulingError::NoResourceOfKind { kind } => (Exc::NoResource, vec![("kind", s(kind)?)]),
+            SchedulingError::IdempotencyMismatch { key, existing } => (
+                Exc::IdempotencyMismatch,
+                vec![("key", s(key)?), ("existing_id", s(&existing.to_string())?)],
+            ),
+            // WILDCARD(non_exhaustive): a scheduling error this binding does not know yet.
+            _ => (by_code(e.code()), vec![]),
+        },
+        Error::Availability(av) => match av {
+            AvailabilityError::OutsideAvailability { doctor, interval } => (
+                Exc::OutsideAvailability,
+                vec![
+                    ("doctor_id", s(&doctor.to_string())?),
+                    ("interval", Bound::new(py, PyInterval(*interval))?.into_any()),
+                ],
+            ),
+            AvailabilityError::InPast { start, now } => (
+                Exc::InPast,
+                vec![
+                    ("start", datetime_to_py(py, *start)?),
+                    ("now", datetime_to_py(py, *now)?),
+                ],
+            ),
+            AvailabilityError::InsideLeadTime {
+                start,
+                earliest,
+                lead_time_minutes,
+            } => (
+                Exc::LeadTime,
+                vec![
+                    ("start", datetime_to_py(py, *start)?),
+                    ("earliest", datetime_to_py(py, *earliest)?),
+                    ("lead_time_minutes", obj(py, *lead_time_minutes)?),
+                ],
+            ),
+            AvailabilityError::BeyondHorizon {
+                date,
+                last_date,
+                horizon_days,
+            } => (
+                Exc::BeyondHorizon,
+                vec![
+                    ("date", date_to_py(py, *date)?),
+                    ("last_date", date_to_py(py, *last_date)?),
+                    ("horizon_days", obj(py, *horizon_days)?),
+                ],
+            ),
+            AvailabilityError::VisitTypeNotOffered { doctor, visit_type } => (
+                Exc::VisitTypeNotOffered,
+                vec![
+                    ("doctor_id", s(&doctor.to_string())?),
+                    ("visit_type", s(visit_type)?),
+                ],
+            ),
+            AvailabilityError::NonexistentLocalTime { date, time, zone } => (
+                Exc::NonexistentLocalTime,
+                vec![
+                    ("date", date_to_py(py, *date)?),
+                    ("time", obj(py, *time)?),
+                    ("zone", zone_to_py(py, *zone)?),
+                ],
+            ),
+            AvailabilityError::Time(t) => return describe(py, &Error::Time(t.clone())),
+            // WILDCARD(non_exhaustive): an availability error this binding does not know yet.
+            _ => (by_code(e.code()), vec![]),
+        },
+        // WILDCARD(non_exhaustive): a domain this binding does not know yet (billing, … until
+        // their conversions land): the base class of its code, or `HmsError`.
         _ => (by_code(e.code()), vec![]),
     })
 }
@@ -485,11 +741,13 @@ fn by_code(code: &str) -> Exc {
 /// pinned like the others.
 #[pyfunction]
 pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<PyAny>)>> {
-    use hms_core::access::{Action, ResourceKind};
+    use hms_core::access::{Action, PolicyProblem, PolicyProblemCode, ResourceKind};
     use hms_core::error::{FieldCode, ValidationError};
-    use hms_core::ids::{AccountId, PatientId, StaffId};
+    use hms_core::ids::{AccountId, AppointmentId, CareTeamLinkId, PatientId, StaffId};
     use hms_core::money::Currency;
     use hms_core::people::DuplicateMatch;
+    use hms_core::scheduling::{AppointmentStatus, Conflict, Party};
+    use hms_core::time::Interval;
 
     let at = |h: u32| {
         chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
@@ -500,6 +758,10 @@ pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<P
     let patient: PatientId = "019cad8f-ac00-71aa-becb-86beda3f68d6".parse().map_err(raise)?;
     let staff: StaffId = "019cad8f-ac00-7a00-8000-000000000002".parse().map_err(raise)?;
     let account: AccountId = "019cad8f-ac00-7a00-8000-000000000003".parse().map_err(raise)?;
+    let appointment: AppointmentId = "019cad8f-ac00-7a00-8000-000000000004".parse().map_err(raise)?;
+    let other_appointment: AppointmentId = "019cad8f-ac00-7a00-8000-000000000005".parse().map_err(raise)?;
+    let link: CareTeamLinkId = "019cad8f-ac00-7a00-8000-000000000006".parse().map_err(raise)?;
+    let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
     let samples: Vec<(&'static str, Error)> = vec![
         (
             "Validation",
@@ -605,6 +867,128 @@ pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<P
             .into(),
         ),
         ("Storage::Poisoned", StorageError::Poisoned.into()),
+        (
+            "Scheduling::SlotConflict",
+            SchedulingError::SlotConflict {
+                conflicts: vec![
+                    Conflict {
+                        party: Party::Doctor(staff),
+                        appointment,
+                        interval: Interval::new(at(9), at(10)).map_err(raise)?,
+                    },
+                    Conflict {
+                        party: Party::Patient(patient),
+                        appointment: other_appointment,
+                        interval: Interval::new(at(10), at(11)).map_err(raise)?,
+                    },
+                ],
+            }
+            .into(),
+        ),
+        (
+            "Scheduling::InvalidTransition",
+            SchedulingError::InvalidTransition {
+                appointment,
+                from: AppointmentStatus::Cancelled,
+                to: AppointmentStatus::Booked,
+            }
+            .into(),
+        ),
+        (
+            "Scheduling::NoResourceOfKind",
+            SchedulingError::NoResourceOfKind { kind: "mri".into() }.into(),
+        ),
+        (
+            "Scheduling::IdempotencyMismatch",
+            SchedulingError::IdempotencyMismatch {
+                key: "req-1".into(),
+                existing: appointment,
+            }
+            .into(),
+        ),
+        (
+            "Availability::OutsideAvailability",
+            AvailabilityError::OutsideAvailability {
+                doctor: staff,
+                interval: Interval::new(at(9), at(10)).map_err(raise)?,
+            }
+            .into(),
+        ),
+        (
+            "Availability::InPast",
+            AvailabilityError::InPast {
+                start: at(9),
+                now: at(10),
+            }
+            .into(),
+        ),
+        (
+            "Availability::InsideLeadTime",
+            AvailabilityError::InsideLeadTime {
+                start: at(10),
+                earliest: at(11),
+                lead_time_minutes: 60,
+            }
+            .into(),
+        ),
+        (
+            "Availability::BeyondHorizon",
+            AvailabilityError::BeyondHorizon {
+                date: day(4, 30),
+                last_date: day(4, 1),
+                horizon_days: 30,
+            }
+            .into(),
+        ),
+        (
+            "Availability::VisitTypeNotOffered",
+            AvailabilityError::VisitTypeNotOffered {
+                doctor: staff,
+                visit_type: "surgery".into(),
+            }
+            .into(),
+        ),
+        (
+            "Availability::NonexistentLocalTime",
+            AvailabilityError::NonexistentLocalTime {
+                date: day(3, 8),
+                time: chrono::NaiveTime::from_hms_opt(2, 30, 0).unwrap_or_default(),
+                zone: chrono_tz::America::New_York,
+            }
+            .into(),
+        ),
+        (
+            "Availability::Time",
+            AvailabilityError::Time(TimeError::EmptyInterval {
+                start: at(10),
+                end: at(9),
+            })
+            .into(),
+        ),
+        (
+            "Access::InvalidPolicy",
+            AccessError::InvalidPolicy {
+                problems: vec![PolicyProblem {
+                    path: "rules[0].roles[0]".into(),
+                    code: PolicyProblemCode::UnknownRole,
+                    message: "unknown role `surgeon`".into(),
+                }],
+            }
+            .into(),
+        ),
+        (
+            "Access::DuplicateCareTeamMember",
+            AccessError::DuplicateCareTeamMember {
+                staff,
+                patient,
+                existing: link,
+            }
+            .into(),
+        ),
+        (
+            "Access::CareTeamLinkEnded",
+            AccessError::CareTeamLinkEnded { link }.into(),
+        ),
     ];
     samples
         .into_iter()

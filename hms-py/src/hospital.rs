@@ -6,12 +6,16 @@
 //! so other Python threads run while the store works, and a thread waiting for the store's lock
 //! never blocks the interpreter — and converts the result back.
 
+pub(crate) mod access;
 pub(crate) mod people;
+pub(crate) mod scheduling;
 
 use std::sync::Arc;
 
 use chrono::Duration;
+use hms_core::access::{CompiledPolicy, Policy};
 use hms_core::ids::{IdSource, RandomIds, SeededIds};
+use hms_core::scheduling::ConflictMode;
 use hms_core::store::MemoryStore;
 use hms_core::time::{Clock, ManualClock, SystemClock};
 use hms_core::{Hospital, HospitalSettings};
@@ -20,10 +24,23 @@ use pyo3::prelude::*;
 
 use crate::convert::money::currency_arg;
 use crate::convert::records::{PyAuditRecord, PyEvent};
+use crate::convert::PyEnum;
 use crate::convert::{
     date_to_py, datetime_arg, datetime_to_py, opt_datetime_arg, record_list, zone_arg, zone_to_py,
 };
 use crate::errors::raise;
+
+/// An access policy from its TOML or JSON text (JSON when it starts with `{`), checked and compiled
+/// (`InvalidPolicyError` listing every problem otherwise).
+fn policy_arg(text: &str) -> PyResult<CompiledPolicy> {
+    let policy = if text.trim_start().starts_with('{') {
+        Policy::from_json(text)
+    } else {
+        Policy::from_toml(text)
+    }
+    .map_err(raise)?;
+    CompiledPolicy::compile(policy).map_err(raise)
+}
 
 /// The store under a hospital. Each arm is a `Hospital` over one backend; [`with_hospital!`] runs
 /// the same code against whichever arm is present, so a new backend is one arm here, one line in
@@ -74,25 +91,35 @@ impl PyHospital {
     /// clock stands still at that instant until `set_now`/`advance` move it; with `seed` its ids are
     /// reproducible. Both are for tests and simulations.
     #[staticmethod]
-    #[pyo3(signature = (*, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None))]
+    #[pyo3(signature = (
+        *, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None,
+        conflict_mode = None, policy = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn in_memory(
         name: &str,
         zone: Option<&Bound<'_, PyAny>>,
         currency: &str,
         now: Option<&Bound<'_, PyAny>>,
         seed: Option<u64>,
+        conflict_mode: Option<&Bound<'_, PyAny>>,
+        policy: Option<&str>,
     ) -> PyResult<Self> {
         let zone = match zone {
             Some(z) if !z.is_none() => zone_arg(z)?,
             _ => chrono_tz::UTC,
         };
-        // Settings this binding does not expose yet keep their defaults.
+        let conflict_mode = match conflict_mode.filter(|m| !m.is_none()) {
+            Some(m) => ConflictMode::from_py(m, "conflict_mode")?,
+            None => ConflictMode::Block,
+        };
         let settings = HospitalSettings {
             name: name.to_owned(),
             zone,
             currency: currency_arg(currency)?,
-            ..HospitalSettings::default()
+            conflict_mode,
         };
+        let policy = policy.map(policy_arg).transpose()?;
         let manual = opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t)));
         let clock: Arc<dyn Clock> = match &manual {
             Some(m) => m.clone(),
@@ -102,13 +129,12 @@ impl PyHospital {
             Some(s) => Arc::new(SeededIds::new(s)),
             None => Arc::new(RandomIds),
         };
+        let mut hospital = Hospital::with_environment(MemoryStore::new(), settings, clock, ids);
+        if let Some(p) = policy {
+            hospital = hospital.with_policy(p);
+        }
         Ok(PyHospital {
-            backend: Backend::Memory(Hospital::with_environment(
-                MemoryStore::new(),
-                settings,
-                clock,
-                ids,
-            )),
+            backend: Backend::Memory(hospital),
             clock: manual,
         })
     }

@@ -40,6 +40,25 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::people::PyUserAccount>()?;
     m.add_class::<convert::records::PyEvent>()?;
     m.add_class::<convert::records::PyAuditRecord>()?;
+    m.add_class::<convert::scheduling::PyVisitType>()?;
+    m.add_class::<convert::scheduling::PyWeeklyHours>()?;
+    m.add_class::<convert::scheduling::PyAvailabilityTemplate>()?;
+    m.add_class::<convert::scheduling::PyAvailabilityException>()?;
+    m.add_class::<convert::scheduling::PyBookingRequest>()?;
+    m.add_class::<convert::scheduling::PySeriesRule>()?;
+    m.add_class::<convert::scheduling::PyResource>()?;
+    m.add_class::<convert::scheduling::PyAppointment>()?;
+    m.add_class::<convert::scheduling::PySlot>()?;
+    m.add_class::<convert::scheduling::PyDoctorSlot>()?;
+    m.add_class::<convert::scheduling::PyConflict>()?;
+    m.add_class::<convert::scheduling::PyDoctorDay>()?;
+    m.add_class::<convert::scheduling::PySeriesOutcome>()?;
+    m.add_class::<convert::scheduling::PyWaitlistEntry>()?;
+    m.add_class::<convert::access::PyCareTeamLink>()?;
+    m.add_class::<convert::access::PyBreakGlassGrant>()?;
+    m.add_class::<convert::access::PyAccessReportEntry>()?;
+    m.add_class::<convert::access::PyChainProblem>()?;
+    m.add_class::<convert::access::PyAuditVerification>()?;
     m.add_class::<hospital::PyHospital>()?;
 
     convert::register_rows(
@@ -52,6 +71,16 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
             py.get_type::<convert::people::PyUserAccount>(),
             py.get_type::<convert::records::PyEvent>(),
             py.get_type::<convert::records::PyAuditRecord>(),
+            py.get_type::<convert::scheduling::PyResource>(),
+            py.get_type::<convert::scheduling::PyAppointment>(),
+            py.get_type::<convert::scheduling::PySlot>(),
+            py.get_type::<convert::scheduling::PyDoctorSlot>(),
+            py.get_type::<convert::scheduling::PyConflict>(),
+            py.get_type::<convert::scheduling::PyWaitlistEntry>(),
+            py.get_type::<convert::access::PyCareTeamLink>(),
+            py.get_type::<convert::access::PyBreakGlassGrant>(),
+            py.get_type::<convert::access::PyAccessReportEntry>(),
+            py.get_type::<convert::access::PyChainProblem>(),
         ],
     )?;
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -60,3 +62,65 @@ def receptionist_details(**changes: Any) -> hms.StaffDetails:
     }
     fields.update(changes)
     return hms.StaffDetails(**fields)
+
+
+# --- scheduling -------------------------------------------------------------------------------
+# The clinic's clock shows Monday 2 March 2026, 13:30 in Kolkata (NOW). Dr Iyer works 09:00-18:00
+# on Mondays and 09:00-13:00 Tuesday to Friday, on a 15-minute grid; visits can be booked from an
+# hour ahead (lead time) up to 30 days ahead (horizon).
+KOLKATA = ZoneInfo("Asia/Kolkata")
+TUESDAY = dt.date(2026, 3, 3)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A wall-clock time in Kolkata, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=KOLKATA)
+
+
+def template(doctor: Any, **changes: Any) -> hms.AvailabilityTemplate:
+    fields: dict[str, Any] = {
+        "zone": KOLKATA,
+        "weekly_hours": [hms.WeeklyHours("monday", dt.time(9), dt.time(18))]
+        + [hms.WeeklyHours(d, dt.time(9), dt.time(13)) for d in ("tuesday", "wednesday", "thursday", "friday")],
+        "effective_from": dt.date(2026, 1, 1),
+        "slot_minutes": 15,
+        "visit_types": [
+            hms.VisitType("consult", "Consultation", 30),
+            hms.VisitType("procedure", "Procedure", 30, buffer_minutes=15, required_resource_kinds=["procedure_room"]),
+        ],
+        "horizon_days": 30,
+        "lead_time_minutes": 60,
+        "location": "OPD room 4",
+    }
+    fields.update(changes)
+    return hms.AvailabilityTemplate(doctor, **fields)
+
+
+@dataclass
+class Clinic:
+    hospital: hms.Hospital
+    admin: hms.UserAccount
+    doctor: hms.Staff
+    doctor_account: hms.UserAccount
+    desk: hms.UserAccount
+    asha: hms.Patient
+    ravi: hms.Patient
+
+
+def make_clinic(hospital: hms.Hospital) -> Clinic:
+    admin = hospital.bootstrap_admin("admin")
+    doctor = hospital.hire_staff(admin, doctor_details())
+    doctor_account = hospital.open_account(admin, hms.NewAccount("dr.iyer", ["doctor"], staff_id=doctor))
+    desk_staff = hospital.hire_staff(admin, receptionist_details())
+    desk = hospital.open_account(admin, hms.NewAccount("desk", ["receptionist"], staff_id=desk_staff))
+    hospital.set_availability(admin, doctor, [template(doctor)])
+    asha = hospital.register_patient(desk, patient_details())
+    ravi = hospital.register_patient(
+        desk, patient_details(name=hms.PersonName("Ravi", "Shankar"), phone="+91 80 5555 0101")
+    )
+    return Clinic(hospital, admin, doctor, doctor_account, desk, asha, ravi)
+
+
+@pytest.fixture
+def clinic(hospital: hms.Hospital) -> Clinic:
+    return make_clinic(hospital)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 import hms
 import hms._hms as native
-from conftest import NOW, doctor_details, patient_details, receptionist_details
+from conftest import NOW, TUESDAY, at, doctor_details, make_clinic, patient_details, receptionist_details
 
 # Every exception class, with its direct bases and the code every instance carries (`None` for a
 # class that only groups others).
@@ -36,11 +38,34 @@ TREE: dict[type[hms.HmsError], tuple[tuple[type[BaseException], ...], str | None
     hms.AlreadyBootstrappedError: ((hms.ForbiddenError,), "forbidden"),
     hms.StorageError: ((hms.HmsError,), "storage"),
     hms.StorePoisonedError: ((hms.StorageError,), "storage"),
+    hms.SlotConflictError: ((hms.HmsError,), "slot_conflict"),
+    hms.AppointmentTransitionError: ((hms.InvalidTransitionError,), "invalid_transition"),
+    hms.NoResourceError: ((hms.HmsError,), "no_resource"),
+    hms.IdempotencyMismatchError: ((hms.HmsError,), "idempotency_mismatch"),
+    hms.AvailabilityError: ((hms.HmsError,), None),
+    hms.OutsideAvailabilityError: ((hms.AvailabilityError,), "outside_availability"),
+    hms.InPastError: ((hms.AvailabilityError,), "in_past"),
+    hms.LeadTimeError: ((hms.AvailabilityError,), "lead_time"),
+    hms.BeyondHorizonError: ((hms.AvailabilityError,), "beyond_horizon"),
+    hms.VisitTypeNotOfferedError: ((hms.AvailabilityError,), "visit_type_not_offered"),
+    hms.NonexistentLocalTimeError: ((hms.AvailabilityError, ValueError), "nonexistent_local_time"),
+    hms.InvalidPolicyError: ((hms.HmsError, ValueError), "invalid_policy"),
+    hms.DuplicateCareTeamMemberError: ((hms.DuplicateError,), "duplicate"),
+    hms.CareTeamLinkEndedError: ((hms.InvalidTransitionError,), "invalid_transition"),
 }
 
 P = "019cad8f-ac00-71aa-becb-86beda3f68d6"
 S = "019cad8f-ac00-7a00-8000-000000000002"
 A = "019cad8f-ac00-7a00-8000-000000000003"
+APPT = "019cad8f-ac00-7a00-8000-000000000004"
+APPT2 = "019cad8f-ac00-7a00-8000-000000000005"
+LINK = "019cad8f-ac00-7a00-8000-000000000006"
+UTC = dt.timezone.utc
+
+
+def h(hour: int) -> dt.datetime:
+    return dt.datetime(2026, 3, 2, hour, tzinfo=UTC)
+
 
 # What each core variant becomes: class and typed attributes (besides `code` and `message`).
 SAMPLES: dict[str, tuple[type[hms.HmsError], dict[str, object]]] = {
@@ -85,6 +110,38 @@ SAMPLES: dict[str, tuple[type[hms.HmsError], dict[str, object]]] = {
     ),
     "Storage::Backend": (hms.StorageError, {"backend": "sqlite", "detail": "disk I/O error"}),
     "Storage::Poisoned": (hms.StorePoisonedError, {"backend": None, "detail": None}),
+    "Scheduling::SlotConflict": (
+        hms.SlotConflictError,
+        {"appointment_ids": [APPT, APPT2], "intervals": [hms.Interval(h(9), h(10)), hms.Interval(h(10), h(11))]},
+    ),
+    "Scheduling::InvalidTransition": (
+        hms.AppointmentTransitionError,
+        {"appointment_id": APPT, "from_status": hms.AppointmentStatus.CANCELLED, "to_status": hms.AppointmentStatus.BOOKED},
+    ),
+    "Scheduling::NoResourceOfKind": (hms.NoResourceError, {"kind": "mri"}),
+    "Scheduling::IdempotencyMismatch": (hms.IdempotencyMismatchError, {"key": "req-1", "existing_id": APPT}),
+    "Availability::OutsideAvailability": (hms.OutsideAvailabilityError, {"doctor_id": S, "interval": hms.Interval(h(9), h(10))}),
+    "Availability::InPast": (hms.InPastError, {"start": h(9), "now": h(10)}),
+    "Availability::InsideLeadTime": (hms.LeadTimeError, {"start": h(10), "earliest": h(11), "lead_time_minutes": 60}),
+    "Availability::BeyondHorizon": (
+        hms.BeyondHorizonError,
+        {"date": dt.date(2026, 4, 30), "last_date": dt.date(2026, 4, 1), "horizon_days": 30},
+    ),
+    "Availability::VisitTypeNotOffered": (hms.VisitTypeNotOfferedError, {"doctor_id": S, "visit_type": "surgery"}),
+    "Availability::NonexistentLocalTime": (
+        hms.NonexistentLocalTimeError,
+        {"date": dt.date(2026, 3, 8), "time": dt.time(2, 30), "zone": ZoneInfo("America/New_York")},
+    ),
+    "Availability::Time": (hms.InvalidIntervalError, {"start": h(10), "end": h(9)}),
+    "Access::InvalidPolicy": (
+        hms.InvalidPolicyError,
+        {"problems": [{"path": "rules[0].roles[0]", "code": "unknown_role", "message": "unknown role `surgeon`"}]},
+    ),
+    "Access::DuplicateCareTeamMember": (
+        hms.DuplicateCareTeamMemberError,
+        {"existing_id": LINK, "staff_id": S, "patient_id": P},
+    ),
+    "Access::CareTeamLinkEnded": (hms.CareTeamLinkEndedError, {"link_id": LINK}),
 }
 
 
@@ -112,16 +169,16 @@ def test_every_core_variant_maps_to_its_class_and_attributes() -> None:
         for attr, value in attrs.items():
             assert getattr(error, attr) == value, f"{name}.{attr}"
     [problem] = samples["Validation"].problems  # type: ignore[attr-defined]
+    conflicts = samples["Scheduling::SlotConflict"].conflicts  # type: ignore[attr-defined]
+    assert [(c.party_kind, c.party_id, c.appointment_id) for c in conflicts] == [("doctor", S, APPT), ("patient", P, APPT2)]
+    assert "and 1 more conflict" in samples["Scheduling::SlotConflict"].message
     assert (problem.field, problem.code) == ("phone", "invalid_phone")
 
 
 # Codes of core domains that have no Python classes yet: their errors arrive as the class of their
 # code if there is one, else as `HmsError`, with `.code` and `.message` but no typed attributes.
 # Mapping a domain (a file of conversions plus its rows in errors.rs) removes its codes from here.
-PENDING = {
-    "beyond_horizon", "idempotency_mismatch", "in_past", "invalid_policy", "lead_time", "no_resource",
-    "nonexistent_local_time", "outside_availability", "slot_conflict", "visit_type_not_offered",
-}
+PENDING: set[str] = set()
 
 
 def test_every_error_code_is_carried_by_some_class_or_pending() -> None:
@@ -167,13 +224,45 @@ def scenarios() -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
+def scheduling_and_access_scenarios() -> list[tuple[str, Callable[[], object]]]:
+    """As `scenarios`, for scheduling and access: a clinic with one booked visit and one ended link."""
+    h = hms.Hospital.in_memory(zone="Asia/Kolkata", now=NOW, seed=4)
+    c = make_clinic(h)
+    booked = h.book_appointment(c.desk, hms.BookingRequest(c.asha, c.doctor, "consult", at(TUESDAY, 10), client_key="k1"))
+    cancelled = h.cancel_appointment(c.desk, h.book_appointment(c.desk, hms.BookingRequest(c.ravi, c.doctor, "consult", at(TUESDAY, 12))), "called")
+    nurse = h.hire_staff(c.admin, receptionist_details(name=hms.PersonName("Joy", "T"), role="nurse", license_number="N-9"))
+    h.add_care_team_member(c.desk, c.asha, nurse)
+    ended = h.end_care_team_member(c.desk, h.add_care_team_member(c.desk, c.ravi, nurse))
+    ny = ZoneInfo("America/New_York")
+    gap = hms.SeriesRule(start_date=dt.date(2026, 3, 8), time=dt.time(2, 30), zone=ny, minutes=30, every_days=1, count=1)
+
+    def req(patient: hms.Patient, start: dt.datetime, visit: str = "consult", key: str | None = None) -> Callable[[], object]:
+        return lambda: h.book_appointment(c.desk, hms.BookingRequest(patient, c.doctor, visit, start, client_key=key))
+
+    return [
+        ("SlotConflictError", req(c.ravi, at(TUESDAY, 10))),
+        ("AppointmentTransitionError", lambda: h.change_status(c.desk, cancelled, "booked")),
+        ("NoResourceError", req(c.ravi, at(TUESDAY, 11), "procedure")),
+        ("IdempotencyMismatchError", req(c.asha, at(TUESDAY, 11), key="k1")),
+        ("OutsideAvailabilityError", req(c.ravi, at(TUESDAY, 15))),
+        ("InPastError", req(c.ravi, at(NOW.date(), 10))),
+        ("LeadTimeError", req(c.ravi, at(NOW.date(), 14))),
+        ("BeyondHorizonError", req(c.ravi, at(NOW.date() + dt.timedelta(days=60), 10))),
+        ("VisitTypeNotOfferedError", req(c.ravi, at(TUESDAY, 11), "surgery")),
+        ("NonexistentLocalTimeError", lambda: h.book_series(c.desk, c.ravi, c.doctor, "consult", gap)),
+        ("InvalidPolicyError", lambda: hms.Hospital.in_memory(policy="rules = 3")),
+        ("DuplicateCareTeamMemberError", lambda: h.add_care_team_member(c.desk, c.asha, nurse)),
+        ("CareTeamLinkEndedError", lambda: h.end_care_team_member(c.desk, ended)),
+    ] + [("NotFoundError", lambda: h.appointment(c.desk, booked.id.replace(booked.id[-4:], "ffff")))]
+
+
 # Classes no call through the in-memory store can provoke; `_sample_errors` pins their mapping.
 UNREACHABLE = {"NotSignedInError", "StorageError", "StorePoisonedError"}
 
 
 def test_each_error_class_is_raised_by_a_real_scenario() -> None:
     seen = set()
-    for expected, call in scenarios():
+    for expected, call in scenarios() + scheduling_and_access_scenarios():
         with pytest.raises(hms.HmsError) as caught:
             call()
         assert type(caught.value).__name__ == expected

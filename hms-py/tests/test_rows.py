@@ -73,7 +73,7 @@ def test_other_record_lists(hospital: hms.Hospital, admin: hms.UserAccount) -> N
     hospital.register_patient(admin, patient_details())
     assert list(hospital.events_after().to_pandas().columns) == ["seq", "id", "at", "actor_id", "type", "data"]
     audit = hospital.audit_after().to_pandas()
-    assert list(audit.columns) == ["seq", "at", "account_id", "action", "resource", "patient_id", "allowed", "rule"]
+    assert list(audit.columns) == ["seq", "at", "account_id", "action", "resource", "patient_id", "allowed", "rule", "reason", "break_glass"]
     account = dict(admin)
     assert account["roles"] == ("admin",) and account["login"] == "admin"
     with pytest.raises(hms.ValidationError) as caught:

@@ -111,8 +111,27 @@ def test_patient_details_refuse_wrong_types() -> None:
         (hms.StaffRole, ["doctor", "nurse", "receptionist", "pharmacist", "lab_technician", "billing_clerk", "admin"]),
         (hms.Role, ["admin", "doctor", "nurse", "receptionist", "pharmacist", "lab_technician", "billing_clerk", "patient"]),
         (hms.DuplicateMatch, ["national_id", "name_birth_date_phone"]),
-        (hms.Action, ["read", "create", "update", "deactivate"]),
-        (hms.ResourceKind, ["patient_profile", "staff", "user_account"]),
+        (hms.Action, ["read", "create", "update", "deactivate", "cancel", "dispense", "grant"]),
+        (
+            hms.ResourceKind,
+            [
+                "patient_profile", "medical_record", "prescription", "lab_order", "lab_result", "appointment",
+                "schedule", "invoice", "payment", "stock", "staff", "user_account", "audit_log", "report",
+                "care_team", "break_glass",
+            ],
+        ),
+        (
+            hms.AppointmentStatus,
+            [
+                "proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
+                "entered-in-error", "checked-in", "waitlist",
+            ],
+        ),
+        (hms.Weekday, ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
+        (hms.SeriesMode, ["all_or_none", "available"]),
+        (hms.WaitlistStatus, ["waiting", "offered", "closed"]),
+        (hms.ConflictMode, ["block", "warn"]),
+        (hms.ChainProblemKind, ["edited", "broken_link", "out_of_sequence", "head_mismatch"]),
     ],
 )
 def test_enums_are_str_valued_enum_classes(cls: type[enum.Enum], values: list[str]) -> None:
@@ -122,7 +141,7 @@ def test_enums_are_str_valued_enum_classes(cls: type[enum.Enum], values: list[st
     for member in cls:
         assert member == member.value
         assert str(member) == member.value and f"{member}" == member.value
-        assert member.name == member.value.upper()
+        assert member.name == member.value.upper().replace("-", "_")
         assert cls(member.value) is member
 
 

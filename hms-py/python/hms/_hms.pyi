@@ -13,44 +13,82 @@ from typing_extensions import Self
 from hms._rows import RecordList
 
 __all__ = [
+    "__version__",
+    "_sample_errors",
+    "AccessReportEntry",
     "Action",
     "Address",
     "AdministrativeSex",
+    "allocate",
     "AlreadyActiveError",
     "AlreadyBootstrappedError",
+    "Appointment",
+    "AppointmentStatus",
+    "AppointmentTransitionError",
     "AuditRecord",
+    "AuditVerification",
+    "AvailabilityError",
+    "AvailabilityException",
+    "AvailabilityTemplate",
+    "BeyondHorizonError",
+    "BookingRequest",
+    "BreakGlassGrant",
+    "CareTeamLink",
+    "CareTeamLinkEndedError",
+    "ChainProblem",
+    "ChainProblemKind",
+    "Conflict",
+    "ConflictMode",
     "ContactRelationship",
     "CurrencyMismatchError",
     "Deactivation",
+    "DoctorDay",
     "DoctorProfile",
+    "DoctorSlot",
+    "DuplicateCareTeamMemberError",
     "DuplicateError",
     "DuplicateLicenseError",
     "DuplicateLoginError",
     "DuplicateMatch",
     "DuplicatePatientError",
-    "ERROR_CODES",
     "EmergencyContact",
+    "ERROR_CODES",
     "Event",
     "FIELD_CODES",
     "FieldProblem",
     "ForbiddenError",
     "HmsError",
     "Hospital",
+    "IdempotencyMismatchError",
     "InactiveError",
+    "InPastError",
     "InsurancePolicy",
     "Interval",
     "InvalidIntervalError",
+    "InvalidPolicyError",
     "InvalidTransitionError",
+    "LeadTimeError",
     "Money",
     "MoneyError",
+    "mrn_from_sequence",
     "NewAccount",
+    "NonexistentLocalTimeError",
+    "NoResourceError",
+    "normalize_phone",
     "NotFoundError",
     "NotSignedInError",
+    "OutsideAvailabilityError",
     "Patient",
     "PatientDetails",
     "PersonName",
+    "Resource",
     "ResourceKind",
     "Role",
+    "SeriesMode",
+    "SeriesOutcome",
+    "SeriesRule",
+    "Slot",
+    "SlotConflictError",
     "Staff",
     "StaffDetails",
     "StaffRole",
@@ -61,14 +99,15 @@ __all__ = [
     "UnknownCurrencyError",
     "UnknownZoneError",
     "UserAccount",
-    "ValidationError",
-    "__version__",
-    "_sample_errors",
-    "allocate",
-    "mrn_from_sequence",
-    "normalize_phone",
     "validate_patient",
     "validate_staff",
+    "ValidationError",
+    "VisitType",
+    "VisitTypeNotOfferedError",
+    "WaitlistEntry",
+    "WaitlistStatus",
+    "Weekday",
+    "WeeklyHours",
 ]
 
 __version__: str
@@ -133,12 +172,74 @@ class Action(str, enum.Enum):
     CREATE = "create"
     UPDATE = "update"
     DEACTIVATE = "deactivate"
+    CANCEL = "cancel"
+    DISPENSE = "dispense"
+    GRANT = "grant"
 
 class ResourceKind(str, enum.Enum):
     def __new__(cls, value: str) -> Self: ...
     PATIENT_PROFILE = "patient_profile"
+    MEDICAL_RECORD = "medical_record"
+    PRESCRIPTION = "prescription"
+    LAB_ORDER = "lab_order"
+    LAB_RESULT = "lab_result"
+    APPOINTMENT = "appointment"
+    SCHEDULE = "schedule"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    STOCK = "stock"
     STAFF = "staff"
     USER_ACCOUNT = "user_account"
+    AUDIT_LOG = "audit_log"
+    REPORT = "report"
+    CARE_TEAM = "care_team"
+    BREAK_GLASS = "break_glass"
+
+class AppointmentStatus(str, enum.Enum):
+    def __new__(cls, value: str) -> Self: ...
+    PROPOSED = "proposed"
+    PENDING = "pending"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    NOSHOW = "noshow"
+    ENTERED_IN_ERROR = "entered-in-error"
+    CHECKED_IN = "checked-in"
+    WAITLIST = "waitlist"
+
+class Weekday(str, enum.Enum):
+    def __new__(cls, value: str) -> Self: ...
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+class SeriesMode(str, enum.Enum):
+    def __new__(cls, value: str) -> Self: ...
+    ALL_OR_NONE = "all_or_none"
+    AVAILABLE = "available"
+
+class WaitlistStatus(str, enum.Enum):
+    def __new__(cls, value: str) -> Self: ...
+    WAITING = "waiting"
+    OFFERED = "offered"
+    CLOSED = "closed"
+
+class ConflictMode(str, enum.Enum):
+    def __new__(cls, value: str) -> Self: ...
+    BLOCK = "block"
+    WARN = "warn"
+
+class ChainProblemKind(str, enum.Enum):
+    def __new__(cls, value: str) -> Self: ...
+    EDITED = "edited"
+    BROKEN_LINK = "broken_link"
+    OUT_OF_SEQUENCE = "out_of_sequence"
+    HEAD_MISMATCH = "head_mismatch"
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -212,6 +313,62 @@ class StorageError(HmsError):
     detail: Optional[str]
 
 class StorePoisonedError(StorageError): ...
+
+class SlotConflictError(HmsError):
+    conflicts: RecordList[Conflict]
+    appointment_ids: list[str]
+    intervals: list[Interval]
+
+class AppointmentTransitionError(InvalidTransitionError):
+    appointment_id: str
+    from_status: AppointmentStatus
+    to_status: AppointmentStatus
+
+class NoResourceError(HmsError):
+    kind: str
+
+class IdempotencyMismatchError(HmsError):
+    key: str
+    existing_id: str
+
+class AvailabilityError(HmsError): ...
+
+class OutsideAvailabilityError(AvailabilityError):
+    doctor_id: str
+    interval: Interval
+
+class InPastError(AvailabilityError):
+    start: datetime.datetime
+    now: datetime.datetime
+
+class LeadTimeError(AvailabilityError):
+    start: datetime.datetime
+    earliest: datetime.datetime
+    lead_time_minutes: int
+
+class BeyondHorizonError(AvailabilityError):
+    date: datetime.date
+    last_date: datetime.date
+    horizon_days: int
+
+class VisitTypeNotOfferedError(AvailabilityError):
+    doctor_id: str
+    visit_type: str
+
+class NonexistentLocalTimeError(AvailabilityError, ValueError):
+    date: datetime.date
+    time: datetime.time
+    zone: ZoneInfo
+
+class InvalidPolicyError(HmsError, ValueError):
+    problems: list[dict[str, str]]
+
+class DuplicateCareTeamMemberError(DuplicateError):
+    staff_id: str
+    patient_id: str
+
+class CareTeamLinkEndedError(InvalidTransitionError):
+    link_id: str
 
 @final
 class FieldProblem(Mapping[str, Any]):
@@ -567,11 +724,453 @@ class AuditRecord(Mapping[str, Any]):
     def allowed(self) -> bool: ...
     @property
     def rule(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def break_glass(self) -> bool: ...
+    @property
+    def hash(self) -> str: ...
     def __getitem__(self, key: str, /) -> Any: ...
     def get(self, key: str, default: Any = None, /) -> Any: ...
     def __iter__(self) -> Iterator[str]: ...
     def __len__(self) -> int: ...
     def _asdict(self) -> dict[str, Any]: ...
+
+# ---------------------------------------------------------------------------------------------
+# Scheduling
+
+_Weekday = Union[Weekday, str]
+_Doctor = Union[Staff, str]
+_PatientRef = Union[Patient, str]
+_AppointmentRef = Union[Appointment, str]
+
+@final
+class VisitType:
+    def __new__(
+        cls,
+        code: str,
+        name: str,
+        minutes: int,
+        *,
+        buffer_minutes: int = 0,
+        required_resource_kinds: Optional[Iterable[str]] = None,
+    ) -> VisitType: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def minutes(self) -> int: ...
+    @property
+    def buffer_minutes(self) -> int: ...
+    @property
+    def required_resource_kinds(self) -> tuple[str, ...]: ...
+
+@final
+class WeeklyHours:
+    def __new__(cls, weekday: _Weekday, start: datetime.time, end: datetime.time) -> WeeklyHours: ...
+    @property
+    def weekday(self) -> Weekday: ...
+    @property
+    def start(self) -> datetime.time: ...
+    @property
+    def end(self) -> datetime.time: ...
+
+@final
+class AvailabilityTemplate:
+    def __new__(
+        cls,
+        doctor: _Doctor,
+        *,
+        zone: Union[ZoneInfo, str],
+        weekly_hours: Iterable[WeeklyHours],
+        effective_from: datetime.date,
+        slot_minutes: int,
+        visit_types: Iterable[VisitType],
+        horizon_days: int,
+        effective_until: Optional[datetime.date] = None,
+        capacity: int = 1,
+        lead_time_minutes: int = 0,
+        location: Optional[str] = None,
+    ) -> AvailabilityTemplate: ...
+    @property
+    def doctor_id(self) -> str: ...
+    @property
+    def zone(self) -> ZoneInfo: ...
+    @property
+    def weekly_hours(self) -> tuple[WeeklyHours, ...]: ...
+    @property
+    def effective_from(self) -> datetime.date: ...
+    @property
+    def effective_until(self) -> Optional[datetime.date]: ...
+    @property
+    def slot_minutes(self) -> int: ...
+    @property
+    def visit_types(self) -> tuple[VisitType, ...]: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def lead_time_minutes(self) -> int: ...
+    @property
+    def horizon_days(self) -> int: ...
+    @property
+    def location(self) -> Optional[str]: ...
+
+@final
+class AvailabilityException:
+    @classmethod
+    def leave(cls, from_date: datetime.date, until: datetime.date) -> AvailabilityException: ...
+    @classmethod
+    def unavailable(cls, interval: Interval, reason: str) -> AvailabilityException: ...
+    @classmethod
+    def extra_session(
+        cls, date: datetime.date, start: datetime.time, end: datetime.time
+    ) -> AvailabilityException: ...
+    @classmethod
+    def holiday(cls, date: datetime.date, name: str) -> AvailabilityException: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+@final
+class BookingRequest:
+    def __new__(
+        cls,
+        patient: _PatientRef,
+        doctor: _Doctor,
+        visit_type: str,
+        start: datetime.datetime,
+        *,
+        resources: Optional[Iterable[Union[Resource, str]]] = None,
+        client_key: Optional[str] = None,
+        override_reason: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> BookingRequest: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def doctor_id(self) -> str: ...
+    @property
+    def visit_type(self) -> str: ...
+    @property
+    def start(self) -> datetime.datetime: ...
+    @property
+    def resource_ids(self) -> tuple[str, ...]: ...
+    @property
+    def client_key(self) -> Optional[str]: ...
+    @property
+    def override_reason(self) -> Optional[str]: ...
+    @property
+    def note(self) -> Optional[str]: ...
+
+@final
+class SeriesRule:
+    def __new__(
+        cls,
+        *,
+        start_date: datetime.date,
+        time: datetime.time,
+        zone: Union[ZoneInfo, str],
+        minutes: int,
+        weekdays: Optional[Iterable[_Weekday]] = None,
+        every_weeks: int = 1,
+        every_days: Optional[int] = None,
+        count: Optional[int] = None,
+        until: Optional[datetime.date] = None,
+        excluded_dates: Optional[Iterable[datetime.date]] = None,
+    ) -> SeriesRule: ...
+    @property
+    def start_date(self) -> datetime.date: ...
+    @property
+    def time(self) -> datetime.time: ...
+    @property
+    def zone(self) -> ZoneInfo: ...
+    @property
+    def minutes(self) -> int: ...
+    @property
+    def weekdays(self) -> Optional[tuple[Weekday, ...]]: ...
+    @property
+    def every_weeks(self) -> Optional[int]: ...
+    @property
+    def every_days(self) -> Optional[int]: ...
+    @property
+    def count(self) -> Optional[int]: ...
+    @property
+    def until(self) -> Optional[datetime.date]: ...
+    @property
+    def excluded_dates(self) -> tuple[datetime.date, ...]: ...
+
+@final
+class Resource(Mapping[str, Any]):
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> Optional[str]: ...
+    @property
+    def active(self) -> bool: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class Appointment(Mapping[str, Any]):
+    @property
+    def id(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def doctor_id(self) -> str: ...
+    @property
+    def visit_type(self) -> str: ...
+    @property
+    def start(self) -> datetime.datetime: ...
+    @property
+    def end(self) -> datetime.datetime: ...
+    @property
+    def interval(self) -> Interval: ...
+    @property
+    def held_until(self) -> datetime.datetime: ...
+    @property
+    def local_start(self) -> datetime.datetime: ...
+    @property
+    def zone(self) -> ZoneInfo: ...
+    @property
+    def status(self) -> AppointmentStatus: ...
+    @property
+    def resource_ids(self) -> tuple[str, ...]: ...
+    @property
+    def shared(self) -> bool: ...
+    @property
+    def override_reason(self) -> Optional[str]: ...
+    @property
+    def overridden_conflicts(self) -> RecordList[Conflict]: ...
+    @property
+    def client_key(self) -> Optional[str]: ...
+    @property
+    def note(self) -> Optional[str]: ...
+    @property
+    def booked_by(self) -> str: ...
+    @property
+    def created_at(self) -> datetime.datetime: ...
+    @property
+    def history(self) -> tuple[dict[str, Any], ...]: ...
+    @property
+    def version(self) -> int: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class Slot(Mapping[str, Any]):
+    @property
+    def start(self) -> datetime.datetime: ...
+    @property
+    def end(self) -> datetime.datetime: ...
+    @property
+    def interval(self) -> Interval: ...
+    @property
+    def local_start(self) -> datetime.datetime: ...
+    @property
+    def zone(self) -> ZoneInfo: ...
+    @property
+    def remaining_capacity(self) -> int: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class DoctorSlot(Mapping[str, Any]):
+    @property
+    def doctor_id(self) -> str: ...
+    @property
+    def start(self) -> datetime.datetime: ...
+    @property
+    def end(self) -> datetime.datetime: ...
+    @property
+    def interval(self) -> Interval: ...
+    @property
+    def local_start(self) -> datetime.datetime: ...
+    @property
+    def zone(self) -> ZoneInfo: ...
+    @property
+    def remaining_capacity(self) -> int: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class Conflict(Mapping[str, Any]):
+    @property
+    def party_kind(self) -> str: ...
+    @property
+    def party_id(self) -> str: ...
+    @property
+    def appointment_id(self) -> str: ...
+    @property
+    def start(self) -> datetime.datetime: ...
+    @property
+    def end(self) -> datetime.datetime: ...
+    @property
+    def interval(self) -> Interval: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class DoctorDay:
+    @property
+    def doctor_id(self) -> str: ...
+    @property
+    def date(self) -> datetime.date: ...
+    @property
+    def appointments(self) -> RecordList[Appointment]: ...
+    def __len__(self) -> int: ...
+    def _repr_html_(self) -> str: ...
+
+@final
+class SeriesOutcome:
+    @property
+    def booked(self) -> RecordList[Appointment]: ...
+    @property
+    def refused(self) -> list[tuple[datetime.date, HmsError]]: ...
+
+@final
+class WaitlistEntry(Mapping[str, Any]):
+    @property
+    def id(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def doctor_id(self) -> str: ...
+    @property
+    def visit_type(self) -> str: ...
+    @property
+    def window(self) -> Interval: ...
+    @property
+    def status(self) -> WaitlistStatus: ...
+    @property
+    def offered(self) -> Optional[Interval]: ...
+    @property
+    def created_by(self) -> str: ...
+    @property
+    def created_at(self) -> datetime.datetime: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+@final
+class CareTeamLink(Mapping[str, Any]):
+    @property
+    def id(self) -> str: ...
+    @property
+    def staff_id(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def role(self) -> StaffRole: ...
+    @property
+    def valid_from(self) -> datetime.datetime: ...
+    @property
+    def valid_until(self) -> Optional[datetime.datetime]: ...
+    @property
+    def added_by(self) -> str: ...
+    @property
+    def ended_by(self) -> Optional[str]: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class BreakGlassGrant(Mapping[str, Any]):
+    @property
+    def id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def staff_id(self) -> str: ...
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def opened_at(self) -> datetime.datetime: ...
+    @property
+    def expires_at(self) -> datetime.datetime: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class AccessReportEntry(Mapping[str, Any]):
+    @property
+    def at(self) -> datetime.datetime: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def login(self) -> Optional[str]: ...
+    @property
+    def action(self) -> Action: ...
+    @property
+    def resource(self) -> ResourceKind: ...
+    @property
+    def break_glass(self) -> bool: ...
+    @property
+    def rule(self) -> str: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class ChainProblem(Mapping[str, Any]):
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> ChainProblemKind: ...
+    @property
+    def message(self) -> str: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def _asdict(self) -> dict[str, Any]: ...
+
+@final
+class AuditVerification:
+    @property
+    def entries(self) -> int: ...
+    @property
+    def head(self) -> str: ...
+    @property
+    def intact(self) -> bool: ...
+    @property
+    def problems(self) -> RecordList[ChainProblem]: ...
+    def __bool__(self) -> bool: ...
 
 # ---------------------------------------------------------------------------------------------
 # The hospital
@@ -589,6 +1188,8 @@ class Hospital:
         currency: str = "USD",
         now: Optional[datetime.datetime] = None,
         seed: Optional[int] = None,
+        conflict_mode: Union[ConflictMode, str, None] = None,
+        policy: Optional[str] = None,
     ) -> Hospital: ...
     @property
     def name(self) -> str: ...
@@ -621,6 +1222,96 @@ class Hospital:
     def list_staff(
         self, actor: _Actor, role: Union[StaffRole, str, None] = None
     ) -> RecordList[Staff]: ...
+    # Scheduling
+    def add_resource(
+        self, actor: _Actor, *, kind: str, name: str, location: Optional[str] = None
+    ) -> Resource: ...
+    def set_availability(
+        self, actor: _Actor, doctor: _Doctor, templates: Iterable[AvailabilityTemplate]
+    ) -> None: ...
+    def add_availability_exception(
+        self, actor: _Actor, doctor: _Doctor, exception: AvailabilityException
+    ) -> None: ...
+    def set_holidays(self, actor: _Actor, holidays: Iterable[AvailabilityException]) -> None: ...
+    def free_slots(
+        self,
+        actor: _Actor,
+        doctor: _Doctor,
+        visit_type: str,
+        *,
+        from_date: datetime.date,
+        until: datetime.date,
+        patient: Optional[_PatientRef] = None,
+    ) -> RecordList[Slot]: ...
+    def search_slots(
+        self,
+        actor: _Actor,
+        visit_type: str,
+        *,
+        from_date: datetime.date,
+        until: datetime.date,
+        specialization: Optional[str] = None,
+    ) -> RecordList[DoctorSlot]: ...
+    def book_appointment(self, actor: _Actor, request: BookingRequest) -> Appointment: ...
+    def book_many(self, actor: _Actor, requests: Iterable[BookingRequest]) -> RecordList[Appointment]: ...
+    def reschedule_appointment(
+        self,
+        actor: _Actor,
+        appointment: _AppointmentRef,
+        new_start: datetime.datetime,
+        *,
+        override_reason: Optional[str] = None,
+    ) -> Appointment: ...
+    def cancel_appointment(self, actor: _Actor, appointment: _AppointmentRef, reason: str) -> Appointment: ...
+    def change_status(
+        self,
+        actor: _Actor,
+        appointment: _AppointmentRef,
+        to: Union[AppointmentStatus, str],
+        *,
+        reason: Optional[str] = None,
+    ) -> Appointment: ...
+    def sweep_no_shows(self, grace: datetime.timedelta) -> list[str]: ...
+    def book_series(
+        self,
+        actor: _Actor,
+        patient: _PatientRef,
+        doctor: _Doctor,
+        visit_type: str,
+        rule: SeriesRule,
+        *,
+        mode: Union[SeriesMode, str, None] = None,
+    ) -> SeriesOutcome: ...
+    def join_waitlist(
+        self, actor: _Actor, patient: _PatientRef, doctor: _Doctor, visit_type: str, window: Interval
+    ) -> WaitlistEntry: ...
+    def doctor_day(self, actor: _Actor, doctor: _Doctor, date: datetime.date) -> DoctorDay: ...
+    def appointment(self, actor: _Actor, appointment: _AppointmentRef) -> Appointment: ...
+    def patient_appointments(
+        self, actor: _Actor, patient: _PatientRef, interval: Interval
+    ) -> RecordList[Appointment]: ...
+    # Access
+    def set_account_roles(
+        self, actor: _Actor, account: Union[UserAccount, str], roles: Iterable[Union[Role, str]]
+    ) -> UserAccount: ...
+    def open_break_glass(
+        self, actor: _Actor, patient: _PatientRef, *, reason: str, minutes: int
+    ) -> BreakGlassGrant: ...
+    def add_care_team_member(
+        self,
+        actor: _Actor,
+        patient: _PatientRef,
+        staff: Union[Staff, str],
+        *,
+        valid_until: Optional[datetime.datetime] = None,
+    ) -> CareTeamLink: ...
+    def end_care_team_member(self, actor: _Actor, link: Union[CareTeamLink, str]) -> CareTeamLink: ...
+    def care_team(self, actor: _Actor, patient: _PatientRef) -> RecordList[CareTeamLink]: ...
+    def audit_log(self, actor: _Actor, after: int = 0, limit: int = 1000) -> RecordList[AuditRecord]: ...
+    def patient_access_report(
+        self, actor: _Actor, patient: _PatientRef
+    ) -> RecordList[AccessReportEntry]: ...
+    def verify_audit_chain(self) -> AuditVerification: ...
 
 # ---------------------------------------------------------------------------------------------
 # Pure rules

@@ -152,6 +152,24 @@ impl PyAuditRecord {
         &self.0.rule
     }
 
+    /// Why, in words a person can read (with the reason given for emergency access).
+    #[getter]
+    fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
+    /// Whether the access was under break-glass emergency access.
+    #[getter]
+    fn break_glass(&self) -> bool {
+        self.0.break_glass
+    }
+
+    /// This entry's hash in the chain (hex).
+    #[getter]
+    fn hash(&self) -> String {
+        self.0.hash.to_string()
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         dataclass_repr(
             "AuditRecord",
@@ -164,6 +182,8 @@ impl PyAuditRecord {
                 ("patient_id", obj(py, self.patient_id())?),
                 ("allowed", obj(py, self.allowed())?),
                 ("rule", obj(py, self.rule())?),
+                ("reason", obj(py, self.reason())?),
+                ("break_glass", obj(py, self.break_glass())?),
             ],
         )
     }
@@ -179,6 +199,8 @@ impl Row for PyAuditRecord {
         "patient_id",
         "allowed",
         "rule",
+        "reason",
+        "break_glass",
     ];
 
     fn column<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -191,6 +213,8 @@ impl Row for PyAuditRecord {
             "patient_id" => obj(py, self.patient_id())?,
             "allowed" => obj(py, self.allowed())?,
             "rule" => obj(py, self.rule())?,
+            "reason" => obj(py, self.reason())?,
+            "break_glass" => obj(py, self.break_glass())?,
             _ => return Ok(None),
         }))
     }
