@@ -71,6 +71,8 @@ pub(crate) enum Exc {
     InvalidPolicy,
     DuplicateCareTeamMember,
     CareTeamLinkEnded,
+    SchemaTooNew,
+    RetriesExhausted,
 }
 
 /// A base class: one of ours or a Python built-in.
@@ -393,6 +395,24 @@ const SPECS: &[Spec] = &[
         attrs: &["link_id"],
         doc: "The care-team link (`.link_id`) has already ended.",
     },
+    Spec {
+        exc: Exc::SchemaTooNew,
+        name: "SchemaTooNewError",
+        bases: &[Base::Hms(Exc::Storage)],
+        code: Some("storage"),
+        attrs: &["found", "supported"],
+        doc: "A newer version of hms wrote the database (schema `.found`, this one knows up to \
+              `.supported`); it is left untouched. Upgrade hms.",
+    },
+    Spec {
+        exc: Exc::RetriesExhausted,
+        name: "RetriesExhaustedError",
+        bases: &[Base::Hms(Exc::Storage)],
+        code: Some("storage"),
+        attrs: &["attempts"],
+        doc: "The transaction kept conflicting with concurrent ones and was given up after \
+              `.attempts` attempts; nothing of it remains. Trying again later may succeed.",
+    },
 ];
 
 static CLASSES: PyOnceLock<Vec<(Exc, Py<PyType>)>> = PyOnceLock::new();
@@ -620,6 +640,14 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
                 vec![("backend", s(backend)?), ("detail", s(message)?)],
             ),
             StorageError::Poisoned => (Exc::StorePoisoned, vec![]),
+            StorageError::SchemaTooNew { found, supported } => (
+                Exc::SchemaTooNew,
+                vec![("found", obj(py, *found)?), ("supported", obj(py, *supported)?)],
+            ),
+            StorageError::RetriesExhausted { backend, attempts } => (
+                Exc::RetriesExhausted,
+                vec![("backend", s(backend)?), ("attempts", obj(py, *attempts)?)],
+            ),
             // WILDCARD(non_exhaustive): a storage error this binding does not know yet.
             _ => (Exc::Storage, vec![]),
         },
@@ -867,6 +895,22 @@ pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<P
             .into(),
         ),
         ("Storage::Poisoned", StorageError::Poisoned.into()),
+        (
+            "Storage::SchemaTooNew",
+            StorageError::SchemaTooNew {
+                found: 9,
+                supported: 2,
+            }
+            .into(),
+        ),
+        (
+            "Storage::RetriesExhausted",
+            StorageError::RetriesExhausted {
+                backend: "postgres",
+                attempts: 5,
+            }
+            .into(),
+        ),
         (
             "Scheduling::SlotConflict",
             SchedulingError::SlotConflict {

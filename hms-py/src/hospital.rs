@@ -16,7 +16,9 @@ use chrono::Duration;
 use hms_core::access::{CompiledPolicy, Policy};
 use hms_core::ids::{IdSource, RandomIds, SeededIds};
 use hms_core::scheduling::ConflictMode;
-use hms_core::store::MemoryStore;
+use hms_core::store::postgres::PostgresStore;
+use hms_core::store::sqlite::SqliteStore;
+use hms_core::store::{MemoryStore, Store};
 use hms_core::time::{Clock, ManualClock, SystemClock};
 use hms_core::{Hospital, HospitalSettings};
 use pyo3::exceptions::PyRuntimeError;
@@ -48,12 +50,18 @@ fn policy_arg(text: &str) -> PyResult<CompiledPolicy> {
 pub(crate) enum Backend {
     /// Everything in memory: tests, notebooks, simulations. Gone when the object is.
     Memory(Hospital<MemoryStore>),
+    /// One SQLite file: a clinic's own database, or a notebook's that outlives the kernel.
+    Sqlite(Hospital<SqliteStore>),
+    /// A PostgreSQL server shared by many processes.
+    Postgres(Hospital<PostgresStore>),
 }
 
 impl Backend {
     fn name(&self) -> &'static str {
         match self {
             Backend::Memory(_) => "memory",
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         }
     }
 }
@@ -63,6 +71,8 @@ macro_rules! with_hospital {
     ($backend:expr, $h:ident => $body:expr) => {
         match $backend {
             $crate::hospital::Backend::Memory($h) => $body,
+            $crate::hospital::Backend::Sqlite($h) => $body,
+            $crate::hospital::Backend::Postgres($h) => $body,
         }
     };
 }
@@ -89,7 +99,9 @@ impl PyHospital {
     /// `zone` is the IANA time zone of the clinics' wall clocks (a `ZoneInfo` or its name; UTC when
     /// `None`), `currency` the ISO 4217 code it bills in. With `now` (an aware datetime) the hospital's
     /// clock stands still at that instant until `set_now`/`advance` move it; with `seed` its ids are
-    /// reproducible. Both are for tests and simulations.
+    /// reproducible. Both are for tests and simulations. `conflict_mode` says whether a booking
+    /// collision refuses the booking (`"block"`, the default) or lets an override reason through
+    /// (`"warn"`); `policy` replaces the built-in access policy with one written in TOML or JSON.
     #[staticmethod]
     #[pyo3(signature = (
         *, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None,
@@ -105,38 +117,64 @@ impl PyHospital {
         conflict_mode: Option<&Bound<'_, PyAny>>,
         policy: Option<&str>,
     ) -> PyResult<Self> {
-        let zone = match zone {
-            Some(z) if !z.is_none() => zone_arg(z)?,
-            _ => chrono_tz::UTC,
-        };
-        let conflict_mode = match conflict_mode.filter(|m| !m.is_none()) {
-            Some(m) => ConflictMode::from_py(m, "conflict_mode")?,
-            None => ConflictMode::Block,
-        };
-        let settings = HospitalSettings {
-            name: name.to_owned(),
-            zone,
-            currency: currency_arg(currency)?,
-            conflict_mode,
-        };
-        let policy = policy.map(policy_arg).transpose()?;
-        let manual = opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t)));
-        let clock: Arc<dyn Clock> = match &manual {
-            Some(m) => m.clone(),
-            None => Arc::new(SystemClock),
-        };
-        let ids: Arc<dyn IdSource> = match seed {
-            Some(s) => Arc::new(SeededIds::new(s)),
-            None => Arc::new(RandomIds),
-        };
-        let mut hospital = Hospital::with_environment(MemoryStore::new(), settings, clock, ids);
-        if let Some(p) = policy {
-            hospital = hospital.with_policy(p);
-        }
-        Ok(PyHospital {
-            backend: Backend::Memory(hospital),
-            clock: manual,
-        })
+        let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        Ok(setup.build(MemoryStore::new(), Backend::Memory))
+    }
+
+    /// A hospital whose data lives in the SQLite file at `path` (created, and its schema brought up
+    /// to date, when needed). The other arguments are those of `in_memory`.
+    #[staticmethod]
+    #[pyo3(signature = (
+        path, *, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None,
+        conflict_mode = None, policy = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        name: &str,
+        zone: Option<&Bound<'_, PyAny>>,
+        currency: &str,
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+        conflict_mode: Option<&Bound<'_, PyAny>>,
+        policy: Option<&str>,
+    ) -> PyResult<Self> {
+        let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        let store = py.detach(|| SqliteStore::open(&path)).map_err(raise)?;
+        Ok(setup.build(store, Backend::Sqlite))
+    }
+
+    /// A hospital whose data lives on the PostgreSQL server at `url`
+    /// (`postgresql://user@host:port/database`), in `schema` when given (created if missing; one
+    /// schema per hospital). The other arguments are those of `in_memory`. A server that cannot be
+    /// reached is a `StorageError`.
+    #[staticmethod]
+    #[pyo3(signature = (
+        url, *, schema = None, name = "General Hospital", zone = None, currency = "USD", now = None,
+        seed = None, conflict_mode = None, policy = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn connect(
+        py: Python<'_>,
+        url: &str,
+        schema: Option<&str>,
+        name: &str,
+        zone: Option<&Bound<'_, PyAny>>,
+        currency: &str,
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+        conflict_mode: Option<&Bound<'_, PyAny>>,
+        policy: Option<&str>,
+    ) -> PyResult<Self> {
+        let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        let store = py
+            .detach(|| match schema {
+                Some(schema) => PostgresStore::connect_with_schema(url, schema),
+                None => PostgresStore::connect(url),
+            })
+            .map_err(raise)?;
+        Ok(setup.build(store, Backend::Postgres))
     }
 
     /// The hospital's name.
@@ -157,7 +195,7 @@ impl PyHospital {
         self.settings().currency.code().to_owned()
     }
 
-    /// Which store holds the data (`"memory"`).
+    /// Which store holds the data (`"memory"`, `"sqlite"` or `"postgres"`).
     #[getter]
     fn backend(&self) -> &'static str {
         self.backend.name()
@@ -221,6 +259,65 @@ impl PyHospital {
             self.settings().zone.name(),
             self.settings().currency.code()
         )
+    }
+}
+
+/// What every constructor of a hospital takes besides its store, checked.
+struct Setup {
+    settings: HospitalSettings,
+    manual: Option<Arc<ManualClock>>,
+    seed: Option<u64>,
+    policy: Option<CompiledPolicy>,
+}
+
+impl Setup {
+    fn parse(
+        name: &str,
+        zone: Option<&Bound<'_, PyAny>>,
+        currency: &str,
+        now: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+        conflict_mode: Option<&Bound<'_, PyAny>>,
+        policy: Option<&str>,
+    ) -> PyResult<Self> {
+        let zone = match zone {
+            Some(z) if !z.is_none() => zone_arg(z)?,
+            _ => chrono_tz::UTC,
+        };
+        let conflict_mode = match conflict_mode.filter(|m| !m.is_none()) {
+            Some(m) => ConflictMode::from_py(m, "conflict_mode")?,
+            None => ConflictMode::Block,
+        };
+        Ok(Setup {
+            settings: HospitalSettings {
+                name: name.to_owned(),
+                zone,
+                currency: currency_arg(currency)?,
+                conflict_mode,
+            },
+            manual: opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t))),
+            seed,
+            policy: policy.map(policy_arg).transpose()?,
+        })
+    }
+
+    fn build<S: Store>(self, store: S, backend: impl FnOnce(Hospital<S>) -> Backend) -> PyHospital {
+        let clock: Arc<dyn Clock> = match &self.manual {
+            Some(m) => m.clone(),
+            None => Arc::new(SystemClock),
+        };
+        let ids: Arc<dyn IdSource> = match self.seed {
+            Some(s) => Arc::new(SeededIds::new(s)),
+            None => Arc::new(RandomIds),
+        };
+        let mut hospital = Hospital::with_environment(store, self.settings, clock, ids);
+        if let Some(p) = self.policy {
+            hospital = hospital.with_policy(p);
+        }
+        PyHospital {
+            backend: backend(hospital),
+            clock: self.manual,
+        }
     }
 }
 

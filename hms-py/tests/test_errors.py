@@ -38,6 +38,8 @@ TREE: dict[type[hms.HmsError], tuple[tuple[type[BaseException], ...], str | None
     hms.AlreadyBootstrappedError: ((hms.ForbiddenError,), "forbidden"),
     hms.StorageError: ((hms.HmsError,), "storage"),
     hms.StorePoisonedError: ((hms.StorageError,), "storage"),
+    hms.SchemaTooNewError: ((hms.StorageError,), "storage"),
+    hms.RetriesExhaustedError: ((hms.StorageError,), "storage"),
     hms.SlotConflictError: ((hms.HmsError,), "slot_conflict"),
     hms.AppointmentTransitionError: ((hms.InvalidTransitionError,), "invalid_transition"),
     hms.NoResourceError: ((hms.HmsError,), "no_resource"),
@@ -110,6 +112,8 @@ SAMPLES: dict[str, tuple[type[hms.HmsError], dict[str, object]]] = {
     ),
     "Storage::Backend": (hms.StorageError, {"backend": "sqlite", "detail": "disk I/O error"}),
     "Storage::Poisoned": (hms.StorePoisonedError, {"backend": None, "detail": None}),
+    "Storage::SchemaTooNew": (hms.SchemaTooNewError, {"found": 9, "supported": 2}),
+    "Storage::RetriesExhausted": (hms.RetriesExhaustedError, {"backend": "postgres", "attempts": 5}),
     "Scheduling::SlotConflict": (
         hms.SlotConflictError,
         {"appointment_ids": [APPT, APPT2], "intervals": [hms.Interval(h(9), h(10)), hms.Interval(h(10), h(11))]},
@@ -257,7 +261,8 @@ def scheduling_and_access_scenarios() -> list[tuple[str, Callable[[], object]]]:
 
 
 # Classes no call through the in-memory store can provoke; `_sample_errors` pins their mapping.
-UNREACHABLE = {"NotSignedInError", "StorageError", "StorePoisonedError"}
+# (`SchemaTooNewError` and `StorageError` are provoked on a real SQLite file in test_storage.py.)
+UNREACHABLE = {"NotSignedInError", "StorageError", "StorePoisonedError", "SchemaTooNewError", "RetriesExhaustedError"}
 
 
 def test_each_error_class_is_raised_by_a_real_scenario() -> None:

@@ -7,8 +7,18 @@
 //! Backends still enforce the invariants a database can hold (unique national id, unique login, …), so
 //! that two concurrent requests that both passed the rule cannot both commit: the loser gets the same
 //! typed error the rule would have given.
+//!
+//! Backends: [`MemoryStore`] (always), `sqlite::SqliteStore` (feature `sqlite`) and
+//! `postgres::PostgresStore` (feature `postgres`). The SQL backends share their migration runner and
+//! row shapes in a private `sql` module; their schemas are versioned SQL files under `migrations/`.
 
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -45,13 +55,36 @@ pub enum StorageError {
     /// A thread panicked while holding the store; the store refuses further use.
     #[error("the store is unusable after an earlier failure")]
     Poisoned,
+    /// The database was written by a newer version of the library; it is left untouched rather than
+    /// downgraded.
+    #[error("the database schema is version {found} but this library knows versions up to {supported}; upgrade the library")]
+    SchemaTooNew {
+        /// The version found in the database.
+        found: u32,
+        /// The newest version this library can use.
+        supported: u32,
+    },
+    /// A transaction kept failing to serialize against concurrent ones and was given up; nothing of it
+    /// remains. Trying again later may succeed.
+    #[error(
+        "the {backend} store gave up after {attempts} attempts that conflicted with concurrent transactions"
+    )]
+    RetriesExhausted {
+        /// Which backend.
+        backend: &'static str,
+        /// How many times the transaction was run.
+        attempts: u32,
+    },
 }
 
 impl StorageError {
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            StorageError::Backend { .. } | StorageError::Poisoned => "storage",
+            StorageError::Backend { .. }
+            | StorageError::Poisoned
+            | StorageError::SchemaTooNew { .. }
+            | StorageError::RetriesExhausted { .. } => "storage",
         }
     }
 }

@@ -4,6 +4,7 @@
 import datetime
 import decimal
 import enum
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Optional, Union, final
 from zoneinfo import ZoneInfo
@@ -83,7 +84,9 @@ __all__ = [
     "PersonName",
     "Resource",
     "ResourceKind",
+    "RetriesExhaustedError",
     "Role",
+    "SchemaTooNewError",
     "SeriesMode",
     "SeriesOutcome",
     "SeriesRule",
@@ -313,6 +316,13 @@ class StorageError(HmsError):
     detail: Optional[str]
 
 class StorePoisonedError(StorageError): ...
+
+class SchemaTooNewError(StorageError):
+    found: int
+    supported: int
+
+class RetriesExhaustedError(StorageError):
+    attempts: int
 
 class SlotConflictError(HmsError):
     conflicts: RecordList[Conflict]
@@ -1183,6 +1193,31 @@ class Hospital:
     @staticmethod
     def in_memory(
         *,
+        name: str = "General Hospital",
+        zone: Union[ZoneInfo, str, None] = None,
+        currency: str = "USD",
+        now: Optional[datetime.datetime] = None,
+        seed: Optional[int] = None,
+        conflict_mode: Union[ConflictMode, str, None] = None,
+        policy: Optional[str] = None,
+    ) -> Hospital: ...
+    @staticmethod
+    def open(
+        path: Union[str, os.PathLike[str]],
+        *,
+        name: str = "General Hospital",
+        zone: Union[ZoneInfo, str, None] = None,
+        currency: str = "USD",
+        now: Optional[datetime.datetime] = None,
+        seed: Optional[int] = None,
+        conflict_mode: Union[ConflictMode, str, None] = None,
+        policy: Optional[str] = None,
+    ) -> Hospital: ...
+    @staticmethod
+    def connect(
+        url: str,
+        *,
+        schema: Optional[str] = None,
         name: str = "General Hospital",
         zone: Union[ZoneInfo, str, None] = None,
         currency: str = "USD",
