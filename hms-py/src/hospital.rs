@@ -44,16 +44,16 @@ fn policy_arg(text: &str) -> PyResult<CompiledPolicy> {
     CompiledPolicy::compile(policy).map_err(raise)
 }
 
-/// The store under a hospital. Each arm is a `Hospital` over one backend; [`with_hospital!`] runs
+/// The store under a hospital (boxed: the in-memory store is large, the others are handles). Each arm is a `Hospital` over one backend; [`with_hospital!`] runs
 /// the same code against whichever arm is present, so a new backend is one arm here, one line in
 /// that macro and one constructor.
 pub(crate) enum Backend {
     /// Everything in memory: tests, notebooks, simulations. Gone when the object is.
-    Memory(Hospital<MemoryStore>),
+    Memory(Box<Hospital<MemoryStore>>),
     /// One SQLite file: a clinic's own database, or a notebook's that outlives the kernel.
-    Sqlite(Hospital<SqliteStore>),
+    Sqlite(Box<Hospital<SqliteStore>>),
     /// A PostgreSQL server shared by many processes.
-    Postgres(Hospital<PostgresStore>),
+    Postgres(Box<Hospital<PostgresStore>>),
 }
 
 impl Backend {
@@ -118,7 +118,7 @@ impl PyHospital {
         policy: Option<&str>,
     ) -> PyResult<Self> {
         let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
-        Ok(setup.build(MemoryStore::new(), Backend::Memory))
+        Ok(setup.build(MemoryStore::new(), |h| Backend::Memory(Box::new(h))))
     }
 
     /// A hospital whose data lives in the SQLite file at `path` (created, and its schema brought up
@@ -142,7 +142,7 @@ impl PyHospital {
     ) -> PyResult<Self> {
         let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
         let store = py.detach(|| SqliteStore::open(&path)).map_err(raise)?;
-        Ok(setup.build(store, Backend::Sqlite))
+        Ok(setup.build(store, |h| Backend::Sqlite(Box::new(h))))
     }
 
     /// A hospital whose data lives on the PostgreSQL server at `url`
@@ -174,7 +174,7 @@ impl PyHospital {
                 None => PostgresStore::connect(url),
             })
             .map_err(raise)?;
-        Ok(setup.build(store, Backend::Postgres))
+        Ok(setup.build(store, |h| Backend::Postgres(Box::new(h))))
     }
 
     /// The hospital's name.
