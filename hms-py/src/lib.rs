@@ -2,6 +2,7 @@
 //! `convert`, the error mapping in `errors`, the `Hospital` class in `hospital`, pure rules in
 //! `functions`. The Python package `hms` (in `python/hms/`) re-exports everything from here.
 
+mod calendar;
 mod convert;
 mod errors;
 mod functions;
@@ -59,6 +60,7 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::access::PyAccessReportEntry>()?;
     m.add_class::<convert::access::PyChainProblem>()?;
     m.add_class::<convert::access::PyAuditVerification>()?;
+    m.add_class::<calendar::PyCalendar>()?;
     m.add_class::<hospital::PyHospital>()?;
 
     convert::register_rows(

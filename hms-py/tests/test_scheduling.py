@@ -351,3 +351,24 @@ def test_a_doctor_manages_only_their_own_schedule(clinic: Clinic) -> None:
     with pytest.raises(hms.ForbiddenError) as caught:
         h.set_availability(clinic.doctor_account, other, [template(other)])
     assert (caught.value.rule, caught.value.resource) == ("own-schedule", hms.ResourceKind.SCHEDULE)
+
+
+# --- a calendar's conflict check ----------------------------------------------------------------
+
+
+def test_a_calendar_finds_the_bookings_in_the_way(clinic: Clinic) -> None:
+    a = book(clinic, clinic.asha, at(TUESDAY, 10))
+    cal = hms.Calendar()
+    assert cal.add(a, a.interval) and not cal.add(a.id, a.interval)
+    other = "019cad8f-ac00-7a00-8000-0000000000c1"
+    assert cal.add(other, hms.Interval(at(TUESDAY, 10, 15), at(TUESDAY, 11)), shared=True)
+    assert len(cal) == 2 and "2 bookings" in repr(cal)
+    assert cal.conflicts(hms.Interval(at(TUESDAY, 9, 45), at(TUESDAY, 10, 20))) == [a.id, other]
+    # Half-open: a visit that starts when another ends does not collide with it.
+    assert cal.is_free(hms.Interval(at(TUESDAY, 11), at(TUESDAY, 11, 30)))
+    assert not cal.is_free(hms.Interval(at(TUESDAY, 10, 59), at(TUESDAY, 11, 30)))
+    assert cal.remove(other, hms.Interval(at(TUESDAY, 10, 15), at(TUESDAY, 11))) and not cal.remove(other, a.interval)
+    assert cal.conflicts(hms.Interval(at(TUESDAY, 10, 30), at(TUESDAY, 11))) == []
+    assert cal._time_is_free(a.interval, 10) > 0
+    with pytest.raises(TypeError):
+        cal.is_free((at(TUESDAY, 10), at(TUESDAY, 11)))  # type: ignore[arg-type]
