@@ -92,6 +92,7 @@ impl Error {
 /// checks that each code is produced by at least one test case.
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
+        "amount_overflow",
         "beyond_horizon",
         "currency_mismatch",
         "duplicate",
@@ -110,6 +111,7 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "outside_availability",
         "slot_conflict",
         "storage",
+        "time_out_of_range",
         "unknown_currency",
         "visit_type_not_offered",
     ]
