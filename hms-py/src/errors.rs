@@ -73,6 +73,8 @@ pub(crate) enum Exc {
     CareTeamLinkEnded,
     SchemaTooNew,
     RetriesExhausted,
+    AmountOverflow,
+    TimeOutOfRange,
 }
 
 /// A base class: one of ours or a Python built-in.
@@ -396,6 +398,22 @@ const SPECS: &[Spec] = &[
         doc: "The care-team link (`.link_id`) has already ended.",
     },
     Spec {
+        exc: Exc::AmountOverflow,
+        name: "AmountOverflowError",
+        bases: &[Base::Hms(Exc::Money), Base::Builtin("ArithmeticError")],
+        code: Some("amount_overflow"),
+        attrs: &["amount"],
+        doc: "The arithmetic on `.amount` (a `Money`) goes beyond the largest number an amount holds.",
+    },
+    Spec {
+        exc: Exc::TimeOutOfRange,
+        name: "TimeOutOfRangeError",
+        bases: &[Base::Hms(Exc::Time), Base::Builtin("ValueError")],
+        code: Some("time_out_of_range"),
+        attrs: &["start", "by"],
+        doc: "`.start` moved by `.by` (a `timedelta`) is outside the supported range of dates.",
+    },
+    Spec {
         exc: Exc::SchemaTooNew,
         name: "SchemaTooNewError",
         bases: &[Base::Hms(Exc::Storage)],
@@ -529,6 +547,13 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
                 vec![("left", s(left.code())?), ("right", s(right.code())?)],
             ),
             MoneyError::UnknownCurrency { code } => (Exc::UnknownCurrency, vec![("currency", s(code)?)]),
+            MoneyError::Overflow { amount } => (
+                Exc::AmountOverflow,
+                vec![(
+                    "amount",
+                    Bound::new(py, crate::convert::money::PyMoney(amount.clone()))?.into_any(),
+                )],
+            ),
             // WILDCARD(non_exhaustive): a money error this binding does not know yet.
             _ => (Exc::Money, vec![]),
         },
@@ -541,6 +566,10 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
                 ],
             ),
             TimeError::UnknownZone { name } => (Exc::UnknownZone, vec![("zone", s(name)?)]),
+            TimeError::OutOfRange { from, by } => (
+                Exc::TimeOutOfRange,
+                vec![("start", datetime_to_py(py, *from)?), ("by", obj(py, *by)?)],
+            ),
             // WILDCARD(non_exhaustive): a time error this binding does not know yet.
             _ => (Exc::Time, vec![]),
         },
@@ -895,6 +924,21 @@ pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<P
             .into(),
         ),
         ("Storage::Poisoned", StorageError::Poisoned.into()),
+        (
+            "Money::Overflow",
+            MoneyError::Overflow {
+                amount: hms_core::money::Money::new(rust_decimal::Decimal::MAX, Currency::USD),
+            }
+            .into(),
+        ),
+        (
+            "Time::OutOfRange",
+            TimeError::OutOfRange {
+                from: at(9),
+                by: chrono::Duration::days(365),
+            }
+            .into(),
+        ),
         (
             "Storage::SchemaTooNew",
             StorageError::SchemaTooNew {

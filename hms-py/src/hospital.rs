@@ -220,7 +220,7 @@ impl PyHospital {
 
     /// Moves the clock of a hospital opened with `now=` forward by a `timedelta`.
     fn advance(&self, by: Duration) -> PyResult<()> {
-        self.manual_clock()?.advance(by);
+        self.manual_clock()?.advance(by).map_err(raise)?;
         Ok(())
     }
 

@@ -39,6 +39,8 @@ TREE: dict[type[hms.HmsError], tuple[tuple[type[BaseException], ...], str | None
     hms.StorageError: ((hms.HmsError,), "storage"),
     hms.StorePoisonedError: ((hms.StorageError,), "storage"),
     hms.SchemaTooNewError: ((hms.StorageError,), "storage"),
+    hms.AmountOverflowError: ((hms.MoneyError, ArithmeticError), "amount_overflow"),
+    hms.TimeOutOfRangeError: ((hms.TimeError, ValueError), "time_out_of_range"),
     hms.RetriesExhaustedError: ((hms.StorageError,), "storage"),
     hms.SlotConflictError: ((hms.HmsError,), "slot_conflict"),
     hms.AppointmentTransitionError: ((hms.InvalidTransitionError,), "invalid_transition"),
@@ -113,6 +115,8 @@ SAMPLES: dict[str, tuple[type[hms.HmsError], dict[str, object]]] = {
     "Storage::Backend": (hms.StorageError, {"backend": "sqlite", "detail": "disk I/O error"}),
     "Storage::Poisoned": (hms.StorePoisonedError, {"backend": None, "detail": None}),
     "Storage::SchemaTooNew": (hms.SchemaTooNewError, {"found": 9, "supported": 2}),
+    "Money::Overflow": (hms.AmountOverflowError, {"amount": hms.Money("79228162514264337593543950335", "USD")}),
+    "Time::OutOfRange": (hms.TimeOutOfRangeError, {"start": h(9), "by": dt.timedelta(days=365)}),
     "Storage::RetriesExhausted": (hms.RetriesExhaustedError, {"backend": "postgres", "attempts": 5}),
     "Scheduling::SlotConflict": (
         hms.SlotConflictError,
@@ -225,6 +229,8 @@ def scenarios() -> list[tuple[str, Callable[[], object]]]:
         ("ForbiddenError", lambda: h.hire_staff(desk, doctor_details(license_number="OTHER-1"))),
         ("UnknownAccountError", lambda: h.patient("019cad8f-ac00-7000-8000-000000000001", asha)),
         ("AlreadyBootstrappedError", lambda: h.bootstrap_admin("root")),
+        ("AmountOverflowError", lambda: hms.allocate(hms.Money("79228162514264337593543950335", "USD"), ["79228162514264337593543950335", 1])),
+        ("TimeOutOfRangeError", lambda: h.advance(dt.timedelta(days=999_999_999))),
     ]
 
 

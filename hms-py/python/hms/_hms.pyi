@@ -23,6 +23,7 @@ __all__ = [
     "allocate",
     "AlreadyActiveError",
     "AlreadyBootstrappedError",
+    "AmountOverflowError",
     "Appointment",
     "AppointmentStatus",
     "AppointmentTransitionError",
@@ -99,6 +100,7 @@ __all__ = [
     "StorageError",
     "StorePoisonedError",
     "TimeError",
+    "TimeOutOfRangeError",
     "UnknownAccountError",
     "UnknownCurrencyError",
     "UnknownZoneError",
@@ -317,6 +319,13 @@ class StorageError(HmsError):
     detail: Optional[str]
 
 class StorePoisonedError(StorageError): ...
+
+class AmountOverflowError(MoneyError, ArithmeticError):
+    amount: Money
+
+class TimeOutOfRangeError(TimeError, ValueError):
+    start: datetime.datetime
+    by: datetime.timedelta
 
 class SchemaTooNewError(StorageError):
     found: int

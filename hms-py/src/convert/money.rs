@@ -187,5 +187,10 @@ row_methods!(PyMoney);
 pub(crate) fn allocate(money: Money, weights: &Bound<'_, PyAny>) -> PyResult<Vec<PyMoney>> {
     let weights: Vec<Decimal> =
         crate::convert::collect_iter(Some(weights), "weights", |w| decimal_arg(w, "weights"))?;
-    Ok(money.allocate(&weights).into_iter().map(PyMoney).collect())
+    Ok(money
+        .allocate(&weights)
+        .map_err(raise)?
+        .into_iter()
+        .map(PyMoney)
+        .collect())
 }
