@@ -551,7 +551,7 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
                 Exc::AmountOverflow,
                 vec![(
                     "amount",
-                    Bound::new(py, crate::convert::money::PyMoney(amount.clone()))?.into_any(),
+                    Bound::new(py, crate::convert::money::PyMoney(*amount))?.into_any(),
                 )],
             ),
             // WILDCARD(non_exhaustive): a money error this binding does not know yet.
