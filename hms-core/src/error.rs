@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::access::AccessError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
+pub use crate::pharmacy::PharmacyError;
 pub use crate::scheduling::availability::AvailabilityError;
 pub use crate::scheduling::SchedulingError;
 pub use crate::store::StorageError;
@@ -56,6 +57,9 @@ pub enum Error {
     /// The policy denied the request.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// A pharmacy rule was broken (not enough stock, an unusable batch, a used-up prescription, …).
+    #[error(transparent)]
+    Pharmacy(#[from] PharmacyError),
     /// The storage backend failed; the transaction was rolled back.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -73,6 +77,7 @@ impl Error {
             Error::Scheduling(e) => e.code(),
             Error::Availability(e) => e.code(),
             Error::Access(e) => e.code(),
+            Error::Pharmacy(e) => e.code(),
             Error::Storage(e) => e.code(),
         }
     }
@@ -93,13 +98,17 @@ impl Error {
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
         "amount_overflow",
+        "batch_unusable",
         "beyond_horizon",
         "currency_mismatch",
         "duplicate",
+        "exceeds_dispensed",
+        "exceeds_prescription",
         "forbidden",
         "idempotency_mismatch",
         "in_past",
         "inactive",
+        "insufficient_stock",
         "invalid_input",
         "invalid_interval",
         "invalid_policy",
@@ -109,6 +118,9 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "nonexistent_local_time",
         "not_found",
         "outside_availability",
+        "prescription_required",
+        "refills_exhausted",
+        "reservation_expired",
         "slot_conflict",
         "storage",
         "time_out_of_range",

@@ -29,8 +29,13 @@ use crate::scheduling::ConflictMode;
 use crate::store::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::time::Clock;
 
+mod pharmacy;
 mod scheduling;
 
+pub use pharmacy::{
+    CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest, ReservationRequest, ReturnLine,
+    ReturnRequest, StockOrderRequest, TransferRequest,
+};
 pub use scheduling::{BookingRequest, DoctorDay, SeriesMode, SeriesOutcome};
 
 /// Settings of one hospital.
@@ -45,6 +50,8 @@ pub struct HospitalSettings {
     /// Whether a booking conflict refuses the booking (the default) or is a warning that an explicit
     /// override reason lets through.
     pub conflict_mode: ConflictMode,
+    /// How the pharmacy runs (minimum shelf life, expiry warning window, reservation hold time).
+    pub pharmacy: crate::pharmacy::PharmacySettings,
 }
 
 impl Default for HospitalSettings {
@@ -54,6 +61,7 @@ impl Default for HospitalSettings {
             zone: chrono_tz::UTC,
             currency: Currency::USD,
             conflict_mode: ConflictMode::Block,
+            pharmacy: crate::pharmacy::PharmacySettings::default(),
         }
     }
 }

@@ -120,6 +120,46 @@ id_type!(
     EventId,
     "event"
 );
+id_type!(
+    /// Identifies a drug in the pharmacy catalog.
+    DrugId,
+    "drug"
+);
+id_type!(
+    /// Identifies a batch (lot) of a drug received into stock.
+    BatchId,
+    "batch"
+);
+id_type!(
+    /// Identifies a prescription.
+    PrescriptionId,
+    "prescription"
+);
+id_type!(
+    /// Identifies one dispensing (against a prescription or over the counter).
+    DispenseId,
+    "dispense"
+);
+id_type!(
+    /// Identifies one movement of the stock ledger.
+    MovementId,
+    "stock movement"
+);
+id_type!(
+    /// Identifies a transfer of stock between two locations (its two movements share it).
+    TransferId,
+    "stock transfer"
+);
+id_type!(
+    /// Identifies a reservation of stock for a patient.
+    ReservationId,
+    "reservation"
+);
+id_type!(
+    /// Identifies an order of stock from a supplier.
+    StockOrderId,
+    "stock order"
+);
 
 /// A source of fresh UUIDs for new entities.
 ///

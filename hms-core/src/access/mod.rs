@@ -337,6 +337,8 @@ pub enum ResourceKind {
     CareTeam,
     /// Emergency ("break the glass") access to a patient's records.
     BreakGlass,
+    /// The drug catalog: what the pharmacy can stock, and its reorder rules.
+    DrugCatalog,
 }
 
 vocabulary!(ResourceKind {
@@ -356,6 +358,7 @@ vocabulary!(ResourceKind {
     Report => "report",
     CareTeam => "care_team",
     BreakGlass => "break_glass",
+    DrugCatalog => "drug_catalog",
 });
 
 impl ResourceKind {
