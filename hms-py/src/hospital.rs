@@ -294,6 +294,8 @@ impl Setup {
                 zone,
                 currency: currency_arg(currency)?,
                 conflict_mode,
+                // Pharmacy is not exposed to Python yet: its settings keep their defaults.
+                ..HospitalSettings::default()
             },
             manual: opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t))),
             seed,

@@ -186,7 +186,11 @@ def test_every_core_variant_maps_to_its_class_and_attributes() -> None:
 # Codes of core domains that have no Python classes yet: their errors arrive as the class of their
 # code if there is one, else as `HmsError`, with `.code` and `.message` but no typed attributes.
 # Mapping a domain (a file of conversions plus its rows in errors.rs) removes its codes from here.
-PENDING: set[str] = set()
+PENDING = {
+    # Pharmacy: not exposed to Python yet.
+    "batch_unusable", "exceeds_dispensed", "exceeds_prescription", "insufficient_stock",
+    "prescription_required", "refills_exhausted", "reservation_expired",
+}
 
 
 def test_every_error_code_is_carried_by_some_class_or_pending() -> None:
