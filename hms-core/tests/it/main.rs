@@ -22,3 +22,4 @@ mod scratch;
 mod search_backends;
 mod sqlite_processes;
 mod vectors;
+mod vectors_calendar;
