@@ -109,7 +109,18 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "interval_overlap": lambda i: _interval(i["a"]).overlaps(_interval(i["b"])),
     "normalize_phone": lambda i: hms.normalize_phone(i["raw"]),
     "mrn_from_sequence": lambda i: hms.mrn_from_sequence(i["sequence"]),
+    "calendar_conflicts": lambda i: _calendar_conflicts(i),
 }
+
+
+def _calendar_conflicts(i: dict[str, Any]) -> list[str]:
+    cal = hms.Calendar()
+    for b in i["bookings"]:
+        cal.add(b["id"], _interval(b), shared=b.get("shared", False))
+    held = {b["id"]: _interval(b) for b in i["bookings"]}
+    for removed in i.get("removed", []):
+        assert cal.remove(removed, held[removed])
+    return cal.conflicts(_interval(i["query"]))
 
 
 def _expected_ok(op: str, value: Any) -> Any:
