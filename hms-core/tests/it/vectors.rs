@@ -111,7 +111,7 @@ fn run(op: &str, input: &Value) -> Result<Value, Error> {
                 .iter()
                 .map(decimal)
                 .collect();
-            let parts = Money::new(decimal(&input["amount"]), currency).allocate(&weights);
+            let parts = Money::new(decimal(&input["amount"]), currency).allocate(&weights)?;
             Ok(json!(parts
                 .iter()
                 .map(|m| m.amount.to_string())
