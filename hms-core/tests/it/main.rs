@@ -21,6 +21,7 @@ mod scheduling_dst;
 mod scratch;
 mod search_backends;
 mod sqlite_processes;
+mod vectors;
 mod vectors_access;
 mod vectors_calendar;
 mod vectors_scheduling;
