@@ -13,6 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use crate::access::AccessError;
+pub use crate::billing::BillingError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
 pub use crate::scheduling::availability::AvailabilityError;
@@ -53,6 +54,9 @@ pub enum Error {
     /// An availability rule was broken (outside working hours, inside the lead time, …).
     #[error(transparent)]
     Availability(#[from] AvailabilityError),
+    /// A billing rule was broken (an overpayment, an issued invoice changed, …).
+    #[error(transparent)]
+    Billing(#[from] BillingError),
     /// The policy denied the request.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -72,6 +76,7 @@ impl Error {
             Error::People(e) => e.code(),
             Error::Scheduling(e) => e.code(),
             Error::Availability(e) => e.code(),
+            Error::Billing(e) => e.code(),
             Error::Access(e) => e.code(),
             Error::Storage(e) => e.code(),
         }
@@ -96,17 +101,25 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "currency_mismatch",
         "duplicate",
         "forbidden",
+        "gateway_failed",
         "idempotency_mismatch",
+        "immutable_invoice",
         "in_past",
         "inactive",
         "invalid_input",
         "invalid_interval",
+        "invalid_signature",
         "invalid_transition",
         "lead_time",
+        "no_price",
         "no_resource",
         "nonexistent_local_time",
+        "not_chargeable",
         "not_found",
         "outside_availability",
+        "over_credit",
+        "over_refund",
+        "overpayment",
         "slot_conflict",
         "storage",
         "unknown_currency",

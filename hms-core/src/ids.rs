@@ -110,6 +110,41 @@ id_type!(
     EventId,
     "event"
 );
+id_type!(
+    /// Identifies a charge: one billable service used by a patient.
+    ChargeId,
+    "charge"
+);
+id_type!(
+    /// Identifies an invoice or a credit note.
+    InvoiceId,
+    "invoice"
+);
+id_type!(
+    /// Identifies a payment received.
+    PaymentId,
+    "payment"
+);
+id_type!(
+    /// Identifies a refund of (part of) a payment.
+    RefundId,
+    "refund"
+);
+id_type!(
+    /// Identifies a pharmacy dispense (medicines handed to a patient).
+    DispenseId,
+    "dispense"
+);
+id_type!(
+    /// Identifies a laboratory order.
+    LabOrderId,
+    "lab order"
+);
+id_type!(
+    /// Identifies a hospital admission (an inpatient stay).
+    AdmissionId,
+    "admission"
+);
 
 /// A source of fresh UUIDs for new entities.
 ///
