@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::access::{AccessError, Action, AuditRecord, ResourceKind, Role};
+use crate::billing::RoundingMode;
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{AccountId, EventId, IdSource, PatientId, StaffId};
@@ -22,8 +23,10 @@ use crate::scheduling::ConflictMode;
 use crate::store::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::time::Clock;
 
+mod billing;
 mod scheduling;
 
+pub use billing::{AgingReport, ChargeRequest, CreditRequest, PaymentRequest};
 pub use scheduling::{BookingRequest, DoctorDay, SeriesMode, SeriesOutcome};
 
 /// Settings of one hospital.
@@ -38,6 +41,10 @@ pub struct HospitalSettings {
     /// Whether a booking conflict refuses the booking (the default) or is a warning that an explicit
     /// override reason lets through.
     pub conflict_mode: ConflictMode,
+    /// How invoice tax is rounded: per tax category (EN 16931 BR-CO-17, the default) or per line.
+    pub invoice_rounding: RoundingMode,
+    /// Days from the invoice date to the due date of the patient's share (30 by default).
+    pub payment_terms_days: u32,
 }
 
 impl Default for HospitalSettings {
@@ -47,6 +54,8 @@ impl Default for HospitalSettings {
             zone: chrono_tz::UTC,
             currency: Currency::USD,
             conflict_mode: ConflictMode::Block,
+            invoice_rounding: RoundingMode::PerTaxCategory,
+            payment_terms_days: 30,
         }
     }
 }
@@ -609,6 +618,54 @@ fn placeholder_policy(
             }
             if has(Role::Patient) && patient.is_some() && account.patient_id() == patient {
                 return (true, "patient-own-appointments");
+            }
+        }
+        ResourceKind::Invoice => {
+            if has(Role::BillingClerk) {
+                return (true, "billing-clerk-invoices");
+            }
+            // Staff who provide a service charge for it (the pharmacy its dispenses, the desk a visit).
+            if matches!(action, Action::Create | Action::Read)
+                && [
+                    Role::Receptionist,
+                    Role::Pharmacist,
+                    Role::LabTechnician,
+                    Role::Nurse,
+                ]
+                .iter()
+                .any(|r| has(*r))
+            {
+                return (true, "staff-charges");
+            }
+            if has(Role::Patient)
+                && action == Action::Read
+                && patient.is_some()
+                && account.patient_id() == patient
+            {
+                return (true, "patient-own-invoices");
+            }
+        }
+        ResourceKind::Payment => {
+            if has(Role::BillingClerk) {
+                return (true, "billing-clerk-payments");
+            }
+            if has(Role::Receptionist) && matches!(action, Action::Create | Action::Read) {
+                return (true, "receptionist-takes-payments");
+            }
+            if has(Role::Patient)
+                && matches!(action, Action::Create | Action::Read)
+                && patient.is_some()
+                && account.patient_id() == patient
+            {
+                return (true, "patient-pays-own");
+            }
+        }
+        ResourceKind::PriceList => {
+            if action == Action::Read && !has(Role::Patient) {
+                return (true, "staff-read-prices");
+            }
+            if has(Role::BillingClerk) && action == Action::Update {
+                return (true, "billing-clerk-prices");
             }
         }
         ResourceKind::Schedule => {

@@ -78,8 +78,12 @@ pub enum Action {
     Update,
     /// Deactivate (never delete).
     Deactivate,
-    /// Call off (an appointment).
+    /// Call off (an appointment, a draft invoice).
     Cancel,
+    /// Make final and send (an invoice, a credit note).
+    Issue,
+    /// Give money back (part of a payment).
+    Refund,
 }
 
 impl Action {
@@ -91,6 +95,8 @@ impl Action {
             Action::Update => "update",
             Action::Deactivate => "deactivate",
             Action::Cancel => "cancel",
+            Action::Issue => "issue",
+            Action::Refund => "refund",
         }
     }
 }
@@ -110,6 +116,12 @@ pub enum ResourceKind {
     Appointment,
     /// Doctors' availability, rooms and equipment, slot search.
     Schedule,
+    /// Charges, invoices, credit notes and statements of a patient.
+    Invoice,
+    /// Payments and refunds.
+    Payment,
+    /// The price list and insurance coverage plans.
+    PriceList,
 }
 
 impl ResourceKind {
@@ -121,6 +133,9 @@ impl ResourceKind {
             ResourceKind::UserAccount => "user_account",
             ResourceKind::Appointment => "appointment",
             ResourceKind::Schedule => "schedule",
+            ResourceKind::Invoice => "invoice",
+            ResourceKind::Payment => "payment",
+            ResourceKind::PriceList => "price_list",
         }
     }
 }

@@ -249,7 +249,14 @@ pub fn unit_price(
     let price = match (&version.price, supplied) {
         (Price::Fixed { amount }, None) => *amount,
         (Price::DoctorFee { percent }, None) => match doctor_fee {
-            Some(fee) => fee.times(percent_factor(*percent)),
+            Some(fee) => {
+                // 60.00 × 100 % is 60.00, not 60.0000: trailing zeros beyond the minor unit go.
+                let mut a = (fee.amount * percent_factor(*percent)).normalize();
+                if a.scale() < fee.currency.minor_units() {
+                    a.rescale(fee.currency.minor_units());
+                }
+                Money::new(a, fee.currency)
+            }
             None => {
                 return Err(ValidationError::single(
                     "item_code",

@@ -74,10 +74,15 @@ pub fn render(invoice: &Invoice, breakdown: &Breakdown, original_number: Option<
         breakdown.currency
     );
     s.push_str(
-        " #  description                           qty      unit    amount discount       net     tax     gross     payer   patient  tax    basis\n",
+        " #  description                                 qty      unit    amount discount       net     tax     gross     payer   patient  rate        basis\n",
     );
     for (i, (l, p)) in invoice.lines.iter().zip(&breakdown.lines).enumerate() {
-        let desc: String = l.description.chars().take(34).collect();
+        let desc: String = l.description.chars().take(40).collect();
+        // A credit line credits an amount, not a quantity at a price.
+        let (qty, unit) = match l.credits_line {
+            Some(_) => (String::new(), String::new()),
+            None => (l.quantity.normalize().to_string(), amt(&l.unit_price)),
+        };
         let disc = Money::new(p.line_discount.amount + p.invoice_discount.amount, p.net.currency);
         let mut inc = l.tax.to_string();
         if l.tax_inclusive {
@@ -85,11 +90,11 @@ pub fn render(invoice: &Invoice, breakdown: &Breakdown, original_number: Option<
         }
         let _ = write!(
             s,
-            "{:>2}  {:<34} {:>6} {:>9} {:>9} {:>8} {:>9} {:>7} {:>9} {:>9} {:>9}  {:<6} {}",
+            "{:>2}  {:<40} {:>6} {:>9} {:>9} {:>8} {:>9} {:>7} {:>9} {:>9} {:>9}  {:<11} {}",
             i + 1,
             desc,
-            l.quantity.normalize().to_string(),
-            amt(&l.unit_price),
+            qty,
+            unit,
             amt(&p.extended),
             amt(&disc),
             amt(&p.net),

@@ -6,6 +6,7 @@
     clippy::indexing_slicing
 )]
 
+mod billing;
 mod conformance_memory;
 mod error_codes;
 mod registration;
