@@ -194,24 +194,26 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
     let mut problems = ValidationError::default();
 
     // 1–2. Line amounts and line discounts.
-    let mut extended = Vec::with_capacity(n);
-    let mut line_disc = Vec::with_capacity(n);
+    let mut work: Vec<Work> = Vec::with_capacity(n);
+    let mut base: i128 = 0;
     for (i, l) in input.lines.iter().enumerate() {
-        if l.quantity <= Decimal::ZERO {
+        // Signs read off the mantissas: no decimal comparison needed.
+        if l.quantity.mantissa() <= 0 {
             problems.push(
                 format!("lines[{i}].quantity"),
                 FieldCode::OutOfRange,
                 format!("a quantity of `{}` is not above zero", l.quantity),
             );
         }
-        if l.unit_price.is_negative() {
+        if l.unit_price.amount.mantissa() < 0 {
             problems.push(
                 format!("lines[{i}].unit_price"),
                 FieldCode::OutOfRange,
                 format!("a unit price of `{}` is negative", l.unit_price.amount),
             );
         }
-        if Pct::of(l.tax.percent).is_none() {
+        let pct = Pct::of(l.tax.percent);
+        if pct.is_none() {
             problems.push(
                 format!("lines[{i}].tax"),
                 FieldCode::OutOfRange,
@@ -226,13 +228,19 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
                 0
             }
         };
-        extended.push(ext);
-        line_disc.push(disc);
+        base = base.checked_add(ext - disc).ok_or_else(too_large)?;
+        work.push(Work {
+            ext,
+            line_disc: disc,
+            inv_disc: 0,
+            after: ext - disc,
+            tax: 0,
+            pct: pct.unwrap_or(Pct { num: 0, den: 100 }),
+            group: 0,
+        });
     }
 
     // 3. The invoice discount, spread over the discounted lines.
-    let after_line: Vec<i128> = extended.iter().zip(&line_disc).map(|(e, d)| e - d).collect();
-    let base = checked_sum(&after_line)?;
     let inv_disc = match discount_on(input.invoice_discount, base, m) {
         Ok(d) => d,
         Err(msg) => {
@@ -241,47 +249,51 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
         }
     };
     problems.into_result()?;
-    let inv_shares = allocate_minor(inv_disc, &after_line).ok_or_else(too_large)?;
-
-    // 4. Tax, grouped by category and rate.
-    let mut groups: Vec<Group<'_>> = Vec::new();
-    let mut group_of = Vec::with_capacity(n);
-    let mut after = Vec::with_capacity(n);
-    for (i, l) in input.lines.iter().enumerate() {
-        let a = after_line.get(i).copied().unwrap_or(0) - inv_shares.get(i).copied().unwrap_or(0);
-        after.push(a);
-        let g = match groups.iter().position(|g| g.rate == &l.tax) {
-            Some(g) => g,
-            None => {
-                let pct = Pct::of(l.tax.percent).ok_or_else(too_large)?;
-                groups.push(Group {
-                    rate: &l.tax,
-                    pct,
-                    exclusive: 0,
-                    inclusive: 0,
-                    tax: 0,
-                    net: 0,
-                });
-                groups.len() - 1
-            }
-        };
-        group_of.push(g);
-        let grp = groups.get_mut(g).ok_or_else(too_large)?;
-        if l.tax_inclusive {
-            grp.inclusive = grp.inclusive.checked_add(a).ok_or_else(too_large)?;
-        } else {
-            grp.exclusive = grp.exclusive.checked_add(a).ok_or_else(too_large)?;
+    if inv_disc != 0 {
+        let weights: Vec<i128> = work.iter().map(|w| w.after).collect();
+        let shares = allocate_minor(inv_disc, &weights).ok_or_else(too_large)?;
+        for (w, s) in work.iter_mut().zip(shares) {
+            w.inv_disc = s;
+            w.after -= s;
         }
     }
-    let mut tax = vec![0i128; n];
+
+    // 4. Tax, grouped by category and rate (the group of the previous line is tried first).
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut last = usize::MAX;
+    for (w, l) in work.iter_mut().zip(input.lines) {
+        let same = |g: &Group<'_>| g.pct == w.pct && g.rate.category == l.tax.category;
+        let g = match groups.get(last) {
+            Some(g) if same(g) => last,
+            _ => match groups.iter().position(same) {
+                Some(g) => g,
+                None => {
+                    groups.push(Group {
+                        rate: &l.tax,
+                        pct: w.pct,
+                        exclusive: 0,
+                        inclusive: 0,
+                        tax: 0,
+                        net: 0,
+                    });
+                    groups.len() - 1
+                }
+            },
+        };
+        last = g;
+        w.group = g;
+        let grp = groups.get_mut(g).ok_or_else(too_large)?;
+        let side = if l.tax_inclusive {
+            &mut grp.inclusive
+        } else {
+            &mut grp.exclusive
+        };
+        *side = side.checked_add(w.after).ok_or_else(too_large)?;
+    }
     match input.rounding {
         RoundingMode::PerLine => {
-            for (i, l) in input.lines.iter().enumerate() {
-                let (Some(a), Some(g), Some(t)) = (after.get(i), group_of.get(i), tax.get_mut(i)) else {
-                    continue;
-                };
-                let pct = groups.get(*g).map(|g| g.pct).ok_or_else(too_large)?;
-                *t = pct.tax_of(*a, l.tax_inclusive).ok_or_else(too_large)?;
+            for (w, l) in work.iter_mut().zip(input.lines) {
+                w.tax = w.pct.tax_of(w.after, l.tax_inclusive).ok_or_else(too_large)?;
             }
         }
         RoundingMode::PerTaxCategory => {
@@ -294,39 +306,38 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
                     .ok_or_else(too_large)?;
                 members.clear();
                 weights.clear();
-                for (i, l) in input.lines.iter().enumerate() {
-                    if group_of.get(i) == Some(&gi) {
-                        let a = after.get(i).copied().unwrap_or(0);
+                for (i, (w, l)) in work.iter().zip(input.lines).enumerate() {
+                    if w.group == gi {
                         members.push(i);
-                        weights.push(g.pct.tax_weight(a, l.tax_inclusive).ok_or_else(too_large)?);
+                        weights.push(g.pct.tax_weight(w.after, l.tax_inclusive).ok_or_else(too_large)?);
                     }
                 }
                 let parts = allocate_minor(total, &weights).ok_or_else(too_large)?;
                 for (i, p) in members.iter().zip(parts) {
-                    if let Some(t) = tax.get_mut(*i) {
-                        *t = p;
+                    if let Some(w) = work.get_mut(*i) {
+                        w.tax = p;
                     }
                 }
             }
         }
     }
 
-    // net and gross per line.
-    let mut net = Vec::with_capacity(n);
-    let mut gross = Vec::with_capacity(n);
-    for (i, l) in input.lines.iter().enumerate() {
-        let a = after.get(i).copied().unwrap_or(0);
-        let t = tax.get(i).copied().unwrap_or(0);
-        let (nt, gr) = if l.tax_inclusive {
-            (a - t, a)
+    // net and gross per line, and the totals.
+    let mut gross: Vec<i128> = Vec::with_capacity(n);
+    let mut t = [0i128; 5]; // extended, line discounts, net, tax, gross
+    for (w, l) in work.iter().zip(input.lines) {
+        let (net, gr) = if l.tax_inclusive {
+            (w.after - w.tax, w.after)
         } else {
-            (a, a.checked_add(t).ok_or_else(too_large)?)
+            (w.after, w.after.checked_add(w.tax).ok_or_else(too_large)?)
         };
-        net.push(nt);
         gross.push(gr);
-        if let Some(g) = group_of.get(i).and_then(|g| groups.get_mut(*g)) {
-            g.tax += t;
-            g.net += nt;
+        if let Some(g) = groups.get_mut(w.group) {
+            g.tax += w.tax;
+            g.net += net;
+        }
+        for (acc, v) in t.iter_mut().zip([w.ext, w.line_disc, net, w.tax, gr]) {
+            *acc = acc.checked_add(v).ok_or_else(too_large)?;
         }
     }
 
@@ -335,16 +346,15 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
 
     let money = |v: i128| to_money(v, cur);
     let mut lines = Vec::with_capacity(n);
-    for i in 0..n {
-        let get = |v: &Vec<i128>| v.get(i).copied().unwrap_or(0);
+    for ((w, gr), share) in work.iter().zip(&gross).zip(shares) {
         lines.push(PricedLine {
-            extended: money(get(&extended))?,
-            line_discount: money(get(&line_disc))?,
-            invoice_discount: money(get(&inv_shares))?,
-            net: money(get(&net))?,
-            tax: money(get(&tax))?,
-            gross: money(get(&gross))?,
-            share: shares.get(i).cloned().ok_or_else(too_large)?,
+            extended: money(w.ext)?,
+            line_discount: money(w.line_disc)?,
+            invoice_discount: money(w.inv_disc)?,
+            net: money(*gr - w.tax)?,
+            tax: money(w.tax)?,
+            gross: money(*gr)?,
+            share,
         });
     }
     let taxes = groups
@@ -357,15 +367,16 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let [extended, line_discounts, net, tax, total] = t;
     let totals = Totals {
-        extended: money(checked_sum(&extended)?)?,
-        line_discounts: money(checked_sum(&line_disc)?)?,
+        extended: money(extended)?,
+        line_discounts: money(line_discounts)?,
         invoice_discount: money(inv_disc)?,
-        net: money(checked_sum(&net)?)?,
-        tax: money(checked_sum(&tax)?)?,
-        gross: money(checked_sum(&gross)?)?,
+        net: money(net)?,
+        tax: money(tax)?,
+        gross: money(total)?,
         payer: money(payer)?,
-        patient: money(checked_sum(&gross)? - payer)?,
+        patient: money(total - payer)?,
     };
     Ok(Breakdown {
         currency: cur,
@@ -374,6 +385,17 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
         taxes,
         totals,
     })
+}
+
+/// One line's figures in minor units while the invoice is priced.
+struct Work {
+    ext: i128,
+    line_disc: i128,
+    inv_disc: i128,
+    after: i128,
+    tax: i128,
+    pct: Pct,
+    group: usize,
 }
 
 struct Group<'a> {
@@ -426,12 +448,6 @@ pub(crate) fn too_large() -> Error {
     .into()
 }
 
-fn checked_sum(v: &[i128]) -> Result<i128> {
-    v.iter()
-        .try_fold(0i128, |acc, x| acc.checked_add(*x))
-        .ok_or_else(too_large)
-}
-
 /// The discount in minor units on `amount`, or a message saying what is wrong with it.
 fn discount_on(discount: Option<Discount>, amount: i128, m: u32) -> std::result::Result<i128, String> {
     match discount {
@@ -479,7 +495,15 @@ fn pow10(e: u32) -> Option<i128> {
 }
 
 /// `a / b` rounded half-up (a tie goes away from zero); `b > 0`.
+#[inline]
 pub(crate) fn div_half_up(a: i128, b: i128) -> Option<i128> {
+    // Fast path: 64-bit division is a single instruction, 128-bit division a library call.
+    if let (Ok(a), Ok(b)) = (i64::try_from(a), i64::try_from(b)) {
+        let q = a.checked_div(b)?;
+        let r = a.checked_rem(b)?;
+        let up = r.unsigned_abs().checked_mul(2)? >= b.unsigned_abs();
+        return Some(i128::from(if up { q.checked_add(a.signum())? } else { q }));
+    }
     let q = a.checked_div(b)?;
     let r = a.checked_rem(b)?;
     if r.checked_abs()?.checked_mul(2)? >= b {
@@ -502,7 +526,13 @@ pub(crate) fn to_minor(amount: Decimal, m: u32) -> Option<i128> {
 }
 
 /// Minor units back to money.
+#[inline]
 pub(crate) fn to_money(v: i128, cur: Currency) -> Result<Money> {
+    if let Ok(small) = i64::try_from(v) {
+        if let Ok(d) = Decimal::try_new(small, cur.minor_units()) {
+            return Ok(Money::new(d, cur));
+        }
+    }
     Decimal::try_from_i128_with_scale(v, cur.minor_units())
         .map(|d| Money::new(d, cur))
         .map_err(|_| too_large())
@@ -526,28 +556,37 @@ fn line_amount(quantity: Decimal, unit_price: Decimal, m: u32) -> Option<i128> {
 }
 
 /// A percentage as the exact fraction `num / den` of a whole (`den = 100 × 10^scale`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Pct {
     pub(crate) num: i128,
     pub(crate) den: i128,
 }
 
+/// Equal fractions are equal percentages: 20 % and 20.0 % are one rate.
+impl PartialEq for Pct {
+    fn eq(&self, other: &Pct) -> bool {
+        if self.den == other.den {
+            return self.num == other.num;
+        }
+        // INVARIANT: num ≤ den ≤ 10^8, so the cross products fit an i128.
+        self.num * other.den == other.num * self.den
+    }
+}
+
+impl Eq for Pct {}
+
 impl Pct {
     /// `percent` (0 to 100, at most 6 decimal places) as a fraction.
     pub(crate) fn of(percent: Decimal) -> Option<Pct> {
-        if (percent.is_sign_negative() && !percent.is_zero()) || percent > Decimal::ONE_HUNDRED {
-            return None;
-        }
         let p = if percent.scale() > 6 {
             percent.normalize()
         } else {
             percent
         };
         let den = 100i128.checked_mul(pow10(p.scale()).filter(|_| p.scale() <= 6)?)?;
-        Some(Pct {
-            num: p.mantissa(),
-            den,
-        })
+        let num = p.mantissa();
+        // 0 ≤ p ≤ 100 ⟺ 0 ≤ num ≤ den (p = num / 10^scale, den = 100 · 10^scale).
+        (0..=den).contains(&num).then_some(Pct { num, den })
     }
 
     /// This percentage of `amount`, rounded half-up.
@@ -610,17 +649,19 @@ pub(crate) fn allocate_minor(total: i128, weights: &[i128]) -> Option<Vec<i128>>
     let negative = total < 0;
     let magnitude = total.checked_abs()?;
     let mut assigned: i128 = 0;
-    let mut remainders: Vec<(Reverse<i128>, usize)> = Vec::new();
+    let mut remainders: Vec<(Reverse<i128>, usize)> = Vec::with_capacity(n);
     for (i, (w, o)) in weights.iter().zip(out.iter_mut()).enumerate() {
         let w = (*w).max(0);
         if w == 0 {
             continue;
         }
         let p = magnitude.checked_mul(w)?;
-        let floor = p / sum;
+        let (floor, r) = match (i64::try_from(p), i64::try_from(sum)) {
+            (Ok(p), Ok(s)) => (i128::from(p / s), i128::from(p % s)),
+            _ => (p / sum, p % sum),
+        };
         *o = floor;
         assigned += floor;
-        let r = p % sum;
         if r > 0 {
             remainders.push((Reverse(r), i));
         }

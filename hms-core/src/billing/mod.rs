@@ -227,3 +227,6 @@ impl BillingError {
 pub(crate) fn percent_factor(percent: Decimal) -> Decimal {
     percent * Decimal::new(1, 2)
 }
+
+#[cfg(test)]
+mod tests;

@@ -547,10 +547,14 @@ proptest! {
             // the discounted amount is the net (exclusive) or the gross (inclusive)
             let after = l.extended.amount - l.line_discount.amount - l.invoice_discount.amount;
             prop_assert_eq!(if i.tax_inclusive { l.gross.amount } else { l.net.amount }, after);
-            // every line's tax is within one cent of its exact tax
+            // Per line, a line's tax is its exact tax rounded (at most half a cent off). Per category,
+            // the category's tax is off by at most half a cent and its spread by less than one cent
+            // more, so a line's share is less than 1.5 cents off its exact tax.
             let r = i.tax.percent / dec!(100);
             let exact = if i.tax_inclusive { after * r / (Decimal::ONE + r) } else { after * r };
-            prop_assert!((l.tax.amount - exact).abs() < dec!(0.01), "line tax {} vs exact {}", l.tax.amount, exact);
+            let bound = if per_line { dec!(0.005) } else { dec!(0.015) };
+            let off = (l.tax.amount - exact).abs();
+            prop_assert!(off <= bound && (per_line || off < bound), "line tax {} vs exact {}", l.tax.amount, exact);
         }
         if rounding == RoundingMode::PerTaxCategory {
             // BR-CO-17: a category with only exclusive lines has tax = round(taxable × rate)
