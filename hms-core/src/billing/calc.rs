@@ -26,8 +26,6 @@
 //! `invalid_input` error, never a wrong figure. [`allocate_minor`] is the integer twin of
 //! [`Money::allocate`] (same largest-remainder rule, same tie-break), pinned to it by a property test.
 
-use std::cmp::Reverse;
-
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -494,6 +492,16 @@ fn pow10(e: u32) -> Option<i128> {
     POW10.get(e as usize).copied()
 }
 
+/// `a × b`, exactly. When both fit 64 bits this is one widening multiply (the product of two 64-bit
+/// numbers always fits 128 bits); otherwise a checked 128-bit multiply.
+#[inline]
+pub(crate) fn mul(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(x), Ok(y)) => Some(i128::from(x) * i128::from(y)),
+        _ => a.checked_mul(b),
+    }
+}
+
 /// `a / b` rounded half-up (a tie goes away from zero); `b > 0`.
 #[inline]
 pub(crate) fn div_half_up(a: i128, b: i128) -> Option<i128> {
@@ -540,7 +548,7 @@ pub(crate) fn to_money(v: i128, cur: Currency) -> Result<Money> {
 
 /// `quantity × unit_price` rounded half-up to `m` places, in minor units.
 fn line_amount(quantity: Decimal, unit_price: Decimal, m: u32) -> Option<i128> {
-    let prod = quantity.mantissa().checked_mul(unit_price.mantissa());
+    let prod = mul(quantity.mantissa(), unit_price.mantissa());
     let scale = quantity.scale() + unit_price.scale();
     match prod {
         Some(p) if scale <= m => p.checked_mul(pow10(m - scale)?),
@@ -591,7 +599,7 @@ impl Pct {
 
     /// This percentage of `amount`, rounded half-up.
     pub(crate) fn part_of(self, amount: i128) -> Option<i128> {
-        div_half_up(amount.checked_mul(self.num)?, self.den)
+        div_half_up(mul(amount, self.num)?, self.den)
     }
 
     /// One line's tax, rounded on its own: `net × r` or `gross × r / (1 + r)`.
@@ -601,27 +609,27 @@ impl Pct {
         } else {
             self.den
         };
-        div_half_up(amount.checked_mul(self.num)?, den)
+        div_half_up(mul(amount, self.num)?, den)
     }
 
     /// A category's tax rounded once: `(exclusive × r) + (inclusive × r / (1 + r))`, as one fraction
     /// over `den × (den + num)`.
     fn category_tax(self, exclusive: i128, inclusive: i128) -> Option<i128> {
         let dn = self.den.checked_add(self.num)?;
-        let numerator = exclusive
-            .checked_mul(dn)?
-            .checked_add(inclusive.checked_mul(self.den)?)?
-            .checked_mul(self.num)?;
-        div_half_up(numerator, self.den.checked_mul(dn)?)
+        let numerator = mul(
+            mul(exclusive, dn)?.checked_add(mul(inclusive, self.den)?)?,
+            self.num,
+        )?;
+        div_half_up(numerator, mul(self.den, dn)?)
     }
 
     /// A line's exact tax up to the category's common factor `r / (den × (den + num))`: the weight it
     /// gets in the spread of the category's rounded tax.
     fn tax_weight(self, amount: i128, inclusive: bool) -> Option<i128> {
         if inclusive {
-            amount.checked_mul(self.den)
+            mul(amount, self.den)
         } else {
-            amount.checked_mul(self.den.checked_add(self.num)?)
+            mul(amount, self.den.checked_add(self.num)?)
         }
     }
 }
@@ -649,37 +657,79 @@ pub(crate) fn allocate_minor(total: i128, weights: &[i128]) -> Option<Vec<i128>>
     let negative = total < 0;
     let magnitude = total.checked_abs()?;
     let mut assigned: i128 = 0;
-    let mut remainders: Vec<(Reverse<i128>, usize)> = Vec::with_capacity(n);
+    // A remainder and its part's index packed in one key, so that the smallest keys are the largest
+    // remainders, earlier parts first on a tie: key = (sum − 1 − remainder) · 2^64 + index.
+    let mut keys: Vec<u128> = Vec::with_capacity(n);
+    let small_sum = i64::try_from(sum).ok();
     for (i, (w, o)) in weights.iter().zip(out.iter_mut()).enumerate() {
         let w = (*w).max(0);
         if w == 0 {
             continue;
         }
-        let p = magnitude.checked_mul(w)?;
-        let (floor, r) = match (i64::try_from(p), i64::try_from(sum)) {
-            (Ok(p), Ok(s)) => (i128::from(p / s), i128::from(p % s)),
+        let p = mul(magnitude, w)?;
+        let (floor, r) = match (i64::try_from(p), small_sum) {
+            (Ok(p), Some(s)) => (i128::from(p / s), i128::from(p % s)),
             _ => (p / sum, p % sum),
         };
         *o = floor;
         assigned += floor;
         if r > 0 {
-            remainders.push((Reverse(r), i));
+            match u64::try_from(sum - 1 - r) {
+                Ok(rank) => keys.push((u128::from(rank) << 64) | i as u128),
+                // Weights summing past 2^64 (never met with money): the general, slower path.
+                Err(_) => return allocate_wide(total, weights, sum),
+            }
         }
     }
     let leftover = usize::try_from(magnitude - assigned).ok()?;
     if leftover > 0 {
         // INVARIANT: leftover < number of positive remainders, since each floor lost less than one.
-        let k = leftover.min(remainders.len());
-        if k < remainders.len() {
-            remainders.select_nth_unstable(k);
+        let k = leftover.min(keys.len());
+        if k < keys.len() {
+            keys.select_nth_unstable(k);
         }
-        for (_, i) in remainders.iter().take(k) {
-            if let Some(o) = out.get_mut(*i) {
+        for key in keys.iter().take(k) {
+            if let Some(o) = out.get_mut((*key as u64) as usize) {
                 *o += 1;
             }
         }
     }
     if negative {
+        for o in &mut out {
+            *o = -*o;
+        }
+    }
+    Some(out)
+}
+
+/// [`allocate_minor`] for weights whose sum passes 2^64: the same rule, with wide keys.
+fn allocate_wide(total: i128, weights: &[i128], sum: i128) -> Option<Vec<i128>> {
+    let magnitude = total.checked_abs()?;
+    let mut out = vec![0i128; weights.len()];
+    let mut assigned: i128 = 0;
+    let mut keys: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    for (i, (w, o)) in weights.iter().zip(out.iter_mut()).enumerate() {
+        let w = (*w).max(0);
+        if w == 0 {
+            continue;
+        }
+        let p = mul(magnitude, w)?;
+        *o = p / sum;
+        assigned += *o;
+        if p % sum > 0 {
+            keys.push((sum - 1 - p % sum, i));
+        }
+    }
+    let k = usize::try_from(magnitude - assigned).ok()?.min(keys.len());
+    if k < keys.len() {
+        keys.select_nth_unstable(k);
+    }
+    for (_, i) in keys.iter().take(k) {
+        if let Some(o) = out.get_mut(*i) {
+            *o += 1;
+        }
+    }
+    if total < 0 {
         for o in &mut out {
             *o = -*o;
         }

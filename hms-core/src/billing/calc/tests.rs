@@ -568,6 +568,18 @@ proptest! {
     }
 
     #[test]
+    fn wide_weights_allocate_like_narrow_ones(
+        total in -10_000_000_i64..10_000_000,
+        weights in proptest::collection::vec(0_i64..100_000, 1..30),
+    ) {
+        // Scaling every weight by 10^15 pushes the sum past 2^64 but keeps the proportions.
+        let narrow: Vec<i128> = weights.iter().map(|w| i128::from(*w)).collect();
+        let wide: Vec<i128> = narrow.iter().map(|w| w * 1_000_000_000_000_000).collect();
+        prop_assume!(wide.iter().sum::<i128>() > i128::from(u64::MAX));
+        prop_assert_eq!(allocate_minor(i128::from(total), &wide), allocate_minor(i128::from(total), &narrow));
+    }
+
+    #[test]
     fn integer_allocation_agrees_with_money_allocate(
         total in -10_000_000_i64..10_000_000,
         weights in proptest::collection::vec(0_i64..100_000, 1..30),
