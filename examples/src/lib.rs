@@ -10,14 +10,17 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use hms_core::access::Role;
+use hms_core::hospital::BookingRequest;
 use hms_core::ids::{AccountId, SeededIds};
 use hms_core::money::{Currency, Money};
 use hms_core::people::{
     AdministrativeSex, ContactRelationship, DoctorProfile, EmergencyContact, InsurancePolicy, NewAccount,
     PatientDetails, PersonName, PersonRef, StaffDetails, StaffRole,
 };
+use hms_core::scheduling::availability::{AvailabilityTemplate, DateRange, WeeklyHours};
+use hms_core::scheduling::{Appointment, AppointmentStatus, VisitType};
 use hms_core::store::Store;
-use hms_core::time::ManualClock;
+use hms_core::time::{Clock, ManualClock};
 use hms_core::{Hospital, HospitalSettings, Result};
 
 /// A small deterministic random generator (SplitMix64), so a seed reproduces a day exactly.
@@ -108,6 +111,45 @@ const DEPARTMENTS: &[(&str, i64)] = &[
 ];
 const PAYERS: &[&str] = &["Star Health", "HDFC Ergo", "ICICI Lombard", "Niva Bupa", "CGHS"];
 
+/// A doctor's week: Monday to Saturday 09:00–13:00 and 14:00–17:00 in Kolkata, quarter-hour slots,
+/// bookable from 15 minutes ahead up to 60 days out.
+pub fn clinic_template(doctor: hms_core::ids::StaffId, from: NaiveDate) -> AvailabilityTemplate {
+    use chrono::{NaiveTime, Weekday};
+    let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+    let mut weekly_hours = Vec::new();
+    for day in [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+    ] {
+        weekly_hours.push(WeeklyHours::new(day, t(9), t(13)));
+        weekly_hours.push(WeeklyHours::new(day, t(14), t(17)));
+    }
+    let mut procedure = VisitType::new("procedure", "Minor procedure", 45);
+    procedure.buffer_minutes = 15;
+    procedure.required_resource_kinds = vec!["procedure_room".into()];
+    AvailabilityTemplate {
+        doctor,
+        location: Some("outpatient block".into()),
+        zone: chrono_tz::Asia::Kolkata,
+        weekly_hours,
+        effective_from: from - chrono::Duration::days(365),
+        effective_until: None,
+        slot_minutes: 15,
+        visit_types: vec![
+            VisitType::new("new_patient", "New patient", 30),
+            VisitType::new("follow_up", "Follow-up", 15),
+            procedure,
+        ],
+        capacity: 1,
+        lead_time_minutes: 15,
+        horizon_days: 60,
+    }
+}
+
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayConfig {
@@ -137,7 +179,7 @@ impl Default for DayConfig {
 }
 
 /// The figures of a simulated day.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DaySummary {
     /// Staff on the roster, by role.
     pub staff_by_role: Vec<(StaffRole, usize)>,
@@ -149,6 +191,22 @@ pub struct DaySummary {
     pub invalid_refused: usize,
     /// Requests the access policy denied.
     pub access_denied: usize,
+    /// Visits booked today (for today and the next days).
+    pub visits_booked: usize,
+    /// Booking attempts refused because the time was taken.
+    pub conflicts_refused: usize,
+    /// Repeated booking requests answered with the first booking.
+    pub idempotent_replays: usize,
+    /// Visits moved to another time.
+    pub rescheduled: usize,
+    /// Visits cancelled.
+    pub cancelled: usize,
+    /// Patients seen (visits fulfilled).
+    pub patients_seen: usize,
+    /// Visits marked no-show by the evening sweep.
+    pub no_shows: usize,
+    /// Fulfilled visits per doctor today: fewest, mean, most.
+    pub doctor_load: (usize, f64, usize),
     /// Patients in the store at the end of the day (all days so far).
     pub patients_total: u64,
     /// Domain events written.
@@ -169,6 +227,18 @@ impl fmt::Display for DaySummary {
         writeln!(f, "  duplicates refused     {:>6}", self.duplicates_refused)?;
         writeln!(f, "  invalid forms refused  {:>6}", self.invalid_refused)?;
         writeln!(f, "  access denied          {:>6}", self.access_denied)?;
+        writeln!(f, "  visits booked          {:>6}", self.visits_booked)?;
+        writeln!(f, "  conflicts refused      {:>6}", self.conflicts_refused)?;
+        writeln!(f, "  repeated requests      {:>6}", self.idempotent_replays)?;
+        writeln!(f, "  rescheduled            {:>6}", self.rescheduled)?;
+        writeln!(f, "  cancelled              {:>6}", self.cancelled)?;
+        writeln!(f, "  patients seen          {:>6}", self.patients_seen)?;
+        writeln!(f, "  no-shows               {:>6}", self.no_shows)?;
+        let (lo, mean, hi) = self.doctor_load;
+        writeln!(
+            f,
+            "  doctor load            {lo} / {mean:.1} / {hi} visits (fewest / mean / most)"
+        )?;
         writeln!(f, "  patients on file       {:>6}", self.patients_total)?;
         writeln!(f, "  events written         {:>6}", self.events)?;
         writeln!(f, "  audit entries          {:>6}", self.audit_entries)?;
@@ -256,12 +326,13 @@ pub fn patient_form(rng: &mut Rng, today: NaiveDate) -> PatientDetails {
 pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(&str)) -> Result<DaySummary> {
     let started = Instant::now();
     let zone = chrono_tz::Asia::Kolkata;
-    let opening = zone
-        .from_local_datetime(&config.date.and_hms_opt(8, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default();
-    let clock = Arc::new(ManualClock::new(opening));
+    let at_local = |h: u32, m: u32| {
+        zone.from_local_datetime(&config.date.and_hms_opt(h, m, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    };
+    let clock = Arc::new(ManualClock::new(at_local(7, 0)));
     let hospital = Hospital::with_environment(
         store,
         HospitalSettings {
@@ -283,12 +354,22 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         None => hospital.bootstrap_admin("admin")?.id,
     };
     let desks = hire_roster(&hospital, admin, config, &mut rng, &mut summary, progress)?;
+    let doctors = hospital.list_staff(admin, Some(StaffRole::Doctor))?;
+    let mut doctor_accounts = std::collections::HashMap::new();
+    for n in 1..=doctors.len() {
+        if let Some(a) = hospital.store().read(|r| r.account_by_login(&format!("dr{n}")))? {
+            if let Some(staff) = a.staff_id() {
+                doctor_accounts.insert(staff, a.id);
+            }
+        }
+    }
 
-    progress("registering patients");
+    progress("07:00 front desks open: registering and booking");
     let today = hospital.today();
     let mut registered = Vec::new();
+    let mut booked: Vec<Appointment> = Vec::new();
     for i in 0..config.patients {
-        clock.advance(chrono::Duration::seconds(40));
+        clock.advance(chrono::Duration::seconds(9));
         let desk = desks.get(i % desks.len().max(1)).copied().unwrap_or(admin);
         let form = if !registered.is_empty() && rng.chance(3) {
             // A returning patient registers again at another desk: must be caught as a duplicate.
@@ -300,17 +381,84 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         } else {
             patient_form(&mut rng, today)
         };
-        match hospital.register_patient(desk, form.clone()) {
-            Ok(_) => {
+        let patient = match hospital.register_patient(desk, form.clone()) {
+            Ok(p) => {
                 summary.patients_registered += 1;
                 registered.push(form);
+                p
             }
-            Err(e) if e.code() == "duplicate" => summary.duplicates_refused += 1,
-            Err(e) if e.code() == "invalid_input" => summary.invalid_refused += 1,
+            Err(e) if e.code() == "duplicate" => {
+                summary.duplicates_refused += 1;
+                continue;
+            }
+            Err(e) if e.code() == "invalid_input" => {
+                summary.invalid_refused += 1;
+                continue;
+            }
             Err(e) => return Err(e),
+        };
+        if let Some(a) = book_visit(
+            &hospital,
+            desk,
+            patient.id,
+            &doctors,
+            today,
+            &mut rng,
+            &mut summary,
+        )? {
+            booked.push(a);
+        }
+        // Now and then the desk tries a time that is already taken (a phone booking crossed with a
+        // walk-in): the conflict is refused.
+        if rng.chance(4) {
+            if let Some(taken) = pick(&mut rng, &booked).filter(|a| a.patient != patient.id) {
+                let request = BookingRequest::new(
+                    patient.id,
+                    taken.doctor,
+                    taken.visit_type.clone(),
+                    taken.interval.start(),
+                );
+                match hospital.book_appointment(desk, &request) {
+                    Err(e) if e.code() == "slot_conflict" => summary.conflicts_refused += 1,
+                    Err(e) if is_expected_refusal(&e) => {}
+                    Err(e) => return Err(e),
+                    Ok(a) => booked.push(a),
+                }
+            }
+        }
+        // Some bookings change: a move to a later free time, or a cancellation.
+        if rng.chance(6) {
+            if let Some(a) = pick(&mut rng, &booked).cloned() {
+                let later = a.interval.start() + chrono::Duration::minutes(15 * (1 + rng.below(8) as i64));
+                match hospital.reschedule_appointment(desk, a.id, later, None) {
+                    Ok(moved) => {
+                        summary.rescheduled += 1;
+                        replace(&mut booked, moved);
+                    }
+                    Err(e) if e.code() == "slot_conflict" => summary.conflicts_refused += 1,
+                    Err(e) if is_expected_refusal(&e) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if rng.chance(4) {
+            if let Some(a) = pick(&mut rng, &booked).cloned() {
+                match hospital.cancel_appointment(desk, a.id, "patient called to cancel") {
+                    Ok(c) => {
+                        summary.cancelled += 1;
+                        replace(&mut booked, c);
+                    }
+                    Err(e) if e.code() == "invalid_transition" => {}
+                    Err(e) => return Err(e),
+                }
+            }
         }
         if (i + 1) % 100 == 0 {
-            progress(&format!("  {} forms processed", i + 1));
+            progress(&format!(
+                "  {} forms processed, {} visits booked",
+                i + 1,
+                booked.len()
+            ));
         }
     }
 
@@ -334,11 +482,130 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         }
     }
 
+    progress("09:00 clinics open: patients arrive, are seen, or do not come");
+    let mut visits: Vec<Appointment> = booked
+        .iter()
+        .filter(|a| a.status == AppointmentStatus::Booked && a.interval.start() < at_local(23, 59))
+        .cloned()
+        .collect();
+    visits.sort_by_key(|a| a.interval.start());
+    for a in &visits {
+        if clock.now() < a.interval.start() {
+            clock.set(a.interval.start());
+        }
+        if rng.chance(9) {
+            continue; // does not come: the evening sweep marks it
+        }
+        // The desk checks the patient in; the doctor records the visit as done from their own account.
+        let desk = desks.first().copied().unwrap_or(admin);
+        hospital.change_status(desk, a.id, AppointmentStatus::Arrived, None)?;
+        hospital.change_status(desk, a.id, AppointmentStatus::CheckedIn, None)?;
+        let doctor_account = doctor_accounts.get(&a.doctor).copied().unwrap_or(desk);
+        hospital.change_status(doctor_account, a.id, AppointmentStatus::Fulfilled, None)?;
+        summary.patients_seen += 1;
+    }
+    clock.set(at_local(19, 0));
+    summary.no_shows = hospital.sweep_no_shows(chrono::Duration::minutes(30))?.len();
+    progress("19:00 no-show sweep done; counting the day");
+
+    let mut loads: Vec<usize> = Vec::with_capacity(doctors.len());
+    for d in &doctors {
+        let day = hospital.doctor_day(admin, d.id, today)?;
+        loads.push(
+            day.appointments
+                .iter()
+                .filter(|a| a.status == AppointmentStatus::Fulfilled)
+                .count(),
+        );
+    }
+    loads.sort_unstable();
+    summary.doctor_load = (
+        loads.first().copied().unwrap_or(0),
+        loads.iter().sum::<usize>() as f64 / loads.len().max(1) as f64,
+        loads.last().copied().unwrap_or(0),
+    );
+    summary.visits_booked = booked.len();
     summary.patients_total = hospital.store().read(|r| r.count_patients())?;
     summary.events = hospital.events_after(0, usize::MAX)?.len();
     summary.audit_entries = hospital.audit_after(0, usize::MAX)?.len();
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// Errors the desk meets in normal work and takes in its stride (the time went past, the day is full).
+fn is_expected_refusal(e: &hms_core::Error) -> bool {
+    matches!(
+        e.code(),
+        "outside_availability" | "lead_time" | "in_past" | "beyond_horizon" | "no_resource"
+    )
+}
+
+fn pick<'a, T>(rng: &mut Rng, items: &'a [T]) -> Option<&'a T> {
+    rng.pick(items)
+}
+
+fn replace(list: &mut [Appointment], a: Appointment) {
+    if let Some(slot) = list.iter_mut().find(|x| x.id == a.id) {
+        *slot = a;
+    }
+}
+
+/// The desk books a patient with a doctor of a random department: the earliest of a few free slots
+/// today, or in the next days when today is full.
+fn book_visit<S: Store>(
+    hospital: &Hospital<S>,
+    desk: AccountId,
+    patient: hms_core::ids::PatientId,
+    doctors: &[hms_core::people::Staff],
+    today: NaiveDate,
+    rng: &mut Rng,
+    summary: &mut DaySummary,
+) -> Result<Option<Appointment>> {
+    let Some((department, _)) = rng.pick(DEPARTMENTS).copied() else {
+        return Ok(None);
+    };
+    if !doctors
+        .iter()
+        .any(|d| d.doctor().is_some_and(|p| p.specialization == department))
+    {
+        return Ok(None);
+    }
+    let visit = if rng.chance(5) && matches!(department, "orthopaedics" | "dermatology") {
+        "procedure"
+    } else if rng.chance(35) {
+        "new_patient"
+    } else {
+        "follow_up"
+    };
+    for days in [0, 1, 3] {
+        let from = today + chrono::Duration::days(days);
+        let range = DateRange::new(from, from + chrono::Duration::days(2))?;
+        let slots = hospital.search_slots(desk, Some(department), visit, range)?;
+        if slots.is_empty() {
+            continue;
+        }
+        let window = slots.len().min(6) as u64;
+        let Some(choice) = slots.get(usize::try_from(rng.below(window)).unwrap_or(0)) else {
+            continue;
+        };
+        let mut request = BookingRequest::new(patient, choice.doctor, visit, choice.slot.interval.start());
+        request.client_key = Some(format!("desk-{}-{}", desk, patient));
+        match hospital.book_appointment(desk, &request) {
+            Ok(a) => {
+                // The desk's tablet retries the same request on a flaky network: same key, same booking.
+                if rng.chance(5) {
+                    let again = hospital.book_appointment(desk, &request)?;
+                    if again.id == a.id {
+                        summary.idempotent_replays += 1;
+                    }
+                }
+                return Ok(Some(a));
+            }
+            Err(e) if e.code() == "slot_conflict" => summary.conflicts_refused += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
 }
 
 fn hire_roster<S: Store>(
@@ -354,6 +621,14 @@ fn hire_roster<S: Store>(
         progress("continuing with the existing roster");
     } else {
         progress("hiring the roster");
+        for n in 1..=4 {
+            hospital.add_resource(
+                admin,
+                "procedure_room",
+                &format!("Procedure room {n}"),
+                Some("outpatient block"),
+            )?;
+        }
         let plan: Vec<(StaffRole, usize)> = vec![
             (StaffRole::Doctor, config.doctors),
             (StaffRole::Nurse, config.nurses),
@@ -395,6 +670,13 @@ fn hire_roster<S: Store>(
                         doctor,
                     },
                 )?;
+                if role == StaffRole::Doctor {
+                    hospital.set_availability(
+                        admin,
+                        staff.id,
+                        vec![clinic_template(staff.id, config.date)],
+                    )?;
+                }
                 if role == StaffRole::Receptionist {
                     hospital.open_account(
                         admin,
@@ -457,8 +739,20 @@ mod tests {
             .find(|(r, _)| *r == StaffRole::Doctor)
             .map(|x| x.1);
         assert_eq!(doctors, Some(8));
-        // every registration is audited, and so is the denied hiring attempt
-        assert_eq!(s.audit_entries, s.patients_registered + 1);
+        assert!(s.visits_booked > 0 && s.patients_seen > 0, "{s:?}");
+        assert!(
+            s.conflicts_refused > 0,
+            "the deliberate double bookings are refused: {s:?}"
+        );
+        assert!(
+            s.patients_seen + s.no_shows + s.cancelled <= s.visits_booked,
+            "{s:?}"
+        );
+        // every registration and every booking is a decision about patient data, and is audited
+        assert!(
+            s.audit_entries >= s.patients_registered + s.visits_booked,
+            "{s:?}"
+        );
     }
 
     #[test]

@@ -108,6 +108,7 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "inactive",
         "invalid_input",
         "invalid_interval",
+        "invalid_policy",
         "invalid_signature",
         "invalid_transition",
         "lead_time",

@@ -7,10 +7,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Role;
 use crate::billing::{InvoiceStatus, ReminderStage};
 use crate::ids::{
-    AccountId, AppointmentId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, RefundId, ResourceId,
-    StaffId, WaitlistId,
+    AccountId, AppointmentId, BreakGlassId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId,
+    PaymentId, RefundId, ResourceId, StaffId, WaitlistId,
 };
 use crate::money::Money;
 use crate::people::{Mrn, StaffRole};
@@ -226,6 +227,49 @@ pub enum DomainEvent {
         /// How much.
         amount: Money,
     },
+    /// An account's roles were changed.
+    #[serde(rename = "account.roles_changed")]
+    AccountRolesChanged {
+        /// The account.
+        account: AccountId,
+        /// The roles it holds now.
+        roles: std::collections::BTreeSet<Role>,
+    },
+    /// A member of staff joined a patient's care team.
+    #[serde(rename = "care_team.member_added")]
+    CareTeamMemberAdded {
+        /// The link.
+        link: CareTeamLinkId,
+        /// The member of staff.
+        staff: StaffId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A member of staff left a patient's care team.
+    #[serde(rename = "care_team.member_ended")]
+    CareTeamMemberEnded {
+        /// The link.
+        link: CareTeamLinkId,
+        /// The member of staff.
+        staff: StaffId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// A clinician broke the glass: emergency access to a patient's records (never silent; a privacy
+    /// officer's relay listens for this).
+    #[serde(rename = "access.break_glass_opened")]
+    BreakGlassOpened {
+        /// The grant.
+        grant: BreakGlassId,
+        /// Who opened it.
+        account: AccountId,
+        /// The patient.
+        patient: PatientId,
+        /// The reason given.
+        reason: String,
+        /// When it lapses.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent {
@@ -252,6 +296,10 @@ impl DomainEvent {
             DomainEvent::CreditNoteIssued { .. } => "credit_note.issued",
             DomainEvent::PaymentRecorded { .. } => "payment.recorded",
             DomainEvent::PaymentRefunded { .. } => "payment.refunded",
+            DomainEvent::AccountRolesChanged { .. } => "account.roles_changed",
+            DomainEvent::CareTeamMemberAdded { .. } => "care_team.member_added",
+            DomainEvent::CareTeamMemberEnded { .. } => "care_team.member_ended",
+            DomainEvent::BreakGlassOpened { .. } => "access.break_glass_opened",
         }
     }
 }

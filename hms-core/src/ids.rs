@@ -106,6 +106,16 @@ id_type!(
     "waiting-list entry"
 );
 id_type!(
+    /// Identifies a care-team link between a member of staff and a patient.
+    CareTeamLinkId,
+    "care-team link"
+);
+id_type!(
+    /// Identifies an emergency ("break the glass") access grant.
+    BreakGlassId,
+    "emergency access grant"
+);
+id_type!(
     /// Identifies a recorded domain event.
     EventId,
     "event"

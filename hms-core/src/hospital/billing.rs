@@ -988,7 +988,7 @@ impl<S: Store> Hospital<S> {
     pub fn aging_report(&self, actor: AccountId) -> Result<AgingReport> {
         let today = self.today();
         self.run(Some(actor), |tx, fx| {
-            self.authorize(tx, fx, Action::Read, ResourceKind::Invoice, None)?;
+            self.authorize(tx, fx, Action::Read, ResourceKind::Report, None)?;
             let cur = self.settings.currency;
             let mut report = AgingReport {
                 as_of: today,

@@ -577,7 +577,9 @@ impl LocalAppointmentTime {
     /// What the clocks of `zone` show at `instant` (with `fold` set when the instant is the second
     /// occurrence of that reading), so that [`LocalAppointmentTime::start`] gives `instant` back.
     pub fn of_instant(instant: DateTime<Utc>, zone: Tz) -> Self {
-        let local = instant.with_timezone(&zone).naive_local();
+        // At the very ends of the representable range the local reading may not exist; the UTC
+        // reading stands in there rather than failing.
+        let local = local_reading(instant, zone).unwrap_or(instant.naive_utc());
         let fold = matches!(
             local_instants(zone, local.date(), local.time()),
             LocalInstant::Twice(first, _) if first != instant
@@ -711,7 +713,8 @@ pub fn booking_findings(
     let (errors, off_grid) = booking_problems(template, exceptions, interval, visit, now);
     let mut out: Vec<Finding> = errors.iter().map(AvailabilityError::to_finding).collect();
     if errors.is_empty() && off_grid {
-        let local = interval.start().with_timezone(&template.zone);
+        let start = interval.start();
+        let local = local_reading(start, template.zone).unwrap_or(start.naive_utc());
         out.push(Finding::warning(
             OFF_GRID,
             format!(
@@ -790,7 +793,7 @@ fn booking_problems(
 ) -> (Vec<AvailabilityError>, bool) {
     let mut errors = Vec::new();
     let start = interval.start();
-    let earliest = now + Duration::minutes(i64::from(template.lead_time_minutes));
+    let earliest = earliest_start(template, now);
     if start < now {
         errors.push(AvailabilityError::InPast { start, now });
     } else if start < earliest {
@@ -800,7 +803,7 @@ fn booking_problems(
             lead_time_minutes: template.lead_time_minutes,
         });
     }
-    let date = start.with_timezone(&template.zone).date_naive();
+    let date = local_reading(start, template.zone).map_or(start.date_naive(), |l| l.date());
     if let Some(last_date) = last_bookable_date(template, now) {
         if date > last_date {
             errors.push(AvailabilityError::BeyondHorizon {
@@ -821,7 +824,11 @@ fn booking_problems(
         }
     };
     let buffer = Duration::minutes(i64::from(def.buffer_minutes));
-    let held = interval.widened(Duration::zero(), buffer).unwrap_or(*interval);
+    let held = interval
+        .end()
+        .checked_add_signed(buffer)
+        .and_then(|end| Interval::new(interval.start(), end).ok())
+        .unwrap_or(*interval);
     let (from, until) = (date.pred_opt().unwrap_or(date), date.succ_opt().unwrap_or(date));
     let timeline = Timeline::new(template.zone, from, until);
     let mut pieces = Vec::new();
@@ -839,11 +846,24 @@ fn booking_problems(
     (errors, off_grid)
 }
 
+/// The earliest start the lead time allows now (the end of time if that overflows).
+pub(crate) fn earliest_start(template: &AvailabilityTemplate, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_add_signed(Duration::minutes(i64::from(template.lead_time_minutes)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The last local date on which a visit may start, given the horizon; `None` if it overflows.
 pub(crate) fn last_bookable_date(template: &AvailabilityTemplate, now: DateTime<Utc>) -> Option<NaiveDate> {
-    now.with_timezone(&template.zone)
-        .date_naive()
+    local_reading(now, template.zone)?
+        .date()
         .checked_add_days(chrono::Days::new(u64::from(template.horizon_days)))
+}
+
+/// What the clocks of `zone` show at `instant`; `None` only at the ends of the representable range
+/// (chrono's own conversion panics there).
+pub(crate) fn local_reading(instant: DateTime<Utc>, zone: Tz) -> Option<NaiveDateTime> {
+    let utc = instant.naive_utc();
+    utc.checked_add_offset(zone.offset_from_utc_datetime(&utc).fix())
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -853,7 +873,7 @@ pub(crate) fn last_bookable_date(template: &AvailabilityTemplate, now: DateTime<
 
 /// Days from 0001-01-01 (day 1 in chrono's count) to 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 
 /// Local midnight of `date` as seconds on the wall clock (as if the wall clock were UTC).
 pub(crate) fn wall_midnight(date: NaiveDate) -> i64 {
@@ -878,6 +898,48 @@ pub(crate) fn ceil_secs(t: DateTime<Utc>) -> i64 {
 /// The instant `secs` seconds after the Unix epoch.
 pub(crate) fn instant(secs: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(secs, 0)
+}
+
+/// Turns seconds into instants cheaply when they come in runs on the same day (chrono's own
+/// conversion works out the calendar date every time).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DayCache {
+    day: i64,
+    date: NaiveDate,
+}
+
+impl DayCache {
+    pub(crate) fn new() -> Self {
+        DayCache {
+            day: i64::MIN,
+            date: NaiveDate::MIN,
+        }
+    }
+
+    /// The date and time `secs` seconds after 1970-01-01 00:00 (a wall clock or UTC).
+    pub(crate) fn naive(&mut self, secs: i64) -> Option<NaiveDateTime> {
+        let day = secs.div_euclid(DAY);
+        if day != self.day {
+            self.date = instant(day.checked_mul(DAY)?)?.date_naive();
+            self.day = day;
+        }
+        let time =
+            NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(secs.rem_euclid(DAY)).ok()?, 0)?;
+        Some(self.date.and_time(time))
+    }
+}
+
+/// `t` plus `secs` seconds: a field update when the result stays on the same day (the common case
+/// when stepping through a day's slots), chrono's general addition otherwise.
+pub(crate) fn add_secs(t: NaiveDateTime, secs: i64) -> Option<NaiveDateTime> {
+    let time = t.time();
+    let within = i64::from(time.num_seconds_from_midnight()) + secs;
+    if time.nanosecond() == 0 && (0..DAY).contains(&within) {
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(within).ok()?, 0)?;
+        Some(t.date().and_time(time))
+    } else {
+        t.checked_add_signed(Duration::seconds(secs))
+    }
 }
 
 /// The interval between two instants given as seconds.
@@ -1014,29 +1076,17 @@ impl Timeline {
         first_instant_direct(self.zone, wall)
     }
 
-    /// The index of the span holding `secs`, starting the search at `hint`.
-    fn span_index(&self, secs: i64, hint: usize) -> usize {
-        let mut i = if self.starts.get(hint).is_some_and(|&s| s <= secs) {
-            hint
-        } else {
-            0
-        };
-        while self.starts.get(i + 1).is_some_and(|&s| s <= secs) {
-            i += 1;
+    /// The UTC offset (seconds) at `secs`, and the stretch `[from, until)` of instants around it that
+    /// share that offset, so that a caller walking forward in time asks again only when it leaves it.
+    pub(crate) fn offset_span(&self, secs: i64) -> (i32, i64, i64) {
+        if secs < self.from || secs >= self.until {
+            return (offset_direct(self.zone, secs), secs, secs + 1);
         }
-        i
-    }
-
-    /// The clocks' reading at `secs`, reusing and updating `hint` (a span index) so that readings of
-    /// increasing instants cost nothing.
-    pub(crate) fn local(&self, secs: i64, hint: &mut usize) -> Option<NaiveDateTime> {
-        let offset = if secs < self.from || secs >= self.until {
-            offset_direct(self.zone, secs)
-        } else {
-            *hint = self.span_index(secs, *hint);
-            self.offsets.get(*hint).copied().unwrap_or(0)
-        };
-        instant(secs + i64::from(offset)).map(|t| t.naive_utc())
+        let i = self.starts.partition_point(|&s| s <= secs).saturating_sub(1);
+        match self.span(i) {
+            Some((start, end, offset)) => (i32::try_from(offset).unwrap_or(0), start, end),
+            None => (offset_direct(self.zone, secs), secs, secs + 1),
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 //!
 //! Bookings are kept in an ordered map keyed by `(start, id)`. Every booking that overlaps a query
 //! interval `[s, e)` starts before `e` and ends after `s`; since no booking is longer than the longest
-//! one ever inserted (`max_len`), it also starts after `s - max_len`. So an overlap query is one range
-//! scan over `(s - max_len, e)` — a handful of entries for a clinic's 15–60 minute visits — instead of a
-//! scan of the whole calendar. When the longest booking is removed, `max_len` stays as an upper bound
+//! one ever inserted (`max_len`), it also starts at or after `s - max_len`. So an overlap query walks
+//! back from the last booking that starts before `e` and stops at the first start earlier than
+//! `s - max_len` — a handful of entries for a clinic's 15–60 minute visits — instead of scanning the
+//! whole calendar. When the longest booking is removed, `max_len` stays as an upper bound
 //! (still correct, at worst a wider scan) until [`CalendarIndex::shrink_bound`] recomputes it.
 //!
 //! The map is the standard library's B-tree: measured here, a persistent map (`imbl::OrdMap`) answered
@@ -80,13 +81,23 @@ impl CalendarIndex {
     }
 
     /// Every booking that overlaps `interval`, in start order.
-    pub fn overlapping<'a>(&'a self, interval: &Interval) -> impl Iterator<Item = Entry> + 'a {
-        let lo = interval.start() - self.max_len;
+    pub fn overlapping(&self, interval: &Interval) -> impl Iterator<Item = Entry> + '_ {
+        let mut found: Vec<Entry> = self.overlapping_rev(interval).collect();
+        found.reverse();
+        found.into_iter()
+    }
+
+    /// The bookings that overlap `interval`, latest start first: a walk back from the last booking
+    /// that starts before the interval ends, stopping once a start is too early for any booking
+    /// (no longer than `max_len`) to reach the interval. One tree descent, then a step per candidate.
+    fn overlapping_rev<'a>(&'a self, interval: &Interval) -> impl Iterator<Item = Entry> + 'a {
         let (s, e) = (interval.start(), interval.end());
-        let lower = (lo, AppointmentId::from_uuid(uuid::Uuid::nil()));
+        let floor = s - self.max_len;
         let upper = (e, AppointmentId::from_uuid(uuid::Uuid::nil()));
         self.by_start
-            .range(lower..upper)
+            .range(..upper)
+            .rev()
+            .take_while(move |((start, _), _)| *start >= floor)
             .filter(move |(_, (end, _))| *end > s)
             .filter_map(|((start, id), (end, shared))| {
                 Interval::new(*start, *end).ok().map(|interval| Entry {
@@ -99,7 +110,7 @@ impl CalendarIndex {
 
     /// Whether any booking overlaps `interval`.
     pub fn any_overlap(&self, interval: &Interval) -> bool {
-        self.overlapping(interval).next().is_some()
+        self.overlapping_rev(interval).next().is_some()
     }
 
     /// Every booking, in start order.
@@ -116,7 +127,7 @@ impl CalendarIndex {
 
 impl Occupancy for CalendarIndex {
     fn count_overlapping(&self, interval: &Interval) -> u32 {
-        u32::try_from(self.overlapping(interval).count()).unwrap_or(u32::MAX)
+        u32::try_from(self.overlapping_rev(interval).count()).unwrap_or(u32::MAX)
     }
 }
 

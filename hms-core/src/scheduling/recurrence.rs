@@ -151,8 +151,10 @@ impl SeriesRule {
     }
 }
 
+/// The Monday of `date`'s week (or the first representable date, for the first week of the calendar).
 fn monday_of(date: NaiveDate) -> NaiveDate {
-    date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+    date.checked_sub_days(Days::new(u64::from(date.weekday().num_days_from_monday())))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// Checks a series rule, listing every problem.

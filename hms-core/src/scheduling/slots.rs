@@ -17,13 +17,13 @@
 //!   day. With a 30-minute clock change (Lord Howe Island) and slots longer than 30 minutes, the
 //!   wall-clock times after the change inside the same session move by half an hour.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::availability::{
-    ceil_secs, instant, interval_of, last_bookable_date, zone_name, AvailabilityException,
-    AvailabilityTemplate, DateRange, LocalAppointmentTime, Piece, Plan, Timeline,
+    add_secs, ceil_secs, earliest_start, last_bookable_date, local_reading, zone_name, AvailabilityException,
+    AvailabilityTemplate, DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline, DAY,
 };
 use super::{Occupancy, VisitType};
 use crate::ids::StaffId;
@@ -137,13 +137,14 @@ pub fn free_slots(
         return out;
     };
     let timeline = Timeline::new(template.zone, range.from(), range.until());
+    let mut clocks = Clocks::new();
     search.run(
         &timeline,
         range.from(),
         range.until(),
         &mut Vec::new(),
-        &mut |slot| {
-            out.push(slot);
+        |found: Found| {
+            out.extend(found.slot(search.zone, search.length, &mut clocks));
             true
         },
     );
@@ -207,10 +208,18 @@ pub fn free_slots_for_many(
     range: DateRange,
     now: DateTime<Utc>,
 ) -> Vec<DoctorSlot> {
-    let mut out = Vec::new();
+    // Doctors in id order (a stable sort), so that sorting the slots by start alone, stably, leaves
+    // equal starts in doctor order.
+    let mut ordered: Vec<&DoctorCalendar<'_>> = calendars.iter().collect();
+    ordered.sort_by_key(|c| c.template.doctor);
+    // Each doctor's free times, in time order, one run after another. They are kept compact (16
+    // bytes each) and become slots only once merged: a month of a thousand doctors is a quarter of a
+    // million slots, and moving them around twice would cost more than finding them.
+    let mut found: Vec<Found> = Vec::new();
+    let mut runs: Vec<Run> = Vec::with_capacity(ordered.len());
     let mut timelines: Vec<Timeline> = Vec::new();
     let mut pieces = Vec::new();
-    for c in calendars {
+    for c in ordered {
         let Some(search) = Search::new(
             c.template,
             c.exceptions,
@@ -234,19 +243,117 @@ pub fn free_slots_for_many(
         let Some(timeline) = timelines.get(index) else {
             continue;
         };
-        let doctor = c.template.doctor;
-        search.run(timeline, range.from(), range.until(), &mut pieces, &mut |slot| {
-            out.push(DoctorSlot { doctor, slot });
+        let first = found.len();
+        search.run(timeline, range.from(), range.until(), &mut pieces, |f| {
+            found.push(f);
             true
         });
+        runs.push(Run {
+            doctor: c.template.doctor,
+            zone,
+            length: search.length,
+            first,
+            end: found.len(),
+        });
     }
-    out.sort_by(|a, b| {
-        a.slot
-            .interval
-            .start()
-            .cmp(&b.slot.interval.start())
-            .then(a.doctor.cmp(&b.doctor))
-    });
+    merge_runs(&found, &runs)
+}
+
+/// One doctor's stretch of a list of [`Found`] times.
+struct Run {
+    doctor: StaffId,
+    zone: Tz,
+    length: i64,
+    first: usize,
+    end: usize,
+}
+
+/// Merges runs of free times (each in time order, the runs in doctor order) into one list of slots
+/// sorted by start and then doctor.
+///
+/// When every start lies on a whole minute (the usual case), the runs are merged a day at a time by
+/// counting the starts per minute: linear time, and each day's data stays in the processor's cache.
+/// Otherwise a stable comparison sort.
+fn merge_runs(found: &[Found], runs: &[Run]) -> Vec<DoctorSlot> {
+    let mut clocks = Clocks::new();
+    let mut out = Vec::with_capacity(found.len());
+    let mut emit = |run: u32, i: u32, out: &mut Vec<DoctorSlot>| {
+        let (Some(r), Some(f)) = (runs.get(run as usize), found.get(i as usize)) else {
+            return;
+        };
+        if let Some(slot) = f.slot(r.zone, r.length, &mut clocks) {
+            out.push(DoctorSlot {
+                doctor: r.doctor,
+                slot,
+            });
+        }
+    };
+    let Some(min) = found.iter().map(|f| f.start).min() else {
+        return out;
+    };
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    if found.len() > u32::MAX as usize || found.iter().any(|f| (f.start - min) % 60 != 0) {
+        let mut all: Vec<(i64, u32, u32)> = runs
+            .iter()
+            .enumerate()
+            .flat_map(|(r, run)| (run.first..run.end).map(move |i| (r, i)))
+            .filter_map(|(r, i)| Some((found.get(i)?.start, index(r), index(i))))
+            .collect();
+        all.sort_unstable();
+        for (_, r, i) in all {
+            emit(r, i, &mut out);
+        }
+        return out;
+    }
+    const WINDOW_MINUTES: usize = 1440;
+    let window = 60 * WINDOW_MINUTES as i64;
+    let mut cursors: Vec<usize> = runs.iter().map(|r| r.first).collect();
+    let mut ends: Vec<usize> = vec![0; runs.len()];
+    let mut next = vec![0_usize; WINDOW_MINUTES];
+    let mut placed: Vec<(u32, u32)> = Vec::new();
+    let mut from = min;
+    while cursors.iter().zip(runs).any(|(c, r)| *c < r.end) {
+        let until = from + window;
+        let minute = |f: &Found| usize::try_from((f.start - from) / 60).unwrap_or(0);
+        // Count this window's starts per minute, run by run.
+        next.iter_mut().for_each(|c| *c = 0);
+        let mut total = 0;
+        for ((cursor, end), run) in cursors.iter().zip(ends.iter_mut()).zip(runs) {
+            let mut i = *cursor;
+            while let Some(f) = found.get(i).filter(|f| i < run.end && f.start < until) {
+                if let Some(c) = next.get_mut(minute(f)) {
+                    *c += 1;
+                }
+                i += 1;
+            }
+            total += i - *cursor;
+            *end = i;
+        }
+        let mut acc = 0;
+        for c in next.iter_mut() {
+            let count = *c;
+            *c = acc;
+            acc += count;
+        }
+        // Place each time at its position; runs in doctor order keep equal starts in that order.
+        placed.clear();
+        placed.resize(total, (u32::MAX, u32::MAX));
+        for (r, (cursor, end)) in cursors.iter_mut().zip(&ends).enumerate() {
+            for i in *cursor..*end {
+                if let Some(pos) = found.get(i).and_then(|f| next.get_mut(minute(f))) {
+                    if let Some(p) = placed.get_mut(*pos) {
+                        *p = (index(r), index(i));
+                    }
+                    *pos += 1;
+                }
+            }
+            *cursor = *end;
+        }
+        for &(r, i) in &placed {
+            emit(r, i, &mut out);
+        }
+        from = until;
+    }
     out
 }
 
@@ -331,9 +438,8 @@ impl<'a> Search<'a> {
         if length <= 0 {
             return None;
         }
-        let earliest = now + Duration::minutes(i64::from(template.lead_time_minutes));
-        let earliest = earliest.max(from);
-        let first_date = earliest.with_timezone(&template.zone).date_naive();
+        let earliest = earliest_start(template, now).max(from);
+        let first_date = local_reading(earliest, template.zone)?.date();
         Some(Search {
             zone: template.zone,
             plan: Plan::new(template, own, shared),
@@ -359,19 +465,19 @@ impl<'a> Search<'a> {
                 .min(self.last_date);
             let timeline = Timeline::new(self.zone, from, until);
             let mut found = None;
-            self.run(&timeline, from, until, &mut pieces, &mut |slot| {
-                found = Some(slot);
+            self.run(&timeline, from, until, &mut pieces, |f| {
+                found = Some(f);
                 false
             });
-            if found.is_some() {
-                return found;
+            if let Some(f) = found {
+                return f.slot(self.zone, self.length, &mut Clocks::new());
             }
             from = until.succ_opt()?;
         }
         None
     }
 
-    /// Offers every free slot on the local dates `from..=until` to `sink`, in time order, until the
+    /// Offers every free time on the local dates `from..=until` to `sink`, in time order, until the
     /// sink returns `false`. Returns whether the sink wants more.
     fn run(
         &self,
@@ -379,7 +485,7 @@ impl<'a> Search<'a> {
         from: NaiveDate,
         until: NaiveDate,
         pieces: &mut Vec<Piece>,
-        sink: &mut dyn FnMut(Slot) -> bool,
+        mut sink: impl FnMut(Found) -> bool,
     ) -> bool {
         let (from, until) = (from.max(self.first_date), until.min(self.last_date));
         if from > until || !timeline.covers(from, until) {
@@ -387,43 +493,98 @@ impl<'a> Search<'a> {
         }
         pieces.clear();
         self.plan.pieces(timeline, from, until, pieces);
-        let mut hint = 0;
+        let mut clocks = Clocks::new();
+        // The clinic's offset and the stretch of time it holds for.
+        let (mut offset, mut offset_from, mut offset_until) = (0, 0, i64::MIN);
         for p in pieces.iter() {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
             let mut t = p.anchor + k * self.step;
+            let mut start = clocks.naive(t);
             while t + self.held <= p.end {
-                if let Some(slot) = self.slot_at(timeline, t, &mut hint) {
-                    if !sink(slot) {
+                let Some((at, end)) = start.and_then(|at| Some((at, add_secs(at, self.held)?))) else {
+                    break;
+                };
+                if let Some(remaining) = self.room_at(at, end) {
+                    if t < offset_from || t >= offset_until {
+                        (offset, offset_from, offset_until) = timeline.offset_span(t);
+                    }
+                    let found = Found {
+                        start: t,
+                        offset,
+                        remaining,
+                    };
+                    if !sink(found) {
                         return false;
                     }
                 }
                 t += self.step;
+                // When a slot holds exactly one grid step, the next starts where this one ends.
+                start = if self.held == self.step {
+                    Some(end)
+                } else {
+                    add_secs(at, self.step)
+                };
             }
         }
         true
     }
 
-    /// The slot starting at `t` (seconds) if it is free.
-    fn slot_at(&self, timeline: &Timeline, t: i64, hint: &mut usize) -> Option<Slot> {
-        let start = instant(t)?;
-        let held = Interval::new(start, instant(t + self.held)?).ok()?;
+    /// How many more bookings the time held from `start` to `end` takes, if any.
+    fn room_at(&self, start: NaiveDateTime, end: NaiveDateTime) -> Option<u32> {
+        let held = Interval::new(start.and_utc(), end.and_utc()).ok()?;
         let used = self.occupancy.count_overlapping(&held);
         if used >= self.capacity || !(self.also_free)(&held) {
             return None;
         }
-        let interval = if self.held == self.length {
-            held
-        } else {
-            interval_of(t, t + self.length)?
-        };
+        Some(self.capacity - used)
+    }
+}
+
+/// A free time found by a search: its start (seconds), the clinic's UTC offset then (seconds) and
+/// the room left.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    start: i64,
+    offset: i32,
+    remaining: u32,
+}
+
+impl Found {
+    /// The slot of a visit of `length` seconds in `zone` starting at this time.
+    fn slot(&self, zone: Tz, length: i64, clocks: &mut Clocks) -> Option<Slot> {
+        let start = clocks.naive(self.start)?;
         Some(Slot {
-            interval,
-            local_start: timeline.local(t, hint)?,
-            zone: self.zone,
-            remaining_capacity: self.capacity - used,
+            interval: Interval::new(start.and_utc(), add_secs(start, length)?.and_utc()).ok()?,
+            local_start: add_secs(start, i64::from(self.offset))?,
+            zone,
+            remaining_capacity: self.remaining,
         })
+    }
+}
+
+/// Turns seconds into instants, cheaply for instants close to the previous one.
+struct Clocks {
+    days: DayCache,
+    last: Option<(i64, NaiveDateTime)>,
+}
+
+impl Clocks {
+    fn new() -> Self {
+        Clocks {
+            days: DayCache::new(),
+            last: None,
+        }
+    }
+
+    fn naive(&mut self, secs: i64) -> Option<NaiveDateTime> {
+        let t = match self.last {
+            Some((s, t)) if (0..DAY).contains(&(secs - s)) => add_secs(t, secs - s)?,
+            _ => self.days.naive(secs)?,
+        };
+        self.last = Some((secs, t));
+        Some(t)
     }
 }
 

@@ -22,10 +22,11 @@ use std::sync::Arc;
 use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::{PatientQuery, Sequence, Store};
+use crate::access::{Action, AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, ResourceKind};
 use crate::error::{Error, Result};
 use crate::events::DomainEvent;
 use crate::hospital::{Hospital, HospitalSettings};
-use crate::ids::{AccountId, SeededIds};
+use crate::ids::{AccountId, BreakGlassId, CareTeamLinkId, PatientId, SeededIds, StaffId};
 use crate::money::{Currency, Money};
 use crate::people::{
     AdministrativeSex, DoctorProfile, NewAccount, PatientDetails, PersonName, PersonRef, StaffDetails,
@@ -50,6 +51,12 @@ macro_rules! conformance_suite {
             events_and_audit_commit_with_the_state,
             denied_requests_are_audited_and_change_nothing,
             concurrent_registrations_of_one_person_leave_one_patient,
+            audit_entries_form_a_chain_the_store_keeps,
+            audit_of_patient_lists_that_patients_entries_in_order,
+            care_team_links_are_relationship_facts_while_they_hold,
+            break_glass_grants_are_open_until_they_expire,
+            account_updates_keep_the_login,
+            access_facts_roll_back_with_a_failed_transaction,
             // --- billing ---
             a_source_is_charged_once,
             payment_references_are_unique,
@@ -481,6 +488,267 @@ pub fn concurrent_registrations_of_one_person_leave_one_patient<S: Store>(store:
         .filter_map(|r| r.as_ref().err())
         .all(|e| e.code() == "duplicate"));
     assert_eq!(patient_count(&h), 1);
+    Ok(())
+}
+
+fn uid(n: u128) -> uuid::Uuid {
+    uuid::Uuid::from_u128(n)
+}
+
+fn at(h: i64) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + chrono::Duration::hours(h)
+}
+
+fn link(id: u128, staff: u128, patient: u128, from: i64, until: Option<i64>) -> CareTeamLink {
+    CareTeamLink {
+        id: CareTeamLinkId::from_uuid(uid(id)),
+        staff: StaffId::from_uuid(uid(staff)),
+        patient: PatientId::from_uuid(uid(patient)),
+        role: StaffRole::Nurse,
+        valid_from: at(from),
+        valid_until: until.map(at),
+        added_by: AccountId::from_uuid(uid(1)),
+        ended_by: None,
+    }
+}
+
+fn grant(id: u128, staff: u128, patient: u128, from: i64, until: i64) -> BreakGlassGrant {
+    BreakGlassGrant {
+        id: BreakGlassId::from_uuid(uid(id)),
+        account: AccountId::from_uuid(uid(1)),
+        staff: StaffId::from_uuid(uid(staff)),
+        patient: PatientId::from_uuid(uid(patient)),
+        reason: "collapsed in the corridor".into(),
+        opened_at: at(from),
+        expires_at: at(until),
+    }
+}
+
+fn audit_entry(seq: u64, prev: AuditHash, patient: Option<u128>) -> AuditRecord {
+    AuditRecord {
+        seq,
+        at: at(0),
+        account: AccountId::from_uuid(uid(1)),
+        action: Action::Read,
+        resource: ResourceKind::PatientProfile,
+        patient: patient.map(|p| PatientId::from_uuid(uid(p))),
+        allowed: true,
+        rule: "test".into(),
+        reason: "conformance".into(),
+        break_glass: false,
+        prev_hash: prev,
+        hash: AuditHash::GENESIS,
+    }
+    .sealed()
+}
+
+pub fn audit_entries_form_a_chain_the_store_keeps<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let p = h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    h.patient(admin.id, p.id)?;
+    let v = h.verify_audit_chain()?;
+    assert!(v.is_intact(), "the facade writes a whole chain: {:?}", v.problems);
+    assert_eq!(v.entries, 2);
+    let last = h.store().read(|r| r.last_audit())?.unwrap();
+    assert_eq!(v.head, last.hash);
+    let next = audit_entry(last.seq + 1, last.hash, None);
+    let refused = |record: AuditRecord, why: &str| {
+        let err = h.store().write(|tx| tx.append_audit(&record)).unwrap_err();
+        assert_eq!(err.code(), "storage", "{why}");
+    };
+    refused(
+        audit_entry(last.seq + 2, last.hash, None),
+        "a sequence gap is refused",
+    );
+    refused(
+        audit_entry(last.seq + 1, AuditHash([9; 32]), None),
+        "a wrong link is refused",
+    );
+    refused(
+        audit_entry(1, AuditHash::GENESIS, None),
+        "a second first entry is refused",
+    );
+    let mut edited = next.clone();
+    edited.reason = "edited after sealing".into();
+    refused(edited, "an entry that does not match its hash is refused");
+    h.store().write(|tx| tx.append_audit(&next))?;
+    assert!(h.verify_audit_chain()?.is_intact());
+    Ok(())
+}
+
+pub fn audit_of_patient_lists_that_patients_entries_in_order<S: Store>(store: S) -> Result<()> {
+    let mut prev = AuditHash::GENESIS;
+    let mut entries = Vec::new();
+    for (seq, patient) in [
+        (1, Some(10)),
+        (2, Some(11)),
+        (3, None),
+        (4, Some(10)),
+        (5, Some(10)),
+    ] {
+        let e = audit_entry(seq, prev, patient);
+        prev = e.hash;
+        entries.push(e);
+    }
+    store.write(|tx| {
+        for e in &entries {
+            tx.append_audit(e)?;
+        }
+        Ok(())
+    })?;
+    let p10 = PatientId::from_uuid(uid(10));
+    let seqs = |after, limit| -> Result<Vec<u64>> {
+        Ok(store
+            .read(|r| r.audit_of_patient(p10, after, limit))?
+            .iter()
+            .map(|e| e.seq)
+            .collect())
+    };
+    assert_eq!(seqs(0, 100)?, [1, 4, 5]);
+    assert_eq!(seqs(1, 100)?, [4, 5], "`after` is a sequence number");
+    assert_eq!(seqs(0, 2)?, [1, 4]);
+    assert!(store
+        .read(|r| r.audit_of_patient(PatientId::from_uuid(uid(99)), 0, 10))?
+        .is_empty());
+    Ok(())
+}
+
+pub fn care_team_links_are_relationship_facts_while_they_hold<S: Store>(store: S) -> Result<()> {
+    let active = link(1, 5, 10, 0, None);
+    let ended = link(2, 5, 10, 0, Some(2));
+    let other_patient = link(3, 5, 11, 0, None);
+    let other_staff = link(4, 6, 10, 0, None);
+    store.write(|tx| {
+        for l in [&active, &ended, &other_patient, &other_staff] {
+            tx.insert_care_team_link(l)?;
+        }
+        Ok(())
+    })?;
+    let (s5, p10) = (StaffId::from_uuid(uid(5)), PatientId::from_uuid(uid(10)));
+    let facts = |h| store.read(|r| r.relationship_facts(s5, p10, at(h)));
+    assert_eq!(facts(1)?.len(), 2, "both links of the pair hold at 01:00");
+    assert_eq!(facts(3)?, [active.fact()], "the ended link is gone at 03:00");
+    assert!(facts(-1)?.is_empty(), "no link holds before it starts");
+    // Ending the active link.
+    let mut now_ended = active.clone();
+    now_ended.valid_until = Some(at(4));
+    now_ended.ended_by = Some(AccountId::from_uuid(uid(1)));
+    store.write(|tx| tx.update_care_team_link(&now_ended))?;
+    assert!(facts(5)?.is_empty());
+    assert_eq!(
+        store.read(|r| r.care_team_link(active.id))?,
+        Some(now_ended.clone())
+    );
+    let team: Vec<_> = store
+        .read(|r| r.care_team_of(p10))?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(
+        team,
+        [active.id, ended.id, other_staff.id],
+        "a patient's links, ordered by id"
+    );
+    // A link's pair cannot change, an id is stored once, an unknown link is not found.
+    let mut moved = now_ended.clone();
+    moved.patient = PatientId::from_uuid(uid(11));
+    assert_eq!(
+        store
+            .write(|tx| tx.update_care_team_link(&moved))
+            .unwrap_err()
+            .code(),
+        "storage"
+    );
+    assert_eq!(
+        store
+            .write(|tx| tx.insert_care_team_link(&ended))
+            .unwrap_err()
+            .code(),
+        "storage"
+    );
+    let unknown = link(99, 5, 10, 0, None);
+    assert_eq!(
+        store
+            .write(|tx| tx.update_care_team_link(&unknown))
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    Ok(())
+}
+
+pub fn break_glass_grants_are_open_until_they_expire<S: Store>(store: S) -> Result<()> {
+    let g = grant(1, 5, 10, 1, 2);
+    store.write(|tx| {
+        tx.insert_break_glass(&g)?;
+        tx.insert_break_glass(&grant(2, 5, 11, 0, 9))?;
+        tx.insert_break_glass(&grant(3, 6, 10, 0, 9))
+    })?;
+    let (s5, p10) = (StaffId::from_uuid(uid(5)), PatientId::from_uuid(uid(10)));
+    let open = |h| store.read(|r| r.break_glass_grants(s5, p10, at(h)));
+    assert!(open(0)?.is_empty(), "not open before it is opened");
+    assert_eq!(
+        open(1)?.first().map(|x| x.id),
+        Some(g.id),
+        "open from the moment it is opened, for that pair only"
+    );
+    assert_eq!(open(1)?.len(), 1);
+    assert!(open(2)?.is_empty(), "lapsed when it expires");
+    assert_eq!(
+        store.write(|tx| tx.insert_break_glass(&g)).unwrap_err().code(),
+        "storage"
+    );
+    Ok(())
+}
+
+pub fn account_updates_keep_the_login<S: Store>(store: S) -> Result<()> {
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let mut changed = admin.clone();
+    changed.active = false;
+    h.store().write(|tx| tx.update_account(&changed))?;
+    assert_eq!(h.store().read(|r| r.account(admin.id))?, Some(changed.clone()));
+    assert_eq!(
+        h.store().read(|r| r.account_by_login("admin"))?.map(|a| a.active),
+        Some(false),
+        "the login index sees the update"
+    );
+    let mut renamed = changed.clone();
+    renamed.login = "root".into();
+    assert_eq!(
+        h.store()
+            .write(|tx| tx.update_account(&renamed))
+            .unwrap_err()
+            .code(),
+        "storage"
+    );
+    let mut ghost = changed;
+    ghost.id = AccountId::from_uuid(uid(404));
+    assert_eq!(
+        h.store()
+            .write(|tx| tx.update_account(&ghost))
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    Ok(())
+}
+
+pub fn access_facts_roll_back_with_a_failed_transaction<S: Store>(store: S) -> Result<()> {
+    let r: Result<()> = store.write(|tx| {
+        tx.insert_care_team_link(&link(1, 5, 10, 0, None))?;
+        tx.insert_break_glass(&grant(2, 5, 10, 0, 9))?;
+        tx.append_audit(&audit_entry(1, AuditHash::GENESIS, Some(10)))?;
+        Err(Error::not_found("patient", "abort on purpose"))
+    });
+    assert_eq!(r.unwrap_err().code(), "not_found");
+    let (s5, p10) = (StaffId::from_uuid(uid(5)), PatientId::from_uuid(uid(10)));
+    assert!(store.read(|r| r.relationship_facts(s5, p10, at(1)))?.is_empty());
+    assert!(store.read(|r| r.break_glass_grants(s5, p10, at(1)))?.is_empty());
+    assert!(store.read(|r| r.care_team_of(p10))?.is_empty());
+    assert!(store.read(|r| r.audit_of_patient(p10, 0, 10))?.is_empty());
+    assert_eq!(store.read(|r| r.last_audit())?, None);
     Ok(())
 }
 

@@ -14,15 +14,15 @@ use chrono::{DateTime, Utc};
 use imbl::{HashMap, OrdMap, Vector};
 
 use super::{PatientQuery, Reads, Sequence, StorageError, Store, Writes};
-use crate::access::AuditRecord;
+use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
 use crate::billing::{
     BillingError, Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem,
 };
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId, StaffId,
-    WaitlistId,
+    AccountId, AppointmentId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId,
+    StaffId, WaitlistId,
 };
 use crate::people::{
     demographic_key, DemographicKey, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
@@ -52,6 +52,12 @@ struct State {
     waitlist: OrdMap<WaitlistId, WaitlistEntry>,
     events: Vector<EventRecord>,
     audit: Vector<AuditRecord>,
+    audit_by_patient: HashMap<PatientId, Vector<u64>>,
+    care_team: OrdMap<CareTeamLinkId, CareTeamLink>,
+    care_team_by_pair: HashMap<(StaffId, PatientId), Vector<CareTeamLinkId>>,
+    care_team_by_patient: HashMap<PatientId, Vector<CareTeamLinkId>>,
+    break_glass: HashMap<(StaffId, PatientId), Vector<BreakGlassGrant>>,
+    break_glass_ids: imbl::HashSet<crate::ids::BreakGlassId>,
     sequences: HashMap<Sequence, u64>,
     // --- billing ---
     price_items: OrdMap<String, PriceItem>,
@@ -472,6 +478,72 @@ impl Reads for Inner {
         Ok(self.s.audit.last().cloned())
     }
 
+    fn audit_of_patient(&self, patient: PatientId, after: u64, limit: usize) -> Result<Vec<AuditRecord>> {
+        let Some(seqs) = self.s.audit_by_patient.get(&patient) else {
+            return Ok(Vec::new());
+        };
+        Ok(seqs
+            .iter()
+            .filter(|s| **s > after)
+            .take(limit)
+            .filter_map(|s| usize::try_from(*s - 1).ok().and_then(|i| self.s.audit.get(i)))
+            .cloned()
+            .collect())
+    }
+
+    fn care_team_link(&self, id: CareTeamLinkId) -> Result<Option<CareTeamLink>> {
+        Ok(self.s.care_team.get(&id).cloned())
+    }
+
+    fn care_team_of(&self, patient: PatientId) -> Result<Vec<CareTeamLink>> {
+        let mut out: Vec<CareTeamLink> = self
+            .s
+            .care_team_by_patient
+            .get(&patient)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.s.care_team.get(id))
+            .cloned()
+            .collect();
+        out.sort_by_key(|l| l.id);
+        Ok(out)
+    }
+
+    fn relationship_facts(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RelationshipFact>> {
+        Ok(self
+            .s
+            .care_team_by_pair
+            .get(&(staff, patient))
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.s.care_team.get(id))
+            .map(CareTeamLink::fact)
+            .filter(|f| f.is_active(now))
+            .collect())
+    }
+
+    fn break_glass_grants(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BreakGlassGrant>> {
+        Ok(self
+            .s
+            .break_glass
+            .get(&(staff, patient))
+            .into_iter()
+            .flatten()
+            .filter(|g| g.is_active(now))
+            .cloned()
+            .collect())
+    }
+
     // --- billing ---
 
     fn price_item(&self, code: &str) -> Result<Option<PriceItem>> {
@@ -739,6 +811,75 @@ impl Writes for Inner {
         Ok(())
     }
 
+    fn update_account(&mut self, a: &UserAccount) -> Result<()> {
+        let old = self
+            .s
+            .accounts
+            .get(&a.id)
+            .ok_or_else(|| Error::not_found("account", a.id))?;
+        if old.login != a.login {
+            return Err(backend_error(format!(
+                "the login of account `{}` cannot change",
+                a.id
+            )));
+        }
+        self.s.accounts.insert(a.id, a.clone());
+        Ok(())
+    }
+
+    fn insert_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        if self.s.care_team.contains_key(&link.id) {
+            return Err(backend_error(format!(
+                "care-team link `{}` already stored",
+                link.id
+            )));
+        }
+        self.s
+            .care_team_by_pair
+            .entry((link.staff, link.patient))
+            .or_default()
+            .push_back(link.id);
+        self.s
+            .care_team_by_patient
+            .entry(link.patient)
+            .or_default()
+            .push_back(link.id);
+        self.s.care_team.insert(link.id, link.clone());
+        Ok(())
+    }
+
+    fn update_care_team_link(&mut self, link: &CareTeamLink) -> Result<()> {
+        let old = self
+            .s
+            .care_team
+            .get(&link.id)
+            .ok_or_else(|| Error::not_found("care-team link", link.id))?;
+        if (old.staff, old.patient) != (link.staff, link.patient) {
+            return Err(backend_error(format!(
+                "the staff member and patient of care-team link `{}` cannot change",
+                link.id
+            )));
+        }
+        self.s.care_team.insert(link.id, link.clone());
+        Ok(())
+    }
+
+    fn insert_break_glass(&mut self, grant: &BreakGlassGrant) -> Result<()> {
+        if self.s.break_glass_ids.contains(&grant.id) {
+            return Err(backend_error(format!(
+                "emergency access grant `{}` already stored",
+                grant.id
+            )));
+        }
+        self.s.break_glass_ids.insert(grant.id);
+        self.s
+            .break_glass
+            .entry((grant.staff, grant.patient))
+            .or_default()
+            .push_back(grant.clone());
+        Ok(())
+    }
+
     fn append_event(
         &mut self,
         id: EventId,
@@ -764,6 +905,27 @@ impl Writes for Inner {
                 "audit entry {} out of order (the next entry is {expected})",
                 record.seq
             )));
+        }
+        let last_hash = self.s.audit.last().map_or(AuditHash::GENESIS, |a| a.hash);
+        // INVARIANT: the stored log is a hash chain; an entry that does not extend it is refused.
+        if record.prev_hash != last_hash {
+            return Err(backend_error(format!(
+                "audit entry {} does not link to the last entry's hash",
+                record.seq
+            )));
+        }
+        if !record.is_sealed() {
+            return Err(backend_error(format!(
+                "audit entry {} does not match its hash",
+                record.seq
+            )));
+        }
+        if let Some(p) = record.patient {
+            self.s
+                .audit_by_patient
+                .entry(p)
+                .or_default()
+                .push_back(record.seq);
         }
         self.s.audit.push_back(record.clone());
         Ok(())

@@ -15,13 +15,13 @@ pub mod conformance;
 
 use chrono::{DateTime, Utc};
 
-use crate::access::AuditRecord;
+use crate::access::{AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
 use crate::billing::{Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem};
 use crate::error::Result;
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId, StaffId,
-    WaitlistId,
+    AccountId, AppointmentId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId,
+    StaffId, WaitlistId,
 };
 use crate::people::{DemographicKey, Mrn, Patient, Staff, StaffRole, UserAccount};
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
@@ -197,6 +197,28 @@ pub trait Reads {
     fn audit_after(&self, after: u64, limit: usize) -> Result<Vec<AuditRecord>>;
     /// The newest audit entry.
     fn last_audit(&self) -> Result<Option<AuditRecord>>;
+    /// Up to `limit` audit entries about `patient` with a sequence number above `after`, in order.
+    fn audit_of_patient(&self, patient: PatientId, after: u64, limit: usize) -> Result<Vec<AuditRecord>>;
+
+    /// A care-team link by id.
+    fn care_team_link(&self, id: CareTeamLinkId) -> Result<Option<CareTeamLink>>;
+    /// The care-team links of a patient (ended ones too), ordered by id.
+    fn care_team_of(&self, patient: PatientId) -> Result<Vec<CareTeamLink>>;
+    /// The stored relationship facts between a member of staff and a patient that hold at `now`
+    /// (today: their care-team links). Facts the facade derives (appointments) are not stored.
+    fn relationship_facts(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RelationshipFact>>;
+    /// The emergency-access grants of a member of staff for a patient that are open at `now`.
+    fn break_glass_grants(
+        &self,
+        staff: StaffId,
+        patient: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BreakGlassGrant>>;
 
     // --- billing ---
 
@@ -253,6 +275,27 @@ pub trait Writes: Reads {
     /// # Errors
     /// `duplicate` when the login is taken.
     fn insert_account(&mut self, account: &UserAccount) -> Result<()>;
+    /// Replaces a stored account (same id, same login): roles and the active flag change.
+    ///
+    /// # Errors
+    /// `not_found` when there is no such account; `storage` when the login differs.
+    fn update_account(&mut self, account: &UserAccount) -> Result<()>;
+
+    /// Stores a new care-team link.
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_care_team_link(&mut self, link: &CareTeamLink) -> Result<()>;
+    /// Replaces a stored care-team link (same id, staff and patient), e.g. to end it.
+    ///
+    /// # Errors
+    /// `not_found` when there is no such link; `storage` when staff or patient differ.
+    fn update_care_team_link(&mut self, link: &CareTeamLink) -> Result<()>;
+    /// Stores a new emergency-access grant (grants are never changed or removed).
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_break_glass(&mut self, grant: &BreakGlassGrant) -> Result<()>;
 
     /// Stores a new appointment and puts it on the calendars of its doctor, patient and resources.
     ///
@@ -298,10 +341,12 @@ pub trait Writes: Reads {
         actor: Option<AccountId>,
         event: &DomainEvent,
     ) -> Result<u64>;
-    /// Appends an audit entry. Its `seq` must be one more than the last entry's.
+    /// Appends an audit entry. Its `seq` must be one more than the last entry's, its `prev_hash` the
+    /// last entry's `hash` (all zeros for the first entry), and its `hash` must match its fields: the
+    /// backend keeps the chain too, so a buggy or hostile caller cannot fork it.
     ///
     /// # Errors
-    /// `storage` when the sequence number is not the next one.
+    /// `storage` when the sequence number is not the next one, the link or the hash is wrong.
     fn append_audit(&mut self, record: &AuditRecord) -> Result<()>;
 
     // --- billing ---

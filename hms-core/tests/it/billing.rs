@@ -848,11 +848,40 @@ fn who_may_do_what() {
     d.lab(d.insured, 9, "lab.cbc");
     let draft = d.h().open_invoice(d.c.desk, d.insured).unwrap();
     assert_eq!(code(d.h().issue_invoice(d.c.desk, draft.id)), "forbidden");
-    // The pharmacist charges dispenses but does not change prices.
+    // The pharmacist charges dispenses but does not change prices, nor read bills.
     assert_eq!(
         code(d.h().set_price_item(d.pharmacist, &price_list()[0])),
         "forbidden"
     );
+    assert_eq!(code(d.h().invoice(d.pharmacist, inv.id)), "forbidden");
+    // The desk does not read the dues report; the clerk does.
+    assert_eq!(code(d.h().aging_report(d.c.desk)), "forbidden");
+    d.h().aging_report(d.clerk).unwrap();
+    // A doctor takes no payments.
+    let doctor = d
+        .h()
+        .open_account(
+            d.c.admin,
+            NewAccount {
+                login: "dr.pay".into(),
+                person: Some(PersonRef::Staff(d.c.doctors[0])),
+                roles: [Role::Doctor].into(),
+            },
+        )
+        .unwrap()
+        .id;
+    assert_eq!(
+        code(d.h().record_payment(
+            doctor,
+            &PaymentRequest::new(d.insured, eur("5.00"), PaymentMethod::Cash),
+        )),
+        "forbidden"
+    );
+    // Every one of those refusals is in the audit log with the rule that decided.
+    let entries = d.h().audit_log(d.c.admin, 0, 10_000).unwrap();
+    assert!(entries
+        .iter()
+        .any(|e| !e.allowed && e.account == doctor && e.rule == "default-deny"));
 }
 
 /// One scenario per billing error code (used by the error-code coverage test).

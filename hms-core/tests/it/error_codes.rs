@@ -50,6 +50,13 @@ fn scenarios() -> Vec<Error> {
             .unwrap_err(),
         Currency::from_code("XYZ").unwrap_err().into(),
         h.reactivate_patient(admin.id, p.id).unwrap_err(),
+        // A hospital's own policy naming a role that does not exist.
+        hms_core::access::Policy::from_json(
+            r#"{"rules": [{"id": "x", "effect": "permit", "roles": ["surgeon"], "actions": ["read"],
+                "resources": ["medical_record"]}]}"#,
+        )
+        .unwrap_err()
+        .into(),
     ];
     h.deactivate_patient(admin.id, p.id, "duplicate chart").unwrap();
     out.push(

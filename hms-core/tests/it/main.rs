@@ -6,6 +6,9 @@
     clippy::indexing_slicing
 )]
 
+mod access_facade;
+mod access_model;
+mod access_rules;
 mod billing;
 mod conformance_memory;
 mod error_codes;

@@ -438,10 +438,34 @@ proptest! {
             let wall = wall_midnight(date) + minute * 60;
             prop_assert_eq!(tl.first_instant(wall), first_instant_direct(zone, wall));
             let at = first_instant_direct(zone, wall);
-            let mut hint = 0;
-            let expected = instant(at).unwrap().with_timezone(&zone).naive_local();
-            prop_assert_eq!(tl.local(at, &mut hint), Some(expected));
+            let expected = instant(at).unwrap().with_timezone(&zone).offset().fix().local_minus_utc();
+            let (offset, from, until) = tl.offset_span(at);
+            prop_assert_eq!(offset, expected);
+            prop_assert!(from <= at && at < until);
+            for probe in [from, until - 1] {
+                let direct = instant(probe).unwrap().with_timezone(&zone).offset().fix().local_minus_utc();
+                prop_assert_eq!(direct, offset);
+            }
         }
+    }
+}
+
+proptest! {
+    #[test]
+    fn the_day_cache_agrees_with_chrono(secs in prop::collection::vec(-4_000_000_000_i64..8_000_000_000, 1..20)) {
+        let mut cache = DayCache::new();
+        for s in secs {
+            prop_assert_eq!(cache.naive(s), instant(s).map(|t| t.naive_utc()));
+            prop_assert_eq!(cache.naive(s + 1), instant(s + 1).map(|t| t.naive_utc()));
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn adding_seconds_agrees_with_chrono(start in -4_000_000_000_i64..8_000_000_000, secs in -200_000_i64..200_000) {
+        let t = instant(start).unwrap().naive_utc();
+        prop_assert_eq!(add_secs(t, secs), t.checked_add_signed(Duration::seconds(secs)));
     }
 }
 

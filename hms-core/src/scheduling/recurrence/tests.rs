@@ -246,3 +246,16 @@ proptest! {
         prop_assert_eq!(dates(&occ), model);
     }
 }
+
+#[test]
+fn series_at_the_edges_of_the_calendar_do_not_panic() {
+    for start in [NaiveDate::MIN, NaiveDate::MAX - Duration::days(3)] {
+        for repeat in [weekly(&[Mon, Sun], 1), Repeat::Daily { every_days: 1 }] {
+            let mut r = rule(repeat, SeriesEnd::Count(5));
+            r.start_date = start;
+            let _ = expand(&r, 10);
+            r.end = SeriesEnd::Until(NaiveDate::MAX);
+            let _ = expand(&r, 10);
+        }
+    }
+}

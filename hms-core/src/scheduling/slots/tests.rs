@@ -3,7 +3,7 @@ use crate::scheduling::availability::tests::{
     d, daily, doctor, follow_up, iv, new_patient, procedure, t, template, utc,
 };
 use crate::scheduling::availability::{working_intervals, AvailabilityException, WeeklyHours};
-use chrono::{NaiveTime, Weekday, Weekday::*};
+use chrono::{Duration, NaiveTime, Weekday, Weekday::*};
 use chrono_tz::{America, Europe};
 use proptest::prelude::*;
 
@@ -293,6 +293,63 @@ fn a_shared_holiday_closes_every_doctor() {
     assert_eq!(s.len(), 2);
 }
 
+#[test]
+fn merging_runs_is_by_start_then_doctor_whether_counted_or_compared() {
+    let base = utc(2026, 3, 2, 8, 0).timestamp();
+    let run = |n: u128, first: usize, end: usize| Run {
+        doctor: doctor(n),
+        zone: Europe::Berlin,
+        length: 900,
+        first,
+        end,
+    };
+    let found = |secs: &[i64]| -> Vec<Found> {
+        secs.iter()
+            .map(|&s| Found {
+                start: base + s,
+                offset: 3600,
+                remaining: 1,
+            })
+            .collect()
+    };
+    let order = |slots: &[DoctorSlot]| -> Vec<(i64, StaffId)> {
+        slots
+            .iter()
+            .map(|s| (s.slot.interval.start().timestamp() - base, s.doctor))
+            .collect()
+    };
+    // Whole minutes, two days apart at the ends: counted a day at a time.
+    let day = 86_400;
+    let f = found(&[0, 60, 2 * day + 120, 0, 2 * day, 60]);
+    let merged = merge_runs(&f, &[run(1, 0, 3), run(2, 3, 5), run(3, 5, 6)]);
+    assert_eq!(
+        order(&merged),
+        [
+            (0, doctor(1)),
+            (0, doctor(2)),
+            (60, doctor(1)),
+            (60, doctor(3)),
+            (2 * day, doctor(2)),
+            (2 * day + 120, doctor(1))
+        ]
+    );
+    assert_eq!(merged[0].slot.local_start, d(2026, 3, 2).and_time(t(9, 0)));
+    assert_eq!(merged[0].slot.interval.duration(), Duration::minutes(15));
+    // Starts 30 seconds apart cannot be counted per minute: compared, with the same order.
+    let f = found(&[30, 90, 0, 30, 60]);
+    let merged = merge_runs(&f, &[run(1, 0, 2), run(2, 2, 4), run(3, 4, 5)]);
+    assert_eq!(
+        order(&merged),
+        [
+            (0, doctor(2)),
+            (30, doctor(1)),
+            (30, doctor(2)),
+            (60, doctor(3)),
+            (90, doctor(1))
+        ]
+    );
+}
+
 // ---- properties ---------------------------------------------------------------------------------------
 
 /// Zones and the dates of their 2026 clock changes (Kathmandu has none).
@@ -495,5 +552,31 @@ proptest! {
         }
         expected.sort_by_key(|s| (s.slot.interval.start(), s.doctor));
         prop_assert_eq!(many, expected);
+    }
+}
+
+#[test]
+fn the_edges_of_the_calendar_do_not_panic() {
+    // Dates and instants at the ends of what chrono can represent, with the largest lead time and
+    // horizon: every call answers (with nothing, mostly) instead of overflowing.
+    let mut tpl = daily(Europe::Berlin, t(0, 0), t(23, 45));
+    tpl.effective_from = NaiveDate::MIN;
+    tpl.lead_time_minutes = crate::scheduling::availability::MAX_LEAD_TIME_MINUTES;
+    tpl.visit_types = vec![procedure()];
+    let none: Vec<Interval> = Vec::new();
+    let late = DateTime::<Utc>::MAX_UTC - Duration::days(3);
+    let early = DateTime::<Utc>::MIN_UTC + Duration::days(3);
+    for (now, date) in [
+        (late, NaiveDate::MAX),
+        (early, NaiveDate::MIN),
+        (late, NaiveDate::MIN),
+    ] {
+        let range = DateRange::single(date);
+        let _ = free_slots(&tpl, &[], &none, &free, &procedure(), range, now);
+        let _ = next_available(&tpl, &[], &none, &free, &procedure(), now, now);
+        let _ = working_intervals(&tpl, &[], range);
+        let visit = Interval::starting_at(now, Duration::minutes(60)).unwrap();
+        let _ = crate::scheduling::availability::booking_findings(&tpl, &[], &visit, &procedure(), now);
+        let _ = crate::scheduling::availability::LocalAppointmentTime::of_instant(now, tpl.zone).start();
     }
 }

@@ -31,7 +31,7 @@ fn usd(cents: i64) -> Money {
 /// (tax-inclusive, 19 %), supplies (tax-exclusive, 19 %) and procedures (exempt); every fifth line has
 /// a 10 % discount.
 fn lines(n: usize) -> Vec<LineInput> {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     (0..n)
         .map(|i| {
             let (code, tax, inclusive) = match i % 4 {
@@ -88,7 +88,7 @@ fn input<'a>(lines: &'a [LineInput], plan: &'a CoveragePlan, rounding: RoundingM
 
 /// 1,000 open invoices a minute apart (in shuffled order), 1.00 to 500.00 due each.
 fn open_items() -> Vec<OpenItem> {
-    let mut rng = Rng(9);
+    let mut rng = Rng::new(9);
     let base = Utc.with_ymd_and_hms(2026, 1, 1, 8, 0, 0).unwrap();
     let mut items: Vec<OpenItem> = (0..1000u64)
         .map(|i| OpenItem {
@@ -98,7 +98,7 @@ fn open_items() -> Vec<OpenItem> {
         })
         .collect();
     for i in (1..items.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
+        let j = rng.below(i + 1);
         items.swap(i, j);
     }
     items

@@ -11,10 +11,11 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion};
-use hms_benches::{benchmarking, per_call, Rng};
+use hms_benches::{benchmarking, per_call};
 use hms_core::ids::AppointmentId;
 use hms_core::scheduling::calendar::CalendarIndex;
 use hms_core::time::Interval;
+use hms_examples::Rng;
 
 fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 3, 30, 0).unwrap()
@@ -37,7 +38,7 @@ fn calendar(n: usize) -> (CalendarIndex, Vec<(AppointmentId, Interval)>) {
 
 /// Random 15-minute requests across the calendar's span: about a quarter land in a gap.
 fn queries(n: usize, count: usize) -> Vec<Interval> {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     (0..count)
         .map(|_| {
             let s = base() + Duration::minutes(rng.below(n as u64 * 20) as i64);
@@ -133,11 +134,119 @@ fn summary() {
     );
 }
 
+/// Bookings per second through the whole facade on the in-memory store: authorize, load the
+/// doctor's template, check working hours, conflicts on doctor and patient, write, record the event.
+fn facade_bookings_per_second() {
+    use hms_core::hospital::BookingRequest;
+    use hms_core::ids::SeededIds;
+    use hms_core::money::{Currency, Money};
+    use hms_core::people::*;
+    use hms_core::scheduling::availability::{AvailabilityTemplate, WeeklyHours};
+    use hms_core::scheduling::VisitType;
+    use hms_core::store::MemoryStore;
+    use hms_core::time::ManualClock;
+    use hms_core::{Hospital, HospitalSettings};
+    use std::sync::Arc;
+
+    let now = base() - Duration::days(1);
+    let h = Hospital::with_environment(
+        MemoryStore::new(),
+        HospitalSettings::default(),
+        Arc::new(ManualClock::new(now)),
+        Arc::new(SeededIds::new(1)),
+    );
+    let admin = h.bootstrap_admin("admin").unwrap().id;
+    let t = |hh| chrono::NaiveTime::from_hms_opt(hh, 0, 0).unwrap();
+    let days = [
+        chrono::Weekday::Mon,
+        chrono::Weekday::Tue,
+        chrono::Weekday::Wed,
+        chrono::Weekday::Thu,
+        chrono::Weekday::Fri,
+    ];
+    let mut doctors = Vec::new();
+    for i in 0..50 {
+        let d = h
+            .hire_staff(
+                admin,
+                StaffDetails {
+                    name: PersonName::new("Doc", format!("D{i}")),
+                    role: StaffRole::Doctor,
+                    department: None,
+                    phone: None,
+                    email: None,
+                    license_number: Some(format!("L{i}")),
+                    doctor: Some(DoctorProfile {
+                        specialization: "gp".into(),
+                        consultation_fee: Money::from_minor(100, Currency::USD),
+                    }),
+                },
+            )
+            .unwrap();
+        let template = AvailabilityTemplate {
+            doctor: d.id,
+            location: None,
+            zone: chrono_tz::UTC,
+            weekly_hours: days.iter().map(|wd| WeeklyHours::new(*wd, t(0), t(23))).collect(),
+            effective_from: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            effective_until: None,
+            slot_minutes: 15,
+            visit_types: vec![VisitType::new("follow_up", "Follow-up", 15)],
+            capacity: 1,
+            lead_time_minutes: 0,
+            horizon_days: 3650,
+        };
+        h.set_availability(admin, d.id, vec![template]).unwrap();
+        doctors.push(d.id);
+    }
+    let forms: Vec<PatientDetails> = (0..2000)
+        .map(|i| {
+            let mut p = PatientDetails::new(
+                PersonName::new("P", format!("N{i}")),
+                chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
+                AdministrativeSex::Unknown,
+            );
+            p.phone = Some(format!("+1 212 555 {i:04}"));
+            p
+        })
+        .collect();
+    let patients: Vec<_> = h
+        .register_patients(admin, &forms)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    // 20,000 bookings: 50 doctors × 400 quarter hours on weekdays; patients rotate.
+    let n = 20_000usize;
+    let started = std::time::Instant::now();
+    let mut booked = 0;
+    for k in 0..n {
+        let doctor = doctors[k % doctors.len()];
+        let q = (k / doctors.len()) as i64; // quarter-hour index per doctor
+        let day = q / 92; // 23 hours × 4
+        let start = base() - Duration::minutes(210)
+            + Duration::days(day + (day / 5) * 2)
+            + Duration::minutes(15 * (q % 92));
+        let patient = patients[k % patients.len()];
+        if h.book_appointment(admin, &BookingRequest::new(patient, doctor, "follow_up", start))
+            .is_ok()
+        {
+            booked += 1;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "  facade bookings on the in-memory store: {booked} of {n} in {secs:.2} s = {:.0} bookings/s",
+        booked as f64 / secs
+    );
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c);
     c.final_summary();
     if benchmarking() {
         summary();
+        facade_bookings_per_second();
     }
 }
