@@ -186,6 +186,9 @@ impl Default for DayConfig {
 /// The figures of a simulated day.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DaySummary {
+    /// The day simulated: the configured day for a new hospital, the day after its last recorded day
+    /// for one that already has a history.
+    pub date: NaiveDate,
     /// Staff on the roster, by role.
     pub staff_by_role: Vec<(StaffRole, usize)>,
     /// Patients registered today.
@@ -234,9 +237,9 @@ pub struct DaySummary {
     pub payer_dues: Decimal,
     /// Patients in the store at the end of the day (all days so far).
     pub patients_total: u64,
-    /// Domain events written.
+    /// Domain events written today.
     pub events: usize,
-    /// Audit entries written.
+    /// Audit entries written today.
     pub audit_entries: usize,
     /// Wall-clock time the simulation took.
     pub elapsed: StdDuration,
@@ -244,7 +247,7 @@ pub struct DaySummary {
 
 impl fmt::Display for DaySummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "end of day")?;
+        writeln!(f, "end of day {}", self.date)?;
         for (role, n) in &self.staff_by_role {
             writeln!(f, "  staff {:<16} {n:>6}", format!("{role:?}").to_lowercase())?;
         }
@@ -383,8 +386,31 @@ pub fn patient_form(rng: &mut Rng, today: NaiveDate) -> PatientDetails {
 pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(&str)) -> Result<DaySummary> {
     let started = Instant::now();
     let zone = chrono_tz::Asia::Kolkata;
+
+    // A hospital with a history continues it: the next day after its last recorded one, with ids
+    // and choices seeded by the seed *and* the history, so that a second run on the same database
+    // neither reuses the first run's ids nor replays its patients.
+    let (events_before, last_event) = store.read(|r| {
+        let events = r.events_after(0, usize::MAX)?;
+        Ok((events.len(), events.last().map(|e| e.at)))
+    })?;
+    let audit_before = store.read(|r| r.audit_after(0, usize::MAX))?.len();
+    let date = match last_event {
+        Some(at) => config
+            .date
+            .max(at.with_timezone(&zone).date_naive() + chrono::Duration::days(1)),
+        None => config.date,
+    };
+    let seed = match events_before {
+        0 => config.seed,
+        n => config.seed ^ Rng::new(n as u64).next_u64(),
+    };
+    if events_before > 0 {
+        progress(&format!("continuing a history of {events_before} events"));
+    }
+
     let at_local = |h: u32, m: u32| {
-        zone.from_local_datetime(&config.date.and_hms_opt(h, m, 0).unwrap_or_default())
+        zone.from_local_datetime(&date.and_hms_opt(h, m, 0).unwrap_or_default())
             .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default()
@@ -399,10 +425,13 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
             ..HospitalSettings::default()
         },
         clock.clone(),
-        Arc::new(SeededIds::new(config.seed)),
+        Arc::new(SeededIds::new(seed)),
     );
-    let mut rng = Rng::new(config.seed);
-    let mut summary = DaySummary::default();
+    let mut rng = Rng::new(seed);
+    let mut summary = DaySummary {
+        date,
+        ..DaySummary::default()
+    };
 
     // Continue an existing hospital's history, or open a new one.
     let existing_admin = hospital.store().read(|r| r.account_by_login("admin"))?;
@@ -412,14 +441,7 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     };
     let desks = hire_roster(&hospital, admin, config, &mut rng, &mut summary, progress)?;
     let doctors = hospital.list_staff(admin, Some(StaffRole::Doctor))?;
-    let mut doctor_accounts = std::collections::HashMap::new();
-    for n in 1..=doctors.len() {
-        if let Some(a) = hospital.store().read(|r| r.account_by_login(&format!("dr{n}")))? {
-            if let Some(staff) = a.staff_id() {
-                doctor_accounts.insert(staff, a.id);
-            }
-        }
-    }
+    let doctor_accounts = doctor_accounts(&hospital)?;
 
     progress("07:00 front desks open: registering and booking");
     let today = hospital.today();
@@ -493,6 +515,8 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
                         replace(&mut booked, moved);
                     }
                     Err(e) if e.code() == "slot_conflict" => summary.conflicts_refused += 1,
+                    // The desk's list is stale: the visit was moved or cancelled already.
+                    Err(e) if e.code() == "invalid_transition" => {}
                     Err(e) if is_expected_refusal(&e) => {}
                     Err(e) => return Err(e),
                 }
@@ -558,12 +582,15 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         if rng.chance(9) {
             continue; // does not come: the evening sweep marks it
         }
-        // The desk checks the patient in; the doctor records the visit as done from their own account.
+        // The front desk records the arrival and check-in; the doctor records the visit.
         let desk = desks.first().copied().unwrap_or(admin);
+        let doctor = doctor_accounts
+            .iter()
+            .find(|(staff, _)| *staff == a.doctor)
+            .map_or(admin, |(_, account)| *account);
         hospital.change_status(desk, a.id, AppointmentStatus::Arrived, None)?;
         hospital.change_status(desk, a.id, AppointmentStatus::CheckedIn, None)?;
-        let doctor_account = doctor_accounts.get(&a.doctor).copied().unwrap_or(desk);
-        hospital.change_status(doctor_account, a.id, AppointmentStatus::Fulfilled, None)?;
+        hospital.change_status(doctor, a.id, AppointmentStatus::Fulfilled, None)?;
         summary.patients_seen += 1;
         if let Some(b) = &billing {
             charge_visit(&hospital, b, desk, a, &mut rng)?;
@@ -606,8 +633,14 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     );
     summary.visits_booked = booked.len();
     summary.patients_total = hospital.store().read(|r| r.count_patients())?;
-    summary.events = hospital.events_after(0, usize::MAX)?.len();
-    summary.audit_entries = hospital.audit_after(0, usize::MAX)?.len();
+    summary.events = hospital
+        .events_after(0, usize::MAX)?
+        .len()
+        .saturating_sub(events_before);
+    summary.audit_entries = hospital
+        .audit_after(0, usize::MAX)?
+        .len()
+        .saturating_sub(audit_before);
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -688,6 +721,22 @@ fn book_visit<S: Store>(
     Ok(None)
 }
 
+/// The doctors' own accounts (`dr1`, `dr2`, …) as (staff member, account) pairs.
+fn doctor_accounts<S: Store>(hospital: &Hospital<S>) -> Result<Vec<(hms_core::ids::StaffId, AccountId)>> {
+    let mut out = Vec::new();
+    for n in 1.. {
+        match hospital.store().read(|r| r.account_by_login(&format!("dr{n}")))? {
+            Some(account) => {
+                if let Some(staff) = account.staff_id() {
+                    out.push((staff, account.id));
+                }
+            }
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
 fn hire_roster<S: Store>(
     hospital: &Hospital<S>,
     admin: AccountId,
@@ -757,6 +806,8 @@ fn hire_roster<S: Store>(
                         vec![clinic_template(staff.id, config.date)],
                     )?;
                 }
+                // Each doctor signs in to record the visits they see; the desk, billing, the pharmacy
+                // and the lab sign in to do their work.
                 let account = match role {
                     StaffRole::Doctor => Some(("dr", Role::Doctor)),
                     StaffRole::Receptionist => Some(("desk", Role::Receptionist)),
@@ -997,7 +1048,7 @@ fn bill_the_day<S: Store>(
     hospital: &Hospital<S>,
     billing: &BillingStaff,
     desks: &[AccountId],
-    doctor_accounts: &std::collections::HashMap<hms_core::ids::StaffId, AccountId>,
+    doctor_accounts: &[(hms_core::ids::StaffId, AccountId)],
     seen: &[PatientId],
     rng: &mut Rng,
     summary: &mut DaySummary,
@@ -1083,7 +1134,10 @@ fn bill_the_day<S: Store>(
     }
 
     // A doctor offers to take a patient's cash: doctors take no payments.
-    if let (Some(inv), Some(doctor)) = (issued.first(), doctor_accounts.values().min()) {
+    if let (Some(inv), Some(doctor)) = (
+        issued.first(),
+        doctor_accounts.first().map(|(_, account)| account),
+    ) {
         let attempt = hospital.record_payment(
             *doctor,
             &PaymentRequest::new(inv.patient, rupees(1), PaymentMethod::Cash),
@@ -1155,11 +1209,53 @@ mod tests {
         assert_eq!(s.billed, s.collected + dues, "{s:?}");
         assert!(s.collected > Decimal::ZERO && dues > Decimal::ZERO, "{s:?}");
         assert!(s.billed_to_payers < s.billed, "{s:?}");
-        // every registration and every booking is a decision about patient data, and is audited
+        // Every registration, booking and recorded visit step (arrival, check-in, fulfilment) reaches
+        // patient data and is audited, and so is the denied hiring attempt (hence more than their sum).
         assert!(
-            s.audit_entries >= s.patients_registered + s.visits_booked,
+            s.audit_entries > s.patients_registered + s.visits_booked + 3 * s.patients_seen,
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn a_second_run_on_the_same_sqlite_file_continues_the_history() {
+        let dir = std::env::temp_dir().join(format!("hms-examples-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hospital_day.db");
+        let config = DayConfig {
+            patients: 60,
+            doctors: 4,
+            nurses: 4,
+            ..DayConfig::default()
+        };
+        let open = || hms_core::store::sqlite::SqliteStore::open(&path).unwrap();
+        let first = run_day(open(), &config, &mut |_| {}).unwrap();
+        let second = run_day(open(), &config, &mut |_| {}).unwrap();
+        assert_eq!(first.date, config.date);
+        assert_eq!(
+            second.date,
+            config.date.succ_opt().unwrap(),
+            "the next day follows"
+        );
+        assert_eq!(
+            second.staff_by_role, first.staff_by_role,
+            "the roster is kept, not hired again"
+        );
+        assert!(
+            second.patients_registered > 40,
+            "new people come on the second day, not the first day's again: {second:?}"
+        );
+        assert_eq!(
+            second.patients_total,
+            (first.patients_registered + second.patients_registered) as u64
+        );
+        assert!(
+            second.audit_entries
+                > second.patients_registered + second.visits_booked + 3 * second.patients_seen,
+            "only the second day's entries are counted: {second:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -57,12 +57,19 @@ macro_rules! conformance_suite {
             break_glass_grants_are_open_until_they_expire,
             account_updates_keep_the_login,
             access_facts_roll_back_with_a_failed_transaction,
+            booking_rescheduling_and_cancelling_round_trip,
+            the_store_itself_refuses_double_booking,
+            a_failed_transaction_rolls_back_an_appointment,
+            sixteen_threads_racing_for_one_slot_book_it_once,
             // --- billing ---
             a_source_is_charged_once,
             payment_references_are_unique,
             issued_invoice_figures_are_write_once,
             billing_records_list_by_patient_in_order,
             billing_use_cases_commit_with_their_events,
+            paid_and_credited_never_exceed_what_is_due,
+            refunds_and_allocations_never_exceed_the_payment,
+            billing_writes_roll_back_with_a_failed_transaction,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -752,6 +759,400 @@ pub fn access_facts_roll_back_with_a_failed_transaction<S: Store>(store: S) -> R
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Scheduling
+
+/// A clinic: an admin, a desk account, one doctor working weekdays 09:00–12:00 and 13:00–17:00
+/// (Kolkata), a procedure room, and `patients` patients.
+pub(crate) struct Clinic<S: Store> {
+    pub h: Hospital<S>,
+    pub admin: AccountId,
+    pub desk: AccountId,
+    pub doctor: StaffId,
+    pub room: crate::ids::ResourceId,
+    pub patients: Vec<PatientId>,
+}
+
+pub(crate) fn clinic<S: Store>(store: S, patients: usize) -> Result<Clinic<S>> {
+    use crate::access::Role;
+    use crate::scheduling::availability::{AvailabilityTemplate, WeeklyHours};
+    use crate::scheduling::VisitType;
+    use chrono::{NaiveTime, Weekday};
+
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?.id;
+    let clerk = h.hire_staff(
+        admin,
+        StaffDetails {
+            name: PersonName::new("Dana", "Desk"),
+            role: StaffRole::Receptionist,
+            department: None,
+            phone: None,
+            email: None,
+            license_number: None,
+            doctor: None,
+        },
+    )?;
+    let desk = h
+        .open_account(
+            admin,
+            NewAccount {
+                login: "desk".into(),
+                person: Some(PersonRef::Staff(clerk.id)),
+                roles: [Role::Receptionist].into(),
+            },
+        )?
+        .id;
+    let doctor = h.hire_staff(admin, doctor("KA-1001"))?.id;
+    let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let mut weekly_hours = Vec::new();
+    for d in [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ] {
+        weekly_hours.push(WeeklyHours::new(d, t(9, 0), t(12, 0)));
+        weekly_hours.push(WeeklyHours::new(d, t(13, 0), t(17, 0)));
+    }
+    let mut procedure = VisitType::new("procedure", "Procedure", 60);
+    procedure.required_resource_kinds = vec!["procedure_room".into()];
+    h.set_availability(
+        admin,
+        doctor,
+        vec![AvailabilityTemplate {
+            doctor,
+            location: Some("outpatients".into()),
+            zone: chrono_tz::Asia::Kolkata,
+            weekly_hours,
+            effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            effective_until: None,
+            slot_minutes: 15,
+            visit_types: vec![
+                VisitType::new("new_patient", "New patient", 30),
+                VisitType::new("follow_up", "Follow-up", 15),
+                procedure,
+            ],
+            capacity: 1,
+            lead_time_minutes: 30,
+            horizon_days: 90,
+        }],
+    )?;
+    let room = h.add_resource(admin, "procedure_room", "Room 1", None)?.id;
+    let mut ps = Vec::new();
+    for i in 0..patients {
+        ps.push(
+            h.register_patient(
+                desk,
+                person("Pat", &format!("Ient{i}"), &format!("+91 98450 2{i:04}"), None),
+            )?
+            .id,
+        );
+    }
+    Ok(Clinic {
+        h,
+        admin,
+        desk,
+        doctor,
+        room,
+        patients: ps,
+    })
+}
+
+/// Tuesday 3 March 2026 at `hh:mm` in Kolkata (UTC+5:30).
+pub(crate) fn tuesday(h: u32, m: u32) -> chrono::DateTime<Utc> {
+    chrono_tz::Asia::Kolkata
+        .with_ymd_and_hms(2026, 3, 3, h, m, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn conflict_parties(e: &Error) -> Vec<crate::scheduling::Party> {
+    match e {
+        Error::Scheduling(crate::scheduling::SchedulingError::SlotConflict { conflicts }) => {
+            conflicts.iter().map(|c| c.party).collect()
+        }
+        other => panic!("expected a slot conflict, got {other:?}"),
+    }
+}
+
+fn day_of(h: u32) -> crate::time::Interval {
+    crate::time::Interval::new(tuesday(h, 0), tuesday(h + 1, 0)).unwrap()
+}
+
+pub fn booking_rescheduling_and_cancelling_round_trip<S: Store>(store: S) -> Result<()> {
+    use crate::hospital::BookingRequest;
+    use crate::scheduling::{AppointmentStatus, Party};
+
+    let c = clinic(store, 3)?;
+    let (h, d, p) = (&c.h, c.doctor, &c.patients);
+    let mut request = BookingRequest::new(p[0], d, "new_patient", tuesday(9, 0));
+    request.client_key = Some("req-1".into());
+    let first = h.book_appointment(c.desk, &request)?;
+    assert_eq!(first.status, AppointmentStatus::Booked);
+    assert_eq!(h.appointment(c.desk, first.id)?, first, "it reads back whole");
+    let replay = h.book_appointment(c.desk, &request)?;
+    assert_eq!(
+        replay.id, first.id,
+        "the same request key returns the first booking"
+    );
+    let calendar = |party, hour| h.store().read(|r| r.calendar_overlaps(party, &day_of(hour)));
+    let on_doctor = calendar(Party::Doctor(d), 9)?;
+    assert_eq!(on_doctor.len(), 1);
+    assert_eq!(
+        (on_doctor[0].id, on_doctor[0].interval, on_doctor[0].shared),
+        (first.id, first.held, false)
+    );
+    assert_eq!(calendar(Party::Patient(p[0]), 9)?.len(), 1);
+    // The doctor is busy 09:00–09:30: 09:15 collides, 09:30 (back to back) does not.
+    let err = h
+        .book_appointment(c.desk, &BookingRequest::new(p[1], d, "follow_up", tuesday(9, 15)))
+        .unwrap_err();
+    assert_eq!(conflict_parties(&err), [Party::Doctor(d)]);
+    h.book_appointment(c.desk, &BookingRequest::new(p[2], d, "follow_up", tuesday(9, 30)))?;
+    // Moving the first visit to 10:00 frees 09:00 at once.
+    let moved = h.reschedule_appointment(c.desk, first.id, tuesday(10, 0), None)?;
+    assert_eq!(moved.interval.start(), tuesday(10, 0));
+    assert_eq!(h.appointment(c.desk, first.id)?, moved);
+    assert!(calendar(Party::Patient(p[0]), 9)?.is_empty());
+    assert_eq!(calendar(Party::Doctor(d), 10)?.len(), 1);
+    h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "follow_up", tuesday(9, 0)))?;
+    // A procedure takes the room too; a second one at the same time finds no room.
+    let procedure = h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "procedure", tuesday(14, 0)))?;
+    assert_eq!(procedure.resources, [c.room]);
+    assert_eq!(calendar(Party::Resource(c.room), 14)?.len(), 1);
+    // Cancelling gives the time back but keeps the record.
+    let cancelled = h.cancel_appointment(c.desk, first.id, "patient called")?;
+    assert_eq!(cancelled.status, AppointmentStatus::Cancelled);
+    assert!(calendar(Party::Doctor(d), 10)?.is_empty());
+    let all = h.store().read(|r| {
+        r.appointments_of(
+            Party::Patient(p[0]),
+            &crate::time::Interval::new(tuesday(0, 0), tuesday(23, 0)).unwrap(),
+        )
+    })?;
+    assert_eq!(all.len(), 1, "cancelled appointments stay on record");
+    assert_eq!(all[0].status, AppointmentStatus::Cancelled);
+    let on_room = h
+        .store()
+        .read(|r| r.appointments_of(Party::Resource(c.room), &day_of(14)))?;
+    assert_eq!(on_room.iter().map(|a| a.id).collect::<Vec<_>>(), [procedure.id]);
+    assert_eq!(
+        h.store()
+            .read(|r| r.appointment_by_client_key(c.desk, "req-1"))?
+            .map(|a| a.id),
+        Some(first.id)
+    );
+    let _ = c.admin;
+    Ok(())
+}
+
+/// A copy of `a` as another booking: new id, patient `patient`, no request key.
+fn another(
+    a: &crate::scheduling::Appointment,
+    id: u128,
+    patient: PatientId,
+) -> crate::scheduling::Appointment {
+    let mut b = a.clone();
+    b.id = crate::ids::AppointmentId::from_uuid(uid(id));
+    b.patient = patient;
+    b.client_key = None;
+    b
+}
+
+pub fn the_store_itself_refuses_double_booking<S: Store>(store: S) -> Result<()> {
+    use crate::hospital::BookingRequest;
+    use crate::scheduling::{AppointmentStatus, Conflict, Party, SchedulingError};
+
+    let c = clinic(store, 4)?;
+    let (h, d, p) = (&c.h, c.doctor, &c.patients);
+    let a = h.book_appointment(c.desk, &BookingRequest::new(p[0], d, "procedure", tuesday(9, 0)))?;
+    // The same doctor and room at the same time, written straight to the store (no rule looked).
+    let mut b = another(&a, 901, p[1]);
+    b.resources = Vec::new();
+    let err = h.store().write(|tx| tx.insert_appointment(&b)).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Scheduling(SchedulingError::SlotConflict {
+            conflicts: vec![Conflict {
+                party: Party::Doctor(d),
+                appointment: a.id,
+                interval: a.held,
+            }]
+        }),
+        "the backend names the booking in the way"
+    );
+    assert_eq!(
+        h.store().read(|r| r.appointment(b.id))?,
+        None,
+        "nothing was written"
+    );
+    // A booking right after the first (back to back: no overlap), and one that overlaps the first's
+    // start: the doctor's and the room's calendars both refuse it.
+    let mut room_only = another(&a, 902, p[2]);
+    room_only.held =
+        crate::time::Interval::new(a.held.end(), a.held.end() + chrono::Duration::hours(1)).unwrap();
+    room_only.interval = room_only.held;
+    let mut overlapping_room = another(&a, 903, p[3]);
+    overlapping_room.held =
+        crate::time::Interval::new(a.held.start(), a.held.start() + chrono::Duration::minutes(5)).unwrap();
+    overlapping_room.interval = overlapping_room.held;
+    let err = h
+        .store()
+        .write(|tx| tx.insert_appointment(&overlapping_room))
+        .unwrap_err();
+    let parties = conflict_parties(&err);
+    assert!(parties.contains(&Party::Resource(c.room)), "{parties:?}");
+    assert!(parties.contains(&Party::Doctor(d)), "{parties:?}");
+    // Shared bookings and bookings that hold no time may overlap.
+    let mut shared = b.clone();
+    shared.shared = true;
+    let mut proposed = another(&a, 904, p[3]);
+    proposed.status = AppointmentStatus::Proposed;
+    h.store().write(|tx| {
+        tx.insert_appointment(&shared)?;
+        tx.insert_appointment(&proposed)
+    })?;
+    // Back to back is no overlap; moving it onto the taken time is refused and changes nothing.
+    h.store().write(|tx| tx.insert_appointment(&room_only))?;
+    let mut onto = room_only.clone();
+    onto.held = a.held;
+    onto.interval = a.interval;
+    let err = h.store().write(|tx| tx.update_appointment(&onto)).unwrap_err();
+    assert!(conflict_parties(&err).contains(&Party::Doctor(d)));
+    assert_eq!(
+        h.store().read(|r| r.appointment(room_only.id))?,
+        Some(room_only.clone())
+    );
+    // Once the first is cancelled, the move goes through.
+    let mut cancelled = a.clone();
+    cancelled.status = AppointmentStatus::Cancelled;
+    let mut unshared = shared.clone();
+    unshared.status = AppointmentStatus::Cancelled;
+    h.store().write(|tx| {
+        tx.update_appointment(&cancelled)?;
+        tx.update_appointment(&unshared)?;
+        tx.update_appointment(&onto)
+    })?;
+    let entries = h
+        .store()
+        .read(|r| r.calendar_overlaps(Party::Doctor(d), &a.held))?;
+    assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), [onto.id]);
+    assert_eq!(
+        h.store()
+            .write(|tx| tx.update_appointment(&another(&a, 999, p[0])))
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    Ok(())
+}
+
+pub fn a_failed_transaction_rolls_back_an_appointment<S: Store>(store: S) -> Result<()> {
+    use crate::hospital::BookingRequest;
+    use crate::scheduling::Party;
+
+    let c = clinic(store, 2)?;
+    let (h, d, p) = (&c.h, c.doctor, &c.patients);
+    let a = h.book_appointment(c.desk, &BookingRequest::new(p[0], d, "follow_up", tuesday(9, 0)))?;
+    let mut later = another(&a, 911, p[1]);
+    later.held = crate::time::Interval::new(tuesday(11, 0), tuesday(11, 15)).unwrap();
+    later.interval = later.held;
+    let mut moved = a.clone();
+    moved.held = crate::time::Interval::new(tuesday(10, 0), tuesday(10, 15)).unwrap();
+    moved.interval = moved.held;
+    let r: Result<()> = h.store().write(|tx| {
+        tx.insert_appointment(&later)?;
+        tx.update_appointment(&moved)?;
+        Err(Error::not_found("patient", "abort on purpose"))
+    });
+    assert_eq!(r.unwrap_err().code(), "not_found");
+    assert_eq!(h.store().read(|r| r.appointment(later.id))?, None);
+    assert_eq!(h.store().read(|r| r.appointment(a.id))?, Some(a.clone()));
+    let on_doctor: Vec<_> = h
+        .store()
+        .read(|r| {
+            r.calendar_overlaps(
+                Party::Doctor(d),
+                &crate::time::Interval::new(tuesday(8, 0), tuesday(12, 0)).unwrap(),
+            )
+        })?
+        .into_iter()
+        .map(|e| (e.id, e.interval))
+        .collect();
+    assert_eq!(on_doctor, [(a.id, a.held)], "the calendar is as before");
+    h.store().write(|tx| tx.insert_appointment(&later))?;
+    Ok(())
+}
+
+pub fn sixteen_threads_racing_for_one_slot_book_it_once<S: Store>(store: S) -> Result<()> {
+    use crate::hospital::BookingRequest;
+    use crate::scheduling::Party;
+
+    let c = clinic(store, 32)?;
+    let (h, d) = (&c.h, c.doctor);
+    // Through the facade: sixteen desks book sixteen patients into one slot.
+    let results: Vec<Result<crate::scheduling::Appointment>> = std::thread::scope(|s| {
+        let handles: Vec<_> = c.patients[..16]
+            .iter()
+            .map(|p| {
+                let (desk, p) = (c.desk, *p);
+                s.spawn(move || {
+                    h.book_appointment(desk, &BookingRequest::new(p, d, "follow_up", tuesday(11, 0)))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|t| t.join().expect("no thread panics"))
+            .collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| e.code() == "slot_conflict"));
+    let winner = results.into_iter().find_map(|r| r.ok()).unwrap();
+    // Straight to the store: sixteen writers insert overlapping bookings of one doctor at 15:00.
+    let template = another(&winner, 0, c.patients[16]);
+    let results: Vec<Result<()>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16u128)
+            .map(|i| {
+                let mut a = another(&template, 700 + i, c.patients[16 + i as usize]);
+                a.held = crate::time::Interval::new(
+                    tuesday(15, 0) + chrono::Duration::minutes(i as i64),
+                    tuesday(15, 20),
+                )
+                .unwrap();
+                a.interval = a.held;
+                s.spawn(move || h.store().write(|tx| tx.insert_appointment(&a)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|t| t.join().expect("no thread panics"))
+            .collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| e.code() == "slot_conflict"),
+        "{results:?}"
+    );
+    let day = crate::time::Interval::new(tuesday(0, 0), tuesday(23, 0)).unwrap();
+    assert_eq!(
+        h.store()
+            .read(|r| r.calendar_overlaps(Party::Doctor(d), &day))?
+            .len(),
+        2,
+        "one booking per slot on the doctor's calendar"
+    );
+    Ok(())
+}
+
 // --- billing ---
 
 fn billing_charge(
@@ -861,6 +1262,21 @@ pub fn payment_references_are_unique<S: Store>(store: S) -> Result<()> {
     Ok(())
 }
 
+/// `draft` issued under `number`: priced (no coverage, so the patient's share is the total).
+fn issue(draft: &crate::billing::Invoice, number: &str) -> Result<crate::billing::Invoice> {
+    let mut issued = draft.clone();
+    issued.breakdown = Some(crate::billing::calculate(&crate::billing::InvoiceInput {
+        currency: draft.currency,
+        rounding: draft.rounding,
+        lines: &draft.line_inputs(),
+        invoice_discount: draft.invoice_discount,
+        coverage: None,
+    })?);
+    issued.status = crate::billing::InvoiceStatus::Issued;
+    issued.number = Some(number.into());
+    Ok(issued)
+}
+
 pub fn issued_invoice_figures_are_write_once<S: Store>(store: S) -> Result<()> {
     use crate::billing::{InvoiceLine, InvoiceStatus};
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
@@ -875,9 +1291,7 @@ pub fn issued_invoice_figures_are_write_once<S: Store>(store: S) -> Result<()> {
     // A draft changes freely.
     draft.invoice_discount = Some(crate::billing::Discount::Percent(rust_decimal::Decimal::TEN));
     store.write(|tx| tx.update_invoice(&draft))?;
-    let mut issued = draft.clone();
-    issued.status = InvoiceStatus::Issued;
-    issued.number = Some("INV-000001".into());
+    let issued = issue(&draft, "INV-000001")?;
     store.write(|tx| tx.update_invoice(&issued))?;
     // Its figures are now write-once…
     let mut forged = issued.clone();
@@ -934,6 +1348,7 @@ pub fn billing_records_list_by_patient_in_order<S: Store>(store: S) -> Result<()
             );
             if n == 11 {
                 inv.status = InvoiceStatus::Issued;
+                inv.number = Some("INV-000011".into());
             }
             tx.insert_invoice(&inv)?;
         }
@@ -1071,5 +1486,134 @@ pub fn billing_use_cases_commit_with_their_events<S: Store>(store: S) -> Result<
         h.store().read(|r| r.invoice(inv.id))?.map(|i| i.status),
         Some(crate::billing::InvoiceStatus::Balanced)
     );
+    Ok(())
+}
+
+/// An issued invoice of 250.00 (one line, no coverage) for patient 7, stored.
+fn stored_issued_invoice<S: Store>(store: &S, id: u128, number: &str) -> Result<crate::billing::Invoice> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let by = AccountId::from_uuid(uuid::Uuid::from_u128(1));
+    let mut draft = crate::billing::Invoice::draft(
+        crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(id)),
+        p,
+        Currency::INR,
+        Default::default(),
+        by,
+        at,
+    );
+    draft
+        .lines
+        .push(crate::billing::InvoiceLine::from_charge(&billing_charge(
+            id,
+            p,
+            lab_order(id),
+            at,
+        )));
+    let issued = issue(&draft, number)?;
+    store.write(|tx| tx.insert_invoice(&issued))?;
+    Ok(issued)
+}
+
+pub fn paid_and_credited_never_exceed_what_is_due<S: Store>(store: S) -> Result<()> {
+    let inr = |minor| Money::from_minor(minor, Currency::INR);
+    let inv = stored_issued_invoice(&store, 20, "INV-000020")?;
+    assert_eq!(inv.patient_due(), inr(25_000), "250.00 due from the patient");
+    // Paying exactly what is due is stored …
+    let mut paid = inv.clone();
+    paid.paid_patient = inr(20_000);
+    paid.credited_patient = inr(5_000);
+    paid.status = crate::billing::InvoiceStatus::Balanced;
+    store.write(|tx| tx.update_invoice(&paid))?;
+    // … one paisa more is refused by the store itself, whoever asks: 200.01 + 50.00 > 250.00,
+    for (patient_paid, credited, payer_paid) in [
+        (20_001, 5_000, 0),
+        (25_001, 0, 0),
+        // the payer's share is 0.00: nothing can be paid on it,
+        (20_000, 5_000, 1),
+        // and nothing paid is negative.
+        (-1, 0, 0),
+    ] {
+        let mut over = paid.clone();
+        over.paid_patient = inr(patient_paid);
+        over.credited_patient = inr(credited);
+        over.paid_payer = inr(payer_paid);
+        assert!(
+            store.write(|tx| tx.update_invoice(&over)).is_err(),
+            "paid {patient_paid} + credited {credited} (payer {payer_paid}) on 250.00 is refused"
+        );
+    }
+    assert_eq!(store.read(|r| r.invoice(inv.id))?, Some(paid));
+    // A new invoice cannot arrive overpaid either.
+    let mut other = inv.clone();
+    other.id = crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(21));
+    other.number = Some("INV-000021".into());
+    other.paid_patient = inr(25_001);
+    assert!(store.write(|tx| tx.insert_invoice(&other)).is_err());
+    assert_eq!(store.read(|r| r.invoice(other.id))?, None);
+    Ok(())
+}
+
+pub fn refunds_and_allocations_never_exceed_the_payment<S: Store>(store: S) -> Result<()> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let inr = |minor| Money::from_minor(minor, Currency::INR);
+    let invoice = crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(30));
+    // A payment of nothing is no payment.
+    let mut nothing = billing_payment(1, p, None, at);
+    nothing.amount = inr(0);
+    assert!(store.write(|tx| tx.insert_payment(&nothing)).is_err());
+    // 100.00 allocated as 100.00 is stored; 100.01 is not.
+    let mut pay = billing_payment(2, p, Some("pay_2"), at);
+    pay.allocations.push(crate::billing::Allocation {
+        invoice,
+        amount: inr(10_000),
+        refunded: inr(0),
+    });
+    store.write(|tx| tx.insert_payment(&pay))?;
+    let mut over = pay.clone();
+    over.allocations[0].amount = inr(10_001);
+    assert!(store.write(|tx| tx.update_payment(&over)).is_err());
+    // Refunds up to the payment are stored (60.00 + 40.00); one paisa more is not.
+    let refund = |n: u128, minor| crate::billing::Refund {
+        id: crate::ids::RefundId::from_uuid(uuid::Uuid::from_u128(n)),
+        amount: inr(minor),
+        reason: "returned".into(),
+        external_reference: None,
+        allocations: vec![(invoice, inr(minor))],
+        at,
+        by: None,
+    };
+    let mut refunded = pay.clone();
+    refunded.refunds = vec![refund(1, 6_000), refund(2, 4_000)];
+    refunded.version = 2;
+    store.write(|tx| tx.update_payment(&refunded))?;
+    let mut too_much = refunded.clone();
+    too_much.refunds.push(refund(3, 1));
+    assert!(store.write(|tx| tx.update_payment(&too_much)).is_err());
+    assert_eq!(store.read(|r| r.payment(pay.id))?, Some(refunded));
+    assert_eq!(store.read(|r| r.payment(nothing.id))?, None);
+    Ok(())
+}
+
+pub fn billing_writes_roll_back_with_a_failed_transaction<S: Store>(store: S) -> Result<()> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let inv = stored_issued_invoice(&store, 40, "INV-000040")?;
+    let r = store.write(|tx| -> Result<()> {
+        tx.insert_charge(&billing_charge(41, p, lab_order(41), at))?;
+        tx.insert_payment(&billing_payment(42, p, Some("pay_42"), at))?;
+        let mut paid = inv.clone();
+        paid.paid_patient = Money::from_minor(10_000, Currency::INR);
+        tx.update_invoice(&paid)?;
+        Err(Error::not_found("patient", "abort on purpose"))
+    });
+    assert_eq!(r.unwrap_err().code(), "not_found");
+    assert!(store.read(|r| r.charge_by_source(&lab_order(41)))?.is_none());
+    assert!(store.read(|r| r.payment_by_reference("pay_42"))?.is_none());
+    assert_eq!(store.read(|r| r.invoice(inv.id))?, Some(inv));
+    // The reference and the source are free again.
+    store.write(|tx| tx.insert_payment(&billing_payment(42, p, Some("pay_42"), at)))?;
+    store.write(|tx| tx.insert_charge(&billing_charge(41, p, lab_order(41), at)))?;
     Ok(())
 }

@@ -80,6 +80,41 @@ fn index_push<K: Clone>(index: &mut HashMap<PatientId, Vector<K>>, patient: Pati
     index.insert(patient, list);
 }
 
+/// Rule of the store (a `CHECK` in SQL): nothing paid or credited is negative, and what is paid and
+/// credited never exceeds the patient's share nor the payer's.
+fn check_paid_within_due(i: &Invoice) -> Result<()> {
+    let below_zero = |m: crate::money::Money| m.amount.is_sign_negative() && !m.is_zero();
+    let amounts = [
+        i.paid_patient,
+        i.paid_payer,
+        i.credited_patient,
+        i.credited_payer,
+        i.patient_due(),
+        i.payer_due(),
+    ];
+    if amounts.into_iter().any(below_zero) {
+        return Err(backend_error(format!(
+            "invoice `{}` would have more paid and credited than is due, or a negative amount",
+            i.id
+        )));
+    }
+    Ok(())
+}
+
+/// Rule of the store (a `CHECK` in SQL): a payment is more than nothing, and neither its refunds nor
+/// its allocations exceed it.
+fn check_payment_amounts(p: &Payment) -> Result<()> {
+    let allocated: rust_decimal::Decimal = p.allocations.iter().map(|a| a.amount.amount).sum();
+    let amount = p.amount.amount;
+    if amount <= rust_decimal::Decimal::ZERO || p.refunded().amount > amount || allocated > amount {
+        return Err(backend_error(format!(
+            "payment `{}` would be nothing, or refund or allocate more than it is",
+            p.id
+        )));
+    }
+    Ok(())
+}
+
 /// Rule of the store: a non-draft invoice's figures never change.
 fn same_figures(a: &Invoice, b: &Invoice) -> bool {
     a.kind == b.kind
@@ -979,6 +1014,7 @@ impl Writes for Inner {
         if self.s.invoices.contains_key(&i.id) {
             return Err(backend_error(format!("invoice `{}` already stored", i.id)));
         }
+        check_paid_within_due(i)?;
         if let Some(n) = &i.number {
             if self.s.invoice_by_number.contains_key(n) {
                 return Err(BillingError::Duplicate { reference: n.clone() }.into());
@@ -1009,6 +1045,7 @@ impl Writes for Inner {
                 i.id
             )));
         }
+        check_paid_within_due(i)?;
         if let Some(n) = &i.number {
             match self.s.invoice_by_number.get(n) {
                 Some(other) if *other != i.id => {
@@ -1028,6 +1065,7 @@ impl Writes for Inner {
         if self.s.payments.contains_key(&p.id) {
             return Err(backend_error(format!("payment `{}` already stored", p.id)));
         }
+        check_payment_amounts(p)?;
         if let Some(r) = &p.external_reference {
             if self.s.payment_by_reference.contains_key(r) {
                 return Err(BillingError::Duplicate { reference: r.clone() }.into());
@@ -1054,6 +1092,7 @@ impl Writes for Inner {
                 p.id
             )));
         }
+        check_payment_amounts(p)?;
         self.s.payments.insert(p.id, p.clone());
         Ok(())
     }

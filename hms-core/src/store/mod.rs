@@ -7,8 +7,18 @@
 //! Backends still enforce the invariants a database can hold (unique national id, unique login, …), so
 //! that two concurrent requests that both passed the rule cannot both commit: the loser gets the same
 //! typed error the rule would have given.
+//!
+//! Backends: [`MemoryStore`] (always), `sqlite::SqliteStore` (feature `sqlite`) and
+//! `postgres::PostgresStore` (feature `postgres`). The SQL backends share their migration runner and
+//! row shapes in a private `sql` module; their schemas are versioned SQL files under `migrations/`.
 
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -47,13 +57,36 @@ pub enum StorageError {
     /// A thread panicked while holding the store; the store refuses further use.
     #[error("the store is unusable after an earlier failure")]
     Poisoned,
+    /// The database was written by a newer version of the library; it is left untouched rather than
+    /// downgraded.
+    #[error("the database schema is version {found} but this library knows versions up to {supported}; upgrade the library")]
+    SchemaTooNew {
+        /// The version found in the database.
+        found: u32,
+        /// The newest version this library can use.
+        supported: u32,
+    },
+    /// A transaction kept failing to serialize against concurrent ones and was given up; nothing of it
+    /// remains. Trying again later may succeed.
+    #[error(
+        "the {backend} store gave up after {attempts} attempts that conflicted with concurrent transactions"
+    )]
+    RetriesExhausted {
+        /// Which backend.
+        backend: &'static str,
+        /// How many times the transaction was run.
+        attempts: u32,
+    },
 }
 
 impl StorageError {
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            StorageError::Backend { .. } | StorageError::Poisoned => "storage",
+            StorageError::Backend { .. }
+            | StorageError::Poisoned
+            | StorageError::SchemaTooNew { .. }
+            | StorageError::RetriesExhausted { .. } => "storage",
         }
     }
 }
@@ -369,7 +402,8 @@ pub trait Writes: Reads {
     /// Stores a new invoice or credit note.
     ///
     /// # Errors
-    /// `duplicate` when its number is taken (numbers are unique when set); `storage` when the id is.
+    /// `duplicate` when its number is taken (numbers are unique when set); `storage` when the id is,
+    /// or when more is paid and credited than a share.
     fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()>;
     /// Replaces a stored invoice (same id).
     ///
@@ -377,18 +411,21 @@ pub trait Writes: Reads {
     /// `not_found`; `duplicate` for a taken number; `immutable_invoice` when the stored invoice is
     /// no longer a draft and its lines, discount, breakdown, coverage or number would change (an
     /// issued invoice's figures never change: a database keeps them in write-once columns or checks
-    /// them in a trigger).
+    /// them in a trigger); `storage` when more would be paid and credited than a share (the
+    /// patient's or the payer's) or an amount would be negative (a `CHECK` in SQL).
     fn update_invoice(&mut self, invoice: &Invoice) -> Result<()>;
     /// Stores a new payment.
     ///
     /// # Errors
     /// `duplicate` when a payment with the same external reference exists (the reference is unique
-    /// when set); `storage` when the id is taken.
+    /// when set); `storage` when the id is taken, the amount is not above zero, or refunds or
+    /// allocations exceed it.
     fn insert_payment(&mut self, payment: &Payment) -> Result<()>;
     /// Replaces a stored payment (same id; refunds are added to it).
     ///
     /// # Errors
-    /// `not_found`; `storage` when the amount or the external reference would change.
+    /// `not_found`; `storage` when the amount or the external reference would change, or refunds or
+    /// allocations would exceed the amount.
     fn update_payment(&mut self, payment: &Payment) -> Result<()>;
 }
 
