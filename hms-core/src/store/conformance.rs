@@ -58,6 +58,7 @@ macro_rules! conformance_suite {
             account_updates_keep_the_login,
             access_facts_roll_back_with_a_failed_transaction,
             booking_rescheduling_and_cancelling_round_trip,
+            a_partys_appointments_in_a_range_include_those_reaching_into_it,
             the_store_itself_refuses_double_booking,
             a_failed_transaction_rolls_back_an_appointment,
             sixteen_threads_racing_for_one_slot_book_it_once,
@@ -945,6 +946,59 @@ pub fn booking_rescheduling_and_cancelling_round_trip<S: Store>(store: S) -> Res
         Some(first.id)
     );
     let _ = c.admin;
+    Ok(())
+}
+
+/// A party's appointments in a range are those whose held time overlaps it (half-open): a long
+/// visit that began before the range is in it, one that ends where the range begins is not, and a
+/// rescheduled visit is found at its new time only.
+pub fn a_partys_appointments_in_a_range_include_those_reaching_into_it<S: Store>(store: S) -> Result<()> {
+    use crate::hospital::BookingRequest;
+    use crate::scheduling::Party;
+
+    let c = clinic(store, 3)?;
+    let (h, d, p) = (&c.h, c.doctor, &c.patients);
+    let range = |from: (u32, u32), to: (u32, u32)| {
+        crate::time::Interval::new(tuesday(from.0, from.1), tuesday(to.0, to.1)).unwrap()
+    };
+    let of = |party, from, to| -> Result<Vec<crate::ids::AppointmentId>> {
+        Ok(h.store()
+            .read(|r| r.appointments_of(party, &range(from, to)))?
+            .into_iter()
+            .map(|a| a.id)
+            .collect())
+    };
+    let procedure = h.book_appointment(c.desk, &BookingRequest::new(p[0], d, "procedure", tuesday(14, 0)))?;
+    let short = h.book_appointment(c.desk, &BookingRequest::new(p[1], d, "follow_up", tuesday(9, 0)))?;
+    let held = procedure.held;
+    assert!(held.end() - held.start() >= chrono::Duration::minutes(60));
+    // A range inside the long visit finds it through every party it holds.
+    let mid = (14, 30);
+    let mid_end = (14, 45);
+    assert_eq!(of(Party::Doctor(d), mid, mid_end)?, [procedure.id]);
+    assert_eq!(of(Party::Patient(p[0]), mid, mid_end)?, [procedure.id]);
+    assert_eq!(of(Party::Resource(c.room), mid, mid_end)?, [procedure.id]);
+    assert!(
+        of(Party::Patient(p[1]), mid, mid_end)?.is_empty(),
+        "not another patient's"
+    );
+    // Back to back is outside: a range ending where the short visit starts, or starting at its end.
+    assert!(of(Party::Doctor(d), (8, 0), (9, 0))?.is_empty());
+    let from_end =
+        crate::time::Interval::new(short.held.end(), short.held.end() + chrono::Duration::hours(1))?;
+    assert!(h
+        .store()
+        .read(|r| r.appointments_of(Party::Patient(p[1]), &from_end))?
+        .is_empty());
+    assert_eq!(
+        of(Party::Doctor(d), (0, 0), (23, 0))?,
+        [short.id, procedure.id],
+        "in time order"
+    );
+    // Moved to 11:00, the short visit is found there and no longer at 09:00.
+    let moved = h.reschedule_appointment(c.desk, short.id, tuesday(11, 0), None)?;
+    assert!(of(Party::Patient(p[1]), (9, 0), (9, 30))?.is_empty());
+    assert_eq!(of(Party::Patient(p[1]), (11, 0), (11, 15))?, [moved.id]);
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap as StdHashMap;
 use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
-use imbl::{HashMap, OrdMap, Vector};
+use imbl::{HashMap, OrdMap, OrdSet, Vector};
 
 use super::{PatientQuery, Reads, Sequence, StorageError, Store, Writes};
 use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
@@ -45,6 +45,11 @@ struct State {
     account_by_login: HashMap<String, AccountId>,
     appointments: OrdMap<AppointmentId, Appointment>,
     appointment_by_key: HashMap<(AccountId, String), AppointmentId>,
+    /// Every appointment of each party, whatever its status, by held start: a party's appointments
+    /// in a range are a walk over that party's own entries, not a scan of every appointment.
+    appointments_by_party: HashMap<Party, OrdSet<(DateTime<Utc>, AppointmentId)>>,
+    /// The longest held interval stored per party: how far before a range such a walk must begin.
+    longest_by_party: HashMap<Party, chrono::Duration>,
     resources: OrdMap<ResourceId, Resource>,
     templates: HashMap<StaffId, Vec<AvailabilityTemplate>>,
     exceptions: HashMap<StaffId, Vec<AvailabilityException>>,
@@ -266,6 +271,28 @@ fn index_conflict<K: std::hash::Hash + Eq + Clone>(
 }
 
 impl State {
+    /// Files `a` under each of its parties (doctor, patient, resources).
+    fn index_by_party(&mut self, a: &Appointment) {
+        let length = a.held.end() - a.held.start();
+        for party in parties(a) {
+            self.appointments_by_party
+                .entry(party)
+                .or_default()
+                .insert((a.held.start(), a.id));
+            let longest = self.longest_by_party.entry(party).or_default();
+            *longest = (*longest).max(length);
+        }
+    }
+
+    /// Removes `a`'s entries filed by [`State::index_by_party`].
+    fn unindex_by_party(&mut self, a: &Appointment) {
+        for party in parties(a) {
+            if let Some(entries) = self.appointments_by_party.get_mut(&party) {
+                entries.remove(&(a.held.start(), a.id));
+            }
+        }
+    }
+
     fn check_patient_unique(&self, p: &Patient) -> Result<()> {
         if let Some(existing) =
             index_conflict(&self.patient_by_national_id, p.details.national_id.as_ref(), p.id)
@@ -423,11 +450,19 @@ impl Reads for Inner {
     }
 
     fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>> {
-        let mut out: Vec<Appointment> = self
-            .s
-            .appointments
-            .values()
-            .filter(|a| parties(a).any(|p| p == party) && a.held.overlaps(range))
+        let Some(entries) = self.s.appointments_by_party.get(&party) else {
+            return Ok(Vec::new());
+        };
+        let longest = self.s.longest_by_party.get(&party).copied().unwrap_or_default();
+        let from = range
+            .start()
+            .checked_sub_signed(longest)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let first_id = AppointmentId::from_uuid(uuid::Uuid::nil());
+        let mut out: Vec<Appointment> = entries
+            .range((from, first_id)..(range.end(), first_id))
+            .filter_map(|(_, id)| self.s.appointments.get(id))
+            .filter(|a| a.held.overlaps(range))
             .cloned()
             .collect();
         out.sort_by_key(|a| (a.interval.start(), a.id));
@@ -772,6 +807,7 @@ impl Writes for Inner {
         if let Some(key) = &a.client_key {
             self.s.appointment_by_key.insert((a.booked_by, key.clone()), a.id);
         }
+        self.s.index_by_party(a);
         self.s.appointments.insert(a.id, a.clone());
         Ok(())
     }
@@ -790,6 +826,8 @@ impl Writes for Inner {
         if a.holds_time() {
             self.calendar_add(a);
         }
+        self.s.unindex_by_party(&old);
+        self.s.index_by_party(a);
         self.s.appointments.insert(a.id, a.clone());
         Ok(())
     }
