@@ -454,35 +454,95 @@ pub fn padded(mut policy: Policy, extra: Vec<Rule>) -> Policy {
     policy
 }
 
-/// Median and 99th percentile of a measurement, in nanoseconds per call.
+/// Median and 99th percentile of a measurement, in nanoseconds per call, by the wall clock and by the
+/// benchmark thread's on-CPU time.
+///
+/// On a machine shared with other work the wall clock also counts the time the thread waited for a
+/// processor; the CPU figures count only the time it ran, so they stay comparable between a quiet and
+/// a loaded machine (caches shared with other processes still cost something).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stats {
+    /// The median, wall clock.
+    pub median_ns: f64,
+    /// The 99th percentile, wall clock.
+    pub p99_ns: f64,
+    /// The median, on-CPU time of the thread (`NaN` where the platform has no thread CPU clock).
+    pub cpu_median_ns: f64,
+    /// The 99th percentile, on-CPU time of the thread.
+    pub cpu_p99_ns: f64,
+}
+
+/// The benchmark thread's on-CPU time so far, in nanoseconds, where the platform offers it.
+pub fn thread_cpu_ns() -> Option<u128> {
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        let secs = u128::try_from(t.tv_sec).ok()?;
+        let nanos = u128::try_from(t.tv_nsec).ok()?;
+        Some(secs * 1_000_000_000 + nanos)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Wall-clock and on-CPU time of one run of `f`, in seconds.
+pub fn wall_and_cpu<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let cpu = thread_cpu_ns();
+    let t = Instant::now();
+    let out = f();
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = match (cpu, thread_cpu_ns()) {
+        (Some(a), Some(b)) => b.saturating_sub(a) as f64 / 1e9,
+        _ => f64::NAN,
+    };
+    (out, wall, cpu)
+}
+
+/// Times `rounds` batches of `batch` calls of `f` and returns per-call median and p99 over batches,
+/// by the wall clock and by the thread's on-CPU time.
+///
+/// A batch amortizes the clock's own cost (tens of nanoseconds) over many calls; `batch = 1` gives
+/// true per-call percentiles for calls that take a microsecond or more.
+pub fn per_call(rounds: usize, batch: usize, mut f: impl FnMut(usize)) -> Stats {
+    let mut wall = Vec::with_capacity(rounds);
+    let mut cpu = Vec::with_capacity(rounds);
+    let mut k = 0usize;
+    let per = batch.max(1) as f64;
+    for _ in 0..rounds {
+        let c = thread_cpu_ns();
+        let t = Instant::now();
+        for _ in 0..batch {
+            f(k);
+            k = k.wrapping_add(1);
+        }
+        wall.push(t.elapsed().as_nanos() as f64 / per);
+        if let (Some(a), Some(b)) = (c, thread_cpu_ns()) {
+            cpu.push(b.saturating_sub(a) as f64 / per);
+        }
+    }
+    let w = percentiles(&mut wall);
+    let c = percentiles(&mut cpu);
+    Stats {
+        median_ns: w.median_ns,
+        p99_ns: w.p99_ns,
+        cpu_median_ns: c.median_ns,
+        cpu_p99_ns: c.p99_ns,
+    }
+}
+
+/// Median and 99th percentile of samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percentiles {
     /// The median.
     pub median_ns: f64,
     /// The 99th percentile.
     pub p99_ns: f64,
 }
 
-/// Times `rounds` batches of `batch` calls of `f` and returns per-call median and p99 over batches.
-///
-/// A batch amortizes the clock's own cost (tens of nanoseconds) over many calls; `batch = 1` gives
-/// true per-call percentiles for calls that take a microsecond or more.
-pub fn per_call(rounds: usize, batch: usize, mut f: impl FnMut(usize)) -> Stats {
-    let mut samples = Vec::with_capacity(rounds);
-    let mut k = 0usize;
-    for _ in 0..rounds {
-        let t = Instant::now();
-        for _ in 0..batch {
-            f(k);
-            k = k.wrapping_add(1);
-        }
-        samples.push(t.elapsed().as_nanos() as f64 / batch.max(1) as f64);
-    }
-    percentiles(&mut samples)
-}
-
-/// Median and p99 of samples (sorted in place).
-pub fn percentiles(samples: &mut [f64]) -> Stats {
+/// Median and p99 of samples (sorted in place); `NaN` for no samples.
+pub fn percentiles(samples: &mut [f64]) -> Percentiles {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| {
         if samples.is_empty() {
@@ -491,7 +551,7 @@ pub fn percentiles(samples: &mut [f64]) -> Stats {
         let i = ((samples.len() - 1) as f64 * q).round() as usize;
         samples.get(i).copied().unwrap_or(f64::NAN)
     };
-    Stats {
+    Percentiles {
         median_ns: at(0.5),
         p99_ns: at(0.99),
     }

@@ -448,7 +448,7 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     let mut registered = Vec::new();
     let mut booked: Vec<Appointment> = Vec::new();
     for i in 0..config.patients {
-        clock.advance(chrono::Duration::seconds(9));
+        clock.advance(chrono::Duration::seconds(9))?;
         let desk = desks.get(i % desks.len().max(1)).copied().unwrap_or(admin);
         let form = if !registered.is_empty() && rng.chance(3) {
             // A returning patient registers again at another desk: must be caught as a duplicate.

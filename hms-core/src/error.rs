@@ -97,6 +97,7 @@ impl Error {
 /// checks that each code is produced by at least one test case.
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
+        "amount_overflow",
         "beyond_horizon",
         "currency_mismatch",
         "duplicate",
@@ -123,6 +124,7 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "overpayment",
         "slot_conflict",
         "storage",
+        "time_out_of_range",
         "unknown_currency",
         "visit_type_not_offered",
     ]

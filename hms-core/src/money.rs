@@ -32,6 +32,13 @@ pub enum MoneyError {
         /// The code as given.
         code: String,
     },
+    /// The arithmetic a money rule needs goes beyond the largest number an amount can hold (about
+    /// 7.9 × 10^28), e.g. a huge amount split by huge weights.
+    #[error("`{amount}` cannot be split by these weights: the numbers are too large")]
+    Overflow {
+        /// The amount being split.
+        amount: Money,
+    },
 }
 
 impl MoneyError {
@@ -40,6 +47,7 @@ impl MoneyError {
         match self {
             MoneyError::CurrencyMismatch { .. } => "currency_mismatch",
             MoneyError::UnknownCurrency { .. } => "unknown_currency",
+            MoneyError::Overflow { .. } => "amount_overflow",
         }
     }
 }
@@ -379,29 +387,41 @@ impl Money {
     /// the earlier part). Zero or negative weights get nothing; if no weight is positive the whole
     /// amount goes to the first part. An empty weight list returns an empty list.
     ///
+    /// # Errors
+    /// [`MoneyError::Overflow`] when the weights add up to, or an exact share needs an intermediate
+    /// product of amount and weight beyond, the largest number an amount can hold.
+    ///
     /// # Example
     /// ```
     /// # use hms_core::money::{Money, Currency};
     /// # use rust_decimal::Decimal;
     /// // 100.00 split three ways: 33.34 + 33.33 + 33.33
-    /// let parts = Money::from_minor(10_000, Currency::USD).allocate(&[Decimal::ONE; 3]);
+    /// let parts = Money::from_minor(10_000, Currency::USD).allocate(&[Decimal::ONE; 3])?;
     /// let cents: Vec<_> = parts.iter().map(|m| m.to_minor().unwrap()).collect();
     /// assert_eq!(cents, [3334, 3333, 3333]);
+    /// // A split whose arithmetic needs more than a decimal holds is refused.
+    /// let huge = Money::new(Decimal::from(10_u128.pow(20)), Currency::USD);
+    /// assert!(huge.allocate(&[Decimal::from(10_u64.pow(10)), Decimal::ONE]).is_err());
+    /// # Ok::<(), hms_core::money::MoneyError>(())
     /// ```
-    pub fn allocate(self, weights: &[Decimal]) -> Vec<Money> {
+    pub fn allocate(self, weights: &[Decimal]) -> Result<Vec<Money>, MoneyError> {
+        let overflow = || MoneyError::Overflow { amount: self };
         let whole = self.round();
         let cur = self.currency;
         if weights.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let positive: Vec<Decimal> = weights.iter().map(|w| (*w).max(Decimal::ZERO)).collect();
-        let total_weight: Decimal = positive.iter().copied().sum();
+        let total_weight = positive
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, w| sum.checked_add(*w))
+            .ok_or_else(overflow)?;
         if total_weight.is_zero() {
             let mut out = vec![Money::zero(cur); weights.len()];
             if let Some(first) = out.first_mut() {
                 *first = whole;
             }
-            return out;
+            return Ok(out);
         }
         let unit = cur.minor_unit();
         let negative = whole.amount.is_sign_negative();
@@ -410,13 +430,23 @@ impl Money {
         let mut parts: Vec<Decimal> = Vec::with_capacity(positive.len());
         let mut remainders: Vec<(usize, Decimal)> = Vec::with_capacity(positive.len());
         for (i, w) in positive.iter().enumerate() {
-            let exact = magnitude * *w / total_weight;
+            let exact = magnitude
+                .checked_mul(*w)
+                .and_then(|product| product.checked_div(total_weight))
+                .ok_or_else(overflow)?;
             let floored = exact.round_dp_with_strategy(cur.minor_units(), RoundingStrategy::ToZero);
             parts.push(floored);
             remainders.push((i, exact - floored));
         }
-        let assigned: Decimal = parts.iter().copied().sum();
-        let mut leftover_units = ((magnitude - assigned) / unit).round();
+        let assigned = parts
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, p| sum.checked_add(*p))
+            .ok_or_else(overflow)?;
+        let mut leftover_units = magnitude
+            .checked_sub(assigned)
+            .and_then(|left| left.checked_div(unit))
+            .ok_or_else(overflow)?
+            .round();
         // Largest remainder first; on a tie the earlier part wins (stable sort keeps index order).
         remainders.sort_by_key(|r| std::cmp::Reverse(r.1));
         for (i, _) in remainders.iter().cycle() {
@@ -430,10 +460,10 @@ impl Money {
                 }
             }
         }
-        parts
+        Ok(parts
             .into_iter()
             .map(|p| Money::new(if negative { -p } else { p }, cur))
-            .collect()
+            .collect())
     }
 }
 
@@ -504,25 +534,33 @@ mod tests {
     #[test]
     fn allocation_worked_examples() {
         // 10.00 split 1:1:1 → 3.34 + 3.33 + 3.33 (the extra cent goes to the first of the tied parts)
-        let parts = Money::from_minor(1000, Currency::USD).allocate(&[dec!(1), dec!(1), dec!(1)]);
+        let parts = Money::from_minor(1000, Currency::USD)
+            .allocate(&[dec!(1), dec!(1), dec!(1)])
+            .unwrap();
         assert_eq!(
             parts.iter().map(|m| m.to_minor().unwrap()).collect::<Vec<_>>(),
             [334, 333, 333]
         );
         // 0.05 split 70:30 → exact 0.035 + 0.015 → floors 0.03 + 0.01, 1 cent left, remainders .005 vs .005 → first
-        let parts = Money::from_minor(5, Currency::USD).allocate(&[dec!(70), dec!(30)]);
+        let parts = Money::from_minor(5, Currency::USD)
+            .allocate(&[dec!(70), dec!(30)])
+            .unwrap();
         assert_eq!(
             parts.iter().map(|m| m.to_minor().unwrap()).collect::<Vec<_>>(),
             [4, 1]
         );
         // zero weights get nothing
-        let parts = Money::from_minor(100, Currency::USD).allocate(&[dec!(0), dec!(1)]);
+        let parts = Money::from_minor(100, Currency::USD)
+            .allocate(&[dec!(0), dec!(1)])
+            .unwrap();
         assert_eq!(
             parts.iter().map(|m| m.to_minor().unwrap()).collect::<Vec<_>>(),
             [0, 100]
         );
         // negative amounts (refunds) split the same way
-        let parts = Money::from_minor(-1000, Currency::USD).allocate(&[dec!(1), dec!(1), dec!(1)]);
+        let parts = Money::from_minor(-1000, Currency::USD)
+            .allocate(&[dec!(1), dec!(1), dec!(1)])
+            .unwrap();
         assert_eq!(
             parts.iter().map(|m| m.to_minor().unwrap()).collect::<Vec<_>>(),
             [-334, -333, -333]
@@ -568,7 +606,7 @@ mod tests {
         ) {
             let m = Money::from_minor(whole, c);
             let w: Vec<Decimal> = weights.iter().map(|x| Decimal::from(*x)).collect();
-            let parts = m.allocate(&w);
+            let parts = m.allocate(&w).unwrap();
             prop_assert_eq!(parts.len(), w.len());
             prop_assert_eq!(Money::sum(c, parts.clone()).unwrap(), m.round());
             for p in &parts {

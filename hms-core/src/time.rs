@@ -33,6 +33,15 @@ pub enum TimeError {
         /// The name given.
         name: String,
     },
+    /// A time moved outside the range of dates the library can represent (about 262,000 years
+    /// either side of year 0).
+    #[error("`{from}` moved by `{by}` is outside the supported range of dates")]
+    OutOfRange {
+        /// The time that was to be moved.
+        from: DateTime<Utc>,
+        /// How far (ISO 8601 duration).
+        by: Duration,
+    },
 }
 
 impl TimeError {
@@ -41,6 +50,7 @@ impl TimeError {
         match self {
             TimeError::EmptyInterval { .. } => "invalid_interval",
             TimeError::UnknownZone { .. } => "invalid_input",
+            TimeError::OutOfRange { .. } => "time_out_of_range",
         }
     }
 }
@@ -236,11 +246,33 @@ impl ManualClock {
         }
     }
 
-    /// Moves the clock forward by `by`.
-    pub fn advance(&self, by: Duration) {
-        if let Ok(mut guard) = self.now.lock() {
-            *guard += by;
-        }
+    /// Moves the clock forward by `by` (back if `by` is negative) and returns the time it shows now.
+    ///
+    /// # Errors
+    /// [`TimeError::OutOfRange`] when the new time would lie outside the dates the library can
+    /// represent; the clock then stays where it was.
+    ///
+    /// # Example
+    /// ```
+    /// # use hms_core::time::{Clock, ManualClock};
+    /// # use chrono::{Duration, TimeZone, Utc};
+    /// let nine = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    /// let clock = ManualClock::new(nine);
+    /// assert_eq!(clock.advance(Duration::minutes(15))?, nine + Duration::minutes(15));
+    /// assert!(clock.advance(Duration::MAX).is_err());
+    /// assert_eq!(clock.now(), nine + Duration::minutes(15));
+    /// # Ok::<(), hms_core::time::TimeError>(())
+    /// ```
+    pub fn advance(&self, by: Duration) -> Result<DateTime<Utc>, TimeError> {
+        let mut guard = match self.now.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let next = guard
+            .checked_add_signed(by)
+            .ok_or(TimeError::OutOfRange { from: *guard, by })?;
+        *guard = next;
+        Ok(next)
     }
 }
 
@@ -305,7 +337,7 @@ mod tests {
     fn manual_clock_moves_only_when_told() {
         let c = ManualClock::new(t(9, 0));
         assert_eq!(c.now(), t(9, 0));
-        c.advance(Duration::minutes(15));
+        assert_eq!(c.advance(Duration::minutes(15)).unwrap(), t(9, 15));
         assert_eq!(c.now(), t(9, 15));
     }
 

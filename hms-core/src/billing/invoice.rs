@@ -572,7 +572,7 @@ pub fn credit_note(
         priced.push(if amount == open {
             left
         } else {
-            scale(&left, amount)
+            scale(&left, amount)?
         });
         lines.push(InvoiceLine {
             credits_line: Some(r.line),
@@ -663,8 +663,11 @@ fn remaining(line: &PricedLine, earlier: &[Invoice], index: usize) -> PricedLine
 }
 
 /// `amount` of a line, split like it.
-fn scale(line: &PricedLine, amount: Money) -> PricedLine {
-    let pair = amount.allocate(&[line.net.amount, line.tax.amount]);
+///
+/// # Errors
+/// `amount_overflow` when a split does not fit a decimal.
+fn scale(line: &PricedLine, amount: Money) -> Result<PricedLine, crate::money::MoneyError> {
+    let pair = amount.allocate(&[line.net.amount, line.tax.amount])?;
     let at = |v: &[Money], i: usize| v.get(i).copied().unwrap_or(Money::zero(amount.currency));
     let parts = amount.allocate(&[
         line.share.payer.amount,
@@ -672,11 +675,11 @@ fn scale(line: &PricedLine, amount: Money) -> PricedLine {
         line.share.deductible.amount,
         line.share.coinsurance.amount,
         line.share.not_covered.amount,
-    ]);
+    ])?;
     let (copay, deductible, coinsurance, not_covered) =
         (at(&parts, 1), at(&parts, 2), at(&parts, 3), at(&parts, 4));
     let net = at(&pair, 0);
-    PricedLine {
+    Ok(PricedLine {
         extended: net,
         line_discount: Money::zero(amount.currency),
         invoice_discount: Money::zero(amount.currency),
@@ -696,7 +699,7 @@ fn scale(line: &PricedLine, amount: Money) -> PricedLine {
             basis: line.share.basis,
             capped: line.share.capped,
         },
-    }
+    })
 }
 
 /// A breakdown whose totals and tax subtotals are the sums of `lines`.

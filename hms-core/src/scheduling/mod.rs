@@ -209,6 +209,29 @@ pub trait Occupancy {
     fn has_room(&self, interval: &Interval, capacity: u32) -> bool {
         self.count_overlapping(interval) < capacity.max(1)
     }
+
+    /// Lists the bookings that overlap `window` in one ordered walk, for callers that ask about many
+    /// times in a row (slot search asks once per stretch of working time instead of once per slot).
+    ///
+    /// Appends them to `out` in start order as `(start, end)` pairs of whole seconds since
+    /// 1970-01-01 UTC, starts rounded down and ends rounded up (so overlaps with whole-second times
+    /// are exactly those of the bookings themselves), and returns `true`. The default returns `false`
+    /// and leaves `out` alone: such an occupancy can only be asked with
+    /// [`Occupancy::count_overlapping`], and callers fall back to that.
+    fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
+        let _ = (window, out);
+        false
+    }
+}
+
+/// A booking's `[start, end)` as whole seconds, widened to the enclosing seconds (see
+/// [`Occupancy::busy_within`]).
+pub(crate) fn whole_seconds(interval: &Interval) -> (i64, i64) {
+    let end = interval.end();
+    (
+        interval.start().timestamp(),
+        end.timestamp() + i64::from(end.timestamp_subsec_nanos() > 0),
+    )
 }
 
 /// A naive occupancy over a list of busy intervals: the reference the index is checked against, and
@@ -217,10 +240,23 @@ impl Occupancy for [Interval] {
     fn count_overlapping(&self, interval: &Interval) -> u32 {
         u32::try_from(self.iter().filter(|b| b.overlaps(interval)).count()).unwrap_or(u32::MAX)
     }
+
+    fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
+        let first = out.len();
+        out.extend(self.iter().filter(|b| b.overlaps(window)).map(whole_seconds));
+        if let Some(added) = out.get_mut(first..) {
+            added.sort_unstable();
+        }
+        true
+    }
 }
 
 impl Occupancy for Vec<Interval> {
     fn count_overlapping(&self, interval: &Interval) -> u32 {
         self.as_slice().count_overlapping(interval)
+    }
+
+    fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
+        self.as_slice().busy_within(window, out)
     }
 }

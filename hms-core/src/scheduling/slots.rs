@@ -22,8 +22,9 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::availability::{
-    add_secs, ceil_secs, earliest_start, last_bookable_date, local_reading, zone_name, AvailabilityException,
-    AvailabilityTemplate, DateRange, DayCache, LocalAppointmentTime, Piece, Plan, Timeline, DAY,
+    add_secs, ceil_secs, earliest_start, interval_of, last_bookable_date, local_reading, zone_name,
+    AvailabilityException, AvailabilityTemplate, DateRange, DayCache, LocalAppointmentTime, Piece, Plan,
+    Timeline, DAY,
 };
 use super::{Occupancy, VisitType};
 use crate::ids::StaffId;
@@ -496,17 +497,50 @@ impl<'a> Search<'a> {
         let mut clocks = Clocks::new();
         // The clinic's offset and the stretch of time it holds for.
         let (mut offset, mut offset_from, mut offset_until) = (0, 0, i64::MIN);
+        // The bookings that reach into the current piece, in start order, when the occupancy can list
+        // them; `next` is the first not yet started, `active` the ends of those started and not over.
+        let (mut busy, mut active) = (Vec::new(), Vec::new());
         for p in pieces.iter() {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
             let mut t = p.anchor + k * self.step;
-            let mut start = clocks.naive(t);
+            busy.clear();
+            active.clear();
+            let listed = t + self.held <= p.end
+                && interval_of(t, p.end).is_some_and(|w| self.occupancy.busy_within(&w, &mut busy));
+            let mut next = 0;
             while t + self.held <= p.end {
-                let Some((at, end)) = start.and_then(|at| Some((at, add_secs(at, self.held)?))) else {
+                let listed_used = listed.then(|| {
+                    // Every booking that starts before this slot's held time ends, and ends after
+                    // it starts, overlaps it; slots only move later, so one pass over `busy` serves
+                    // the whole piece.
+                    while let Some(&(b_start, b_end)) = busy.get(next) {
+                        if b_start >= t + self.held {
+                            break;
+                        }
+                        active.push(b_end);
+                        next += 1;
+                    }
+                    active.retain(|b_end| *b_end > t);
+                    u32::try_from(active.len()).unwrap_or(u32::MAX)
+                });
+                // A full slot needs no clock reading.
+                if listed_used.is_some_and(|used| used >= self.capacity) {
+                    t += self.step;
+                    continue;
+                }
+                let Some((at, end)) = clocks
+                    .naive(t)
+                    .and_then(|at| Some((at, add_secs(at, self.held)?)))
+                else {
                     break;
                 };
-                if let Some(remaining) = self.room_at(at, end) {
+                let used = listed_used.unwrap_or_else(|| {
+                    Interval::new(at.and_utc(), end.and_utc())
+                        .map_or(u32::MAX, |held| self.occupancy.count_overlapping(&held))
+                });
+                if let Some(remaining) = self.room_at(at, end, used) {
                     if t < offset_from || t >= offset_until {
                         (offset, offset_from, offset_until) = timeline.offset_span(t);
                     }
@@ -520,22 +554,19 @@ impl<'a> Search<'a> {
                     }
                 }
                 t += self.step;
-                // When a slot holds exactly one grid step, the next starts where this one ends.
-                start = if self.held == self.step {
-                    Some(end)
-                } else {
-                    add_secs(at, self.step)
-                };
             }
         }
         true
     }
 
-    /// How many more bookings the time held from `start` to `end` takes, if any.
-    fn room_at(&self, start: NaiveDateTime, end: NaiveDateTime) -> Option<u32> {
+    /// How many more bookings the time held from `start` to `end` takes, if any, given that `used`
+    /// bookings already overlap it.
+    fn room_at(&self, start: NaiveDateTime, end: NaiveDateTime, used: u32) -> Option<u32> {
+        if used >= self.capacity {
+            return None;
+        }
         let held = Interval::new(start.and_utc(), end.and_utc()).ok()?;
-        let used = self.occupancy.count_overlapping(&held);
-        if used >= self.capacity || !(self.also_free)(&held) {
+        if !(self.also_free)(&held) {
             return None;
         }
         Some(self.capacity - used)

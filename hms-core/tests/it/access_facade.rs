@@ -178,7 +178,7 @@ fn a_care_team_link_opens_access_and_ending_it_closes_it() {
     );
     // The link is for Asha only.
     assert_eq!(w.h.patient(w.nurse, w.bina).unwrap_err().code(), "forbidden");
-    w.clock.advance(Duration::hours(1));
+    w.clock.advance(Duration::hours(1)).unwrap();
     let ended = w.h.end_care_team_member(w.desk, link.id).unwrap();
     assert_eq!(ended.valid_until, Some(w.h.now()));
     assert_eq!(ended.ended_by, Some(w.desk));
@@ -280,7 +280,7 @@ fn break_glass_is_audited_flagged_and_expires() {
     let event = w.h.events_after(0, 100).unwrap().pop().unwrap();
     assert_eq!(event.event.name(), "access.break_glass_opened");
 
-    w.clock.advance(Duration::minutes(29));
+    w.clock.advance(Duration::minutes(29)).unwrap();
     w.h.patient(w.nurse, w.bina).unwrap();
     let access = w.h.audit_after(0, 1000).unwrap().pop().unwrap();
     assert!(
@@ -289,7 +289,7 @@ fn break_glass_is_audited_flagged_and_expires() {
     );
     assert_eq!(access.rule, "nurse-emergency-profiles");
 
-    w.clock.advance(Duration::minutes(1));
+    w.clock.advance(Duration::minutes(1)).unwrap();
     let (rule, _) = forbidden_rule(w.h.patient(w.nurse, w.bina).unwrap_err());
     assert_eq!(rule, "default-deny", "break-glass lapses by itself");
 }

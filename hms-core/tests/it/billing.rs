@@ -579,7 +579,7 @@ fn payments_go_oldest_first_and_balance_the_invoices() {
     let d = desk();
     d.lab(d.self_pay, 1, "lab.cbc");
     let first = d.issue(d.self_pay); // 25.00
-    d.c.clock.advance(Duration::hours(1));
+    d.c.clock.advance(Duration::hours(1)).unwrap();
     d.lab(d.self_pay, 2, "lab.lipid");
     let second = d.issue(d.self_pay); // 40.00
                                       // 30.00 oldest first: 25.00 balances the first invoice, 5.00 goes to the second.
@@ -969,7 +969,7 @@ proptest! {
             h.set_price_item(d.clerk, &item).unwrap();
             d.manual(d.self_pay, &format!("svc-{i}"), &format!("svc.{i}"), Decimal::from(*cents));
             ids.push(d.issue(d.self_pay).id);
-            d.c.clock.advance(Duration::minutes(1));
+            d.c.clock.advance(Duration::minutes(1)).unwrap();
         }
         let total: Decimal = invoices.iter().map(|c| Decimal::new(*c, 2)).sum();
         let gw = MemoryGateway::new("k");

@@ -49,6 +49,16 @@ fn scenarios() -> Vec<Error> {
         h.patient(admin.id, PatientId::from_uuid(uuid::Uuid::from_u128(3)))
             .unwrap_err(),
         Currency::from_code("XYZ").unwrap_err().into(),
+        // 10^20 split 10^10 : 1 needs a product beyond what an amount can hold.
+        Money::new(rust_decimal::Decimal::from(10_u128.pow(20)), Currency::USD)
+            .allocate(&[
+                rust_decimal::Decimal::from(10_u64.pow(10)),
+                rust_decimal::Decimal::ONE,
+            ])
+            .unwrap_err()
+            .into(),
+        // A test clock pushed past the last representable date.
+        ManualClock::new(now).advance(Duration::MAX).unwrap_err().into(),
         h.reactivate_patient(admin.id, p.id).unwrap_err(),
         // A hospital's own policy naming a role that does not exist.
         hms_core::access::Policy::from_json(

@@ -14,6 +14,7 @@ mod conformance_memory;
 mod conformance_postgres;
 mod conformance_sqlite;
 mod error_codes;
+mod limits;
 mod registration;
 mod scheduling;
 mod scheduling_dst;

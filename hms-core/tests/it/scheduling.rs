@@ -464,7 +464,7 @@ fn a_cancellation_offers_the_time_to_the_first_waiting_patient() {
     let first =
         c.h.join_waitlist(c.desk, c.patients[1], d, "follow_up", week)
             .unwrap();
-    c.clock.advance(Duration::minutes(1));
+    c.clock.advance(Duration::minutes(1)).unwrap();
     c.h.join_waitlist(c.desk, c.patients[2], d, "follow_up", week)
         .unwrap();
     c.h.cancel_appointment(c.desk, a.id, "clash with work").unwrap();

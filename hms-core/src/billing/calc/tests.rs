@@ -401,7 +401,9 @@ fn the_coinsurance_cent_goes_by_largest_remainder() {
         (b.lines[0].share.patient.amount, b.lines[0].share.payer.amount),
         (dec!(0.01), dec!(0.04))
     );
-    let two = Money::new(dec!(0.05), Currency::USD).allocate(&[dec!(10), dec!(90)]);
+    let two = Money::new(dec!(0.05), Currency::USD)
+        .allocate(&[dec!(10), dec!(90)])
+        .unwrap();
     assert_eq!(
         two[0].amount,
         dec!(0.01),
@@ -586,7 +588,8 @@ proptest! {
     ) {
         let ours = allocate_minor(i128::from(total), &weights.iter().map(|w| i128::from(*w)).collect::<Vec<_>>()).unwrap();
         let theirs = Money::from_minor(total, Currency::USD)
-            .allocate(&weights.iter().map(|w| Decimal::from(*w)).collect::<Vec<_>>());
+            .allocate(&weights.iter().map(|w| Decimal::from(*w)).collect::<Vec<_>>())
+                .unwrap();
         let theirs: Vec<i128> = theirs.iter().map(|m| i128::from(m.to_minor().unwrap())).collect();
         prop_assert_eq!(ours, theirs);
     }
