@@ -14,18 +14,24 @@ use hms_core::billing::{
     ChargeRequest, ChargeSource, CoveragePlan, Invoice, ItemKind, PaymentMethod, PaymentRequest, Price,
     PriceItem, PriceVersion, TaxRate,
 };
-use hms_core::hospital::BookingRequest;
-use hms_core::ids::{AccountId, PatientId, SeededIds};
+use hms_core::hospital::{
+    BookingRequest, CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest,
+};
+use hms_core::ids::{AccountId, DrugId, PatientId, SeededIds};
 use hms_core::money::{Currency, Money};
 use hms_core::people::{
     AdministrativeSex, ContactRelationship, DoctorProfile, EmergencyContact, InsurancePolicy, NewAccount,
     PatientDetails, PersonName, PersonRef, StaffDetails, StaffRole,
 };
+use hms_core::pharmacy::{
+    Alert, DosageForm, Drug, DrugDetails, GoodsReceipt, Location, NewPrescription, PharmacyError,
+    PrescriptionLine, ReorderRule,
+};
 use hms_core::scheduling::availability::{AvailabilityTemplate, DateRange, WeeklyHours};
 use hms_core::scheduling::{Appointment, AppointmentStatus, VisitType};
 use hms_core::store::Store;
 use hms_core::time::{Clock, ManualClock};
-use hms_core::{Hospital, HospitalSettings, Result};
+use hms_core::{Error, Hospital, HospitalSettings, Result};
 use rust_decimal::Decimal;
 
 /// A small deterministic random generator (SplitMix64), so a seed reproduces a day exactly.
@@ -235,6 +241,22 @@ pub struct DaySummary {
     pub patient_dues: Decimal,
     /// What insurers still owe at the end of the day.
     pub payer_dues: Decimal,
+    /// Prescriptions doctors wrote at the end of a visit.
+    pub prescriptions_written: usize,
+    /// Prescriptions the pharmacy handed out (fully or in part), first-expiry-first-out.
+    pub prescriptions_dispensed: usize,
+    /// Over-the-counter sales.
+    pub counter_sales: usize,
+    /// Units handed out (prescriptions and counter sales).
+    pub units_dispensed: u64,
+    /// Requests that met too little stock: the pharmacy handed out what it had, or nothing.
+    pub dispenses_short: usize,
+    /// Stock alerts standing at the end of the day: low stock, expiring soon, expired on hand.
+    pub stock_alerts: (usize, usize, usize),
+    /// Units the low-stock alerts suggest reordering.
+    pub reorder_suggested: u64,
+    /// What the stock on hand cost (first in, first out), at the end of the day.
+    pub stock_value: Option<Money>,
     /// Patients in the store at the end of the day (all days so far).
     pub patients_total: u64,
     /// Domain events written today.
@@ -299,6 +321,23 @@ impl fmt::Display for DaySummary {
             "  dues: insurers         {:>16}",
             format!("{:.2} INR", self.payer_dues)
         )?;
+        writeln!(
+            f,
+            "  prescriptions          {:>6} written, {} dispensed",
+            self.prescriptions_written, self.prescriptions_dispensed
+        )?;
+        writeln!(f, "  counter sales          {:>6}", self.counter_sales)?;
+        writeln!(f, "  units dispensed        {:>6}", self.units_dispensed)?;
+        writeln!(f, "  short of stock         {:>6}", self.dispenses_short)?;
+        let (low, expiring, expired) = self.stock_alerts;
+        writeln!(
+            f,
+            "  stock alerts           {low} low (reorder {} units) / {expiring} expiring / {expired} expired",
+            self.reorder_suggested
+        )?;
+        if let Some(v) = &self.stock_value {
+            writeln!(f, "  stock value (FIFO)     {v}")?;
+        }
         writeln!(f, "  patients on file       {:>6}", self.patients_total)?;
         writeln!(f, "  events written         {:>6}", self.events)?;
         writeln!(f, "  audit entries          {:>6}", self.audit_entries)?;
@@ -443,6 +482,17 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     let doctors = hospital.list_staff(admin, Some(StaffRole::Doctor))?;
     let doctor_accounts = doctor_accounts(&hospital)?;
 
+    let pharmacists = logins(&hospital, "pharm", 4)?;
+    let pharmacist = |i: usize| {
+        pharmacists
+            .get(i % pharmacists.len().max(1))
+            .copied()
+            .unwrap_or(admin)
+    };
+    // The pharmacy draws from its own generator, so the desks' and clinics' day stays what it was.
+    let mut pharmacy_rng = Rng::new(seed ^ 0x5048_4152_4d41);
+    let formulary = stock_pharmacy(&hospital, pharmacist(0), &mut pharmacy_rng, progress)?;
+
     progress("07:00 front desks open: registering and booking");
     let today = hospital.today();
     let mut registered = Vec::new();
@@ -534,6 +584,16 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
                 }
             }
         }
+        // Now and then someone buys a pack of something for a headache or hay fever at the counter.
+        if pharmacy_rng.chance(10) {
+            sell_over_the_counter(
+                &hospital,
+                pharmacist(i),
+                &formulary,
+                &mut pharmacy_rng,
+                &mut summary,
+            )?;
+        }
         if (i + 1) % 100 == 0 {
             progress(&format!(
                 "  {} forms processed, {} visits booked",
@@ -598,6 +658,19 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         if !seen.contains(&a.patient) {
             seen.push(a.patient);
         }
+        // Many visits end with a prescription, which the patient takes to the pharmacy.
+        if doctor != admin && pharmacy_rng.chance(45) {
+            let pharmacist = pharmacist(summary.patients_seen);
+            prescribe_and_dispense(
+                &hospital,
+                doctor,
+                pharmacist,
+                a.patient,
+                &formulary,
+                &mut pharmacy_rng,
+                &mut summary,
+            )?;
+        }
     }
     clock.set(at_local(19, 0));
     summary.no_shows = hospital.sweep_no_shows(chrono::Duration::minutes(30))?.len();
@@ -613,6 +686,22 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
             &mut summary,
         )?;
     }
+    // The nightly stock sweep publishes the alerts that change with the date alone; the pharmacy's
+    // end-of-day list is every alert standing now.
+    hospital.sweep_stock_alerts()?;
+    for alert in hospital.stock_alerts(pharmacist(0))? {
+        match alert {
+            Alert::LowStock {
+                suggested_quantity, ..
+            } => {
+                summary.stock_alerts.0 += 1;
+                summary.reorder_suggested += u64::from(suggested_quantity);
+            }
+            Alert::ExpiringSoon { .. } => summary.stock_alerts.1 += 1,
+            Alert::Expired { .. } => summary.stock_alerts.2 += 1,
+        }
+    }
+    summary.stock_value = Some(hospital.stock_valuation(pharmacist(0))?.total);
     progress("20:00 invoices issued, payments taken; counting the day");
 
     let mut loads: Vec<usize> = Vec::with_capacity(doctors.len());
@@ -721,6 +810,102 @@ fn book_visit<S: Store>(
     Ok(None)
 }
 
+/// The formulary the simulated pharmacy carries: generic name, strength, ATC code, form, whether a
+/// prescription is needed, price per unit in paise, reorder level at the main pharmacy.
+const FORMULARY: &[(&str, &str, &str, DosageForm, bool, i64, u32)] = &[
+    (
+        "paracetamol",
+        "500 mg",
+        "N02BE01",
+        DosageForm::Tablet,
+        false,
+        200,
+        300,
+    ),
+    (
+        "ibuprofen",
+        "400 mg",
+        "M01AE01",
+        DosageForm::Tablet,
+        false,
+        350,
+        200,
+    ),
+    (
+        "cetirizine",
+        "10 mg",
+        "R06AE07",
+        DosageForm::Tablet,
+        false,
+        400,
+        120,
+    ),
+    (
+        "amoxicillin",
+        "500 mg",
+        "J01CA04",
+        DosageForm::Capsule,
+        true,
+        900,
+        250,
+    ),
+    (
+        "azithromycin",
+        "500 mg",
+        "J01FA10",
+        DosageForm::Tablet,
+        true,
+        2500,
+        150,
+    ),
+    (
+        "metformin",
+        "500 mg",
+        "A10BA02",
+        DosageForm::Tablet,
+        true,
+        150,
+        300,
+    ),
+    (
+        "amlodipine",
+        "5 mg",
+        "C08CA01",
+        DosageForm::Tablet,
+        true,
+        250,
+        200,
+    ),
+    (
+        "omeprazole",
+        "20 mg",
+        "A02BC01",
+        DosageForm::Capsule,
+        true,
+        500,
+        150,
+    ),
+];
+
+/// The main pharmacy's location code.
+fn main_pharmacy() -> Result<Location> {
+    Location::parse("main").map_err(Error::from)
+}
+
+/// The accounts `{prefix}1` … `{prefix}{n}` that exist.
+fn logins<S: Store>(hospital: &Hospital<S>, prefix: &str, n: usize) -> Result<Vec<AccountId>> {
+    let mut out = Vec::new();
+    for i in 1..=n {
+        if let Some(a) = hospital
+            .store()
+            .read(|r| r.account_by_login(&format!("{prefix}{i}")))?
+        {
+            out.push(a.id);
+        }
+    }
+    Ok(out)
+}
+
 /// The doctors' own accounts (`dr1`, `dr2`, …) as (staff member, account) pairs.
 fn doctor_accounts<S: Store>(hospital: &Hospital<S>) -> Result<Vec<(hms_core::ids::StaffId, AccountId)>> {
     let mut out = Vec::new();
@@ -735,6 +920,224 @@ fn doctor_accounts<S: Store>(hospital: &Hospital<S>) -> Result<Vec<(hms_core::id
         }
     }
     Ok(out)
+}
+
+/// Opens the pharmacy on a new hospital: the formulary, with reorder levels at the main pharmacy, and
+/// three deliveries of each drug — one expiring within weeks, one in months, one next year — of a
+/// random size, so that some drugs run low during the day and some stock is close to expiry. On an
+/// existing hospital the catalog is kept as it is.
+fn stock_pharmacy<S: Store>(
+    hospital: &Hospital<S>,
+    pharmacist: AccountId,
+    rng: &mut Rng,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Vec<Drug>> {
+    let existing = hospital.drugs(pharmacist)?;
+    if !existing.is_empty() {
+        return Ok(existing);
+    }
+    progress("06:30 the pharmacy opens: formulary and deliveries");
+    let main = main_pharmacy()?;
+    let today = hospital.today();
+    let mut drugs = Vec::new();
+    for (n, (name, strength, atc, form, prescription_only, price, level)) in FORMULARY.iter().enumerate() {
+        let unit = if *form == DosageForm::Capsule {
+            "capsule"
+        } else {
+            "tablet"
+        };
+        let mut reorder = std::collections::BTreeMap::new();
+        reorder.insert(
+            main.clone(),
+            ReorderRule {
+                level: *level,
+                quantity: level * 2,
+            },
+        );
+        let drug = hospital.add_drug(
+            pharmacist,
+            DrugDetails {
+                generic_name: (*name).into(),
+                brand: None,
+                strength: (*strength).into(),
+                form: *form,
+                dispensing_unit: unit.into(),
+                pack_size: 10,
+                atc_code: (*atc).into(),
+                controlled: false,
+                prescription_only: *prescription_only,
+                reorder,
+            },
+        )?;
+        let level = u64::from(*level);
+        for (k, days, quantity) in [
+            (
+                1_u32,
+                20 + rng.below(40),
+                level / 2 + 10 * rng.below(level / 20 + 1),
+            ),
+            (2, 120 + rng.below(120), level * (1 + rng.below(3))),
+            (3, 400, level * rng.below(3)),
+        ] {
+            let quantity = u32::try_from(quantity).unwrap_or(100);
+            if quantity == 0 {
+                continue;
+            }
+            hospital.receive_stock(
+                pharmacist,
+                &GoodsReceipt {
+                    drug: drug.id,
+                    batch_number: format!("L{:02}-{k}", n + 1),
+                    supplier: "Medisupply".into(),
+                    expiry: Some(today + chrono::Duration::days(i64::try_from(days).unwrap_or(400))),
+                    quantity,
+                    unit_cost: Money::from_minor(price / 2, Currency::INR),
+                    sale_price: Money::from_minor(*price, Currency::INR),
+                    location: main.clone(),
+                    order: None,
+                },
+            )?;
+        }
+        drugs.push(drug);
+    }
+    Ok(drugs)
+}
+
+/// The units a pharmacy refusal says are available, when it is for want of stock.
+fn available_if_short(e: &Error) -> Option<(DrugId, u32)> {
+    match e {
+        Error::Pharmacy(PharmacyError::InsufficientStock { drug, available, .. }) => {
+            Some((*drug, *available))
+        }
+        _ => None,
+    }
+}
+
+/// A doctor prescribes one or two medicines for a short course; a pharmacist hands them out
+/// first-expiry-first-out. When a drug is short, the pharmacist hands out what there is of it (the
+/// rest of the fill stays open for later) and the request counts as short.
+fn prescribe_and_dispense<S: Store>(
+    hospital: &Hospital<S>,
+    doctor: AccountId,
+    pharmacist: AccountId,
+    patient: PatientId,
+    formulary: &[Drug],
+    rng: &mut Rng,
+    summary: &mut DaySummary,
+) -> Result<()> {
+    let prescribable: Vec<&Drug> = formulary.iter().filter(|d| d.details.prescription_only).collect();
+    let mut lines: Vec<PrescriptionLine> = Vec::new();
+    for _ in 0..1 + rng.below(2) {
+        let Some(drug) = rng.pick(&prescribable).copied() else {
+            continue;
+        };
+        if lines.iter().any(|l| l.drug == drug.id) {
+            continue;
+        }
+        let days = u32::try_from(3 + rng.below(8)).unwrap_or(5);
+        let per_day = u32::try_from(1 + rng.below(3)).unwrap_or(1);
+        lines.push(PrescriptionLine {
+            drug: drug.id,
+            dose: format!("1 {}", drug.details.dispensing_unit),
+            frequency: format!("{per_day} times a day"),
+            duration_days: days,
+            quantity: days * per_day,
+            refills: u32::from(rng.chance(20)),
+        });
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let rx = hospital.write_prescription(
+        doctor,
+        &NewPrescription {
+            patient,
+            lines,
+            note: None,
+        },
+    )?;
+    summary.prescriptions_written += 1;
+    let mut request = DispenseRequest {
+        prescription: rx.id,
+        location: main_pharmacy()?,
+        lines: rx
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(line, l)| DispenseLineRequest {
+                line,
+                quantity: l.quantity,
+                batch: None,
+            })
+            .collect(),
+        reservation: None,
+    };
+    let mut short = false;
+    // Each refusal for want of stock names one drug and what is left of it: ask for that much.
+    for _ in 0..=rx.lines.len() {
+        match hospital.dispense_prescription(pharmacist, &request) {
+            Ok(d) => {
+                summary.prescriptions_dispensed += 1;
+                summary.units_dispensed += d.lines.iter().map(|l| u64::from(l.quantity)).sum::<u64>();
+                break;
+            }
+            Err(e) => {
+                let Some((drug, available)) = available_if_short(&e) else {
+                    return Err(e);
+                };
+                short = true;
+                let lines = &rx.lines;
+                request.lines.retain_mut(|l| {
+                    if lines.get(l.line).is_some_and(|p| p.drug == drug) {
+                        l.quantity = l.quantity.min(available);
+                    }
+                    l.quantity > 0
+                });
+                if request.lines.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+    if short {
+        summary.dispenses_short += 1;
+    }
+    Ok(())
+}
+
+/// A customer buys a pack of a medicine that needs no prescription.
+fn sell_over_the_counter<S: Store>(
+    hospital: &Hospital<S>,
+    pharmacist: AccountId,
+    formulary: &[Drug],
+    rng: &mut Rng,
+    summary: &mut DaySummary,
+) -> Result<()> {
+    let counter: Vec<&Drug> = formulary
+        .iter()
+        .filter(|d| !d.details.prescription_only)
+        .collect();
+    let Some(drug) = rng.pick(&counter).copied() else {
+        return Ok(());
+    };
+    let sale = CounterSale {
+        patient: None,
+        location: main_pharmacy()?,
+        lines: vec![CounterSaleLine {
+            drug: drug.id,
+            quantity: drug.details.pack_size,
+            batch: None,
+        }],
+    };
+    match hospital.sell_over_the_counter(pharmacist, &sale) {
+        Ok(d) => {
+            summary.counter_sales += 1;
+            summary.units_dispensed += d.lines.iter().map(|l| u64::from(l.quantity)).sum::<u64>();
+        }
+        Err(e) if available_if_short(&e).is_some() => summary.dispenses_short += 1,
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }
 
 fn hire_roster<S: Store>(
@@ -812,7 +1215,7 @@ fn hire_roster<S: Store>(
                     StaffRole::Doctor => Some(("dr", Role::Doctor)),
                     StaffRole::Receptionist => Some(("desk", Role::Receptionist)),
                     StaffRole::BillingClerk => Some(("billing", Role::BillingClerk)),
-                    StaffRole::Pharmacist => Some(("pharmacy", Role::Pharmacist)),
+                    StaffRole::Pharmacist => Some(("pharm", Role::Pharmacist)),
                     StaffRole::LabTechnician => Some(("lab", Role::LabTechnician)),
                     _ => None,
                 };
@@ -968,7 +1371,7 @@ impl BillingStaff {
         let login = |name: &str| -> Result<Option<AccountId>> {
             Ok(hospital.store().read(|r| r.account_by_login(name))?.map(|a| a.id))
         };
-        Ok(match (login("billing1")?, login("pharmacy1")?, login("lab1")?) {
+        Ok(match (login("billing1")?, login("pharm1")?, login("lab1")?) {
             (Some(clerk), Some(pharmacy), Some(lab)) => Some(BillingStaff { clerk, pharmacy, lab }),
             _ => None,
         })
@@ -1209,6 +1612,21 @@ mod tests {
         assert_eq!(s.billed, s.collected + dues, "{s:?}");
         assert!(s.collected > Decimal::ZERO && dues > Decimal::ZERO, "{s:?}");
         assert!(s.billed_to_payers < s.billed, "{s:?}");
+        // The pharmacy: prescriptions at the end of visits, handed out first-expiry-first-out.
+        assert!(s.prescriptions_written > 0, "{s:?}");
+        assert!(
+            s.prescriptions_dispensed + s.dispenses_short >= s.prescriptions_written,
+            "every prescription is handed out, or meets a shortage: {s:?}"
+        );
+        assert!(s.units_dispensed > 0 && s.counter_sales > 0, "{s:?}");
+        // Every drug has a delivery expiring within weeks: it warns of expiry unless FEFO has used
+        // that delivery up already.
+        assert!((1..=FORMULARY.len()).contains(&s.stock_alerts.1), "{s:?}");
+        assert_eq!(
+            s.stock_alerts.2, 0,
+            "nothing has expired yet on the first day: {s:?}"
+        );
+        assert!(s.stock_value.is_some());
         // Every registration, booking and recorded visit step (arrival, check-in, fulfilment) reaches
         // patient data and is audited, and so is the denied hiring attempt (hence more than their sum).
         assert!(
@@ -1271,6 +1689,20 @@ mod tests {
         assert_eq!(
             (a.patients_registered, a.duplicates_refused, a.invalid_refused),
             (b.patients_registered, b.duplicates_refused, b.invalid_refused)
+        );
+        assert_eq!(
+            (
+                a.prescriptions_dispensed,
+                a.units_dispensed,
+                a.stock_alerts,
+                &a.stock_value
+            ),
+            (
+                b.prescriptions_dispensed,
+                b.units_dispensed,
+                b.stock_alerts,
+                &b.stock_value
+            )
         );
     }
 }

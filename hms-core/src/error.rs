@@ -16,6 +16,7 @@ pub use crate::access::AccessError;
 pub use crate::billing::BillingError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
+pub use crate::pharmacy::PharmacyError;
 pub use crate::scheduling::availability::AvailabilityError;
 pub use crate::scheduling::SchedulingError;
 pub use crate::store::StorageError;
@@ -60,6 +61,9 @@ pub enum Error {
     /// The policy denied the request.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// A pharmacy rule was broken (not enough stock, an unusable batch, a used-up prescription, …).
+    #[error(transparent)]
+    Pharmacy(#[from] PharmacyError),
     /// The storage backend failed; the transaction was rolled back.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -78,6 +82,7 @@ impl Error {
             Error::Availability(e) => e.code(),
             Error::Billing(e) => e.code(),
             Error::Access(e) => e.code(),
+            Error::Pharmacy(e) => e.code(),
             Error::Storage(e) => e.code(),
         }
     }
@@ -98,15 +103,19 @@ impl Error {
 pub fn all_error_codes() -> &'static [&'static str] {
     &[
         "amount_overflow",
+        "batch_unusable",
         "beyond_horizon",
         "currency_mismatch",
         "duplicate",
+        "exceeds_dispensed",
+        "exceeds_prescription",
         "forbidden",
         "gateway_failed",
         "idempotency_mismatch",
         "immutable_invoice",
         "in_past",
         "inactive",
+        "insufficient_stock",
         "invalid_input",
         "invalid_interval",
         "invalid_policy",
@@ -122,6 +131,9 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "over_credit",
         "over_refund",
         "overpayment",
+        "prescription_required",
+        "refills_exhausted",
+        "reservation_expired",
         "slot_conflict",
         "storage",
         "time_out_of_range",

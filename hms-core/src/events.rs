@@ -7,14 +7,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDate;
+
 use crate::access::Role;
 use crate::billing::{InvoiceStatus, ReminderStage};
 use crate::ids::{
-    AccountId, AppointmentId, BreakGlassId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId,
-    PaymentId, RefundId, ResourceId, StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, BreakGlassId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId,
+    InvoiceId, PatientId, PaymentId, PrescriptionId, RefundId, ReservationId, ResourceId, StaffId,
+    StockOrderId, TransferId, WaitlistId,
 };
 use crate::money::Money;
 use crate::people::{Mrn, StaffRole};
+use crate::pharmacy::{AlertKind, ChargeLine, Location, WriteOffReason};
 use crate::scheduling::AppointmentStatus;
 use crate::time::Interval;
 
@@ -227,6 +231,204 @@ pub enum DomainEvent {
         /// How much.
         amount: Money,
     },
+    /// A drug was added to the catalog.
+    #[serde(rename = "drug.added")]
+    DrugAdded {
+        /// The drug.
+        drug: DrugId,
+        /// Its name for people.
+        name: String,
+    },
+    /// A catalog entry changed.
+    #[serde(rename = "drug.updated")]
+    DrugUpdated {
+        /// The drug.
+        drug: DrugId,
+        /// The entry's new version.
+        version: u32,
+    },
+    /// Stock was ordered from a supplier.
+    #[serde(rename = "stock.ordered")]
+    StockOrdered {
+        /// The order.
+        order: StockOrderId,
+        /// The drug.
+        drug: DrugId,
+        /// Where it is to go.
+        location: Location,
+        /// Units ordered.
+        quantity: u32,
+    },
+    /// A delivery was received into a new batch.
+    #[serde(rename = "stock.received")]
+    StockReceived {
+        /// The batch.
+        batch: BatchId,
+        /// The drug.
+        drug: DrugId,
+        /// Where it was put away.
+        location: Location,
+        /// Units received.
+        quantity: u32,
+    },
+    /// A batch was recalled; none of it can be dispensed any more.
+    #[serde(rename = "batch.recalled")]
+    BatchRecalled {
+        /// The batch.
+        batch: BatchId,
+        /// The drug.
+        drug: DrugId,
+        /// Why.
+        reason: String,
+    },
+    /// Stock moved between locations.
+    #[serde(rename = "stock.transferred")]
+    StockTransferred {
+        /// The transfer.
+        transfer: TransferId,
+        /// The batch.
+        batch: BatchId,
+        /// From where.
+        from: Location,
+        /// To where.
+        to: Location,
+        /// Units moved.
+        quantity: u32,
+    },
+    /// Stock was corrected after a count.
+    #[serde(rename = "stock.adjusted")]
+    StockAdjusted {
+        /// The batch.
+        batch: BatchId,
+        /// Where.
+        location: Location,
+        /// Units added (positive) or removed (negative).
+        quantity: i64,
+        /// Why.
+        reason: String,
+    },
+    /// Stock was written off.
+    #[serde(rename = "stock.written_off")]
+    StockWrittenOff {
+        /// The batch.
+        batch: BatchId,
+        /// Where.
+        location: Location,
+        /// Units removed.
+        quantity: u32,
+        /// Why.
+        reason: WriteOffReason,
+    },
+    /// A doctor wrote a prescription.
+    #[serde(rename = "prescription.written")]
+    PrescriptionWritten {
+        /// The prescription.
+        prescription: PrescriptionId,
+        /// For whom.
+        patient: PatientId,
+        /// The doctor.
+        prescriber: StaffId,
+    },
+    /// Medicine was handed out: the priced lines billing charges for.
+    #[serde(rename = "stock.dispensed")]
+    StockDispensed {
+        /// The dispense (billing's charge source).
+        dispense: DispenseId,
+        /// Who received it (none for an anonymous over-the-counter sale).
+        patient: Option<PatientId>,
+        /// The prescription it answers (none over the counter).
+        prescription: Option<PrescriptionId>,
+        /// What was handed out, priced batch by batch.
+        lines: Vec<ChargeLine>,
+        /// The sum of the lines.
+        amount: Money,
+    },
+    /// Dispensed medicine was given back into its batches: the priced lines billing credits.
+    #[serde(rename = "stock.returned")]
+    StockReturned {
+        /// The dispense it was handed out by.
+        dispense: DispenseId,
+        /// Who gave it back.
+        patient: Option<PatientId>,
+        /// What came back, priced as it was sold.
+        lines: Vec<ChargeLine>,
+        /// The sum of the lines.
+        amount: Money,
+        /// Why it came back.
+        reason: String,
+    },
+    /// Stock was reserved for a patient.
+    #[serde(rename = "stock.reserved")]
+    StockReserved {
+        /// The reservation.
+        reservation: ReservationId,
+        /// For whom.
+        patient: PatientId,
+        /// The drug.
+        drug: DrugId,
+        /// Where.
+        location: Location,
+        /// Units held.
+        quantity: u32,
+    },
+    /// A reservation was given up before it was used.
+    #[serde(rename = "stock.reservation_released")]
+    ReservationReleased {
+        /// The reservation.
+        reservation: ReservationId,
+    },
+    /// Usable stock plus stock on order fell to the reorder level or below.
+    #[serde(rename = "stock.low")]
+    StockLow {
+        /// The drug.
+        drug: DrugId,
+        /// Where.
+        location: Location,
+        /// Usable units on hand.
+        usable: u32,
+        /// Units on order.
+        on_order: u32,
+        /// The reorder level.
+        reorder_level: u32,
+        /// Units to order.
+        suggested_quantity: u32,
+    },
+    /// Usable stock will expire within the warning window.
+    #[serde(rename = "stock.expiring")]
+    StockExpiring {
+        /// The drug.
+        drug: DrugId,
+        /// Where.
+        location: Location,
+        /// The batches, earliest expiry first.
+        batches: Vec<BatchId>,
+        /// Units in them.
+        quantity: u32,
+        /// The earliest expiry date.
+        earliest_expiry: NaiveDate,
+    },
+    /// Expired stock is on hand.
+    #[serde(rename = "stock.expired")]
+    StockExpired {
+        /// The drug.
+        drug: DrugId,
+        /// Where.
+        location: Location,
+        /// The batches.
+        batches: Vec<BatchId>,
+        /// Units in them.
+        quantity: u32,
+    },
+    /// A raised stock alert no longer holds.
+    #[serde(rename = "stock.alert_cleared")]
+    StockAlertCleared {
+        /// The drug.
+        drug: DrugId,
+        /// Where.
+        location: Location,
+        /// Which alert.
+        kind: AlertKind,
+    },
     /// An account's roles were changed.
     #[serde(rename = "account.roles_changed")]
     AccountRolesChanged {
@@ -296,6 +498,23 @@ impl DomainEvent {
             DomainEvent::CreditNoteIssued { .. } => "credit_note.issued",
             DomainEvent::PaymentRecorded { .. } => "payment.recorded",
             DomainEvent::PaymentRefunded { .. } => "payment.refunded",
+            DomainEvent::DrugAdded { .. } => "drug.added",
+            DomainEvent::DrugUpdated { .. } => "drug.updated",
+            DomainEvent::StockOrdered { .. } => "stock.ordered",
+            DomainEvent::StockReceived { .. } => "stock.received",
+            DomainEvent::BatchRecalled { .. } => "batch.recalled",
+            DomainEvent::StockTransferred { .. } => "stock.transferred",
+            DomainEvent::StockAdjusted { .. } => "stock.adjusted",
+            DomainEvent::StockWrittenOff { .. } => "stock.written_off",
+            DomainEvent::PrescriptionWritten { .. } => "prescription.written",
+            DomainEvent::StockDispensed { .. } => "stock.dispensed",
+            DomainEvent::StockReturned { .. } => "stock.returned",
+            DomainEvent::StockReserved { .. } => "stock.reserved",
+            DomainEvent::ReservationReleased { .. } => "stock.reservation_released",
+            DomainEvent::StockLow { .. } => "stock.low",
+            DomainEvent::StockExpiring { .. } => "stock.expiring",
+            DomainEvent::StockExpired { .. } => "stock.expired",
+            DomainEvent::StockAlertCleared { .. } => "stock.alert_cleared",
             DomainEvent::AccountRolesChanged { .. } => "account.roles_changed",
             DomainEvent::CareTeamMemberAdded { .. } => "care_team.member_added",
             DomainEvent::CareTeamMemberEnded { .. } => "care_team.member_ended",

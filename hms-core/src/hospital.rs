@@ -31,9 +31,15 @@ use crate::store::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::time::Clock;
 
 mod billing;
+mod pharmacy;
 mod scheduling;
 
 pub use billing::{AgingReport, ChargeRequest, CreditRequest, PaymentRequest};
+
+pub use pharmacy::{
+    CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest, ReservationRequest, ReturnLine,
+    ReturnRequest, StockOrderRequest, TransferRequest,
+};
 pub use scheduling::{BookingRequest, DoctorDay, SeriesMode, SeriesOutcome};
 
 /// Settings of one hospital.
@@ -52,6 +58,8 @@ pub struct HospitalSettings {
     pub invoice_rounding: RoundingMode,
     /// Days from the invoice date to the due date of the patient's share (30 by default).
     pub payment_terms_days: u32,
+    /// How the pharmacy runs (minimum shelf life, expiry warning window, reservation hold time).
+    pub pharmacy: crate::pharmacy::PharmacySettings,
 }
 
 impl Default for HospitalSettings {
@@ -63,6 +71,7 @@ impl Default for HospitalSettings {
             conflict_mode: ConflictMode::Block,
             invoice_rounding: RoundingMode::PerTaxCategory,
             payment_terms_days: 30,
+            pharmacy: crate::pharmacy::PharmacySettings::default(),
         }
     }
 }

@@ -141,7 +141,22 @@ id_type!(
     "refund"
 );
 id_type!(
-    /// Identifies a pharmacy dispense (medicines handed to a patient).
+    /// Identifies a drug in the pharmacy catalog.
+    DrugId,
+    "drug"
+);
+id_type!(
+    /// Identifies a batch (lot) of a drug received into stock.
+    BatchId,
+    "batch"
+);
+id_type!(
+    /// Identifies a prescription.
+    PrescriptionId,
+    "prescription"
+);
+id_type!(
+    /// Identifies one dispensing (against a prescription or over the counter).
     DispenseId,
     "dispense"
 );
@@ -154,6 +169,26 @@ id_type!(
     /// Identifies a hospital admission (an inpatient stay).
     AdmissionId,
     "admission"
+);
+id_type!(
+    /// Identifies one movement of the stock ledger.
+    MovementId,
+    "stock movement"
+);
+id_type!(
+    /// Identifies a transfer of stock between two locations (its two movements share it).
+    TransferId,
+    "stock transfer"
+);
+id_type!(
+    /// Identifies a reservation of stock for a patient.
+    ReservationId,
+    "reservation"
+);
+id_type!(
+    /// Identifies an order of stock from a supplier.
+    StockOrderId,
+    "stock order"
 );
 
 /// A source of fresh UUIDs for new entities.

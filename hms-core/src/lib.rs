@@ -10,6 +10,7 @@ pub mod hospital;
 pub mod ids;
 pub mod money;
 pub mod people;
+pub mod pharmacy;
 pub mod scheduling;
 pub mod store;
 pub mod time;

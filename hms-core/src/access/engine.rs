@@ -271,6 +271,7 @@ fn resource_words(r: ResourceKind) -> &'static str {
         ResourceKind::CareTeam => "care teams",
         ResourceKind::BreakGlass => "emergency access",
         ResourceKind::PriceList => "the price list",
+        ResourceKind::DrugCatalog => "the drug catalog",
     }
 }
 

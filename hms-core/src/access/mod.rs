@@ -345,6 +345,8 @@ pub enum ResourceKind {
     BreakGlass,
     /// The price list and insurance coverage plans.
     PriceList,
+    /// The drug catalog: what the pharmacy can stock, and its reorder rules.
+    DrugCatalog,
 }
 
 vocabulary!(ResourceKind {
@@ -365,6 +367,7 @@ vocabulary!(ResourceKind {
     CareTeam => "care_team",
     BreakGlass => "break_glass",
     PriceList => "price_list",
+    DrugCatalog => "drug_catalog",
 });
 
 impl ResourceKind {

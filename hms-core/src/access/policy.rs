@@ -665,7 +665,10 @@ fn rule(
 /// - **nurses** read the clinical records of patients on their care team (or ward, when wards land);
 /// - **doctors and nurses** may open emergency access, and under it do what their relationship rule
 ///   would let them do;
-/// - **pharmacists** read and dispense prescriptions (not medical records) and manage stock;
+/// - **pharmacists** read and dispense prescriptions (not medical records), manage stock (orders,
+///   receipts, recalls, transfers, adjustments, write-offs, reservations), sell over the counter,
+///   take returns and keep the drug catalog; **no one else dispenses** (no other rule permits it);
+///   all staff read the drug catalog, and doctors and nurses read stock levels;
 ///   **lab technicians** work lab orders and results;
 /// - **billing clerks** handle invoices (charge, discount, issue, void, credit), payments and refunds,
 ///   and keep the price list and coverage plans (not clinical notes); **admins** may stand in for
@@ -929,6 +932,42 @@ pub fn default_policy() -> Policy {
                 &[K::Stock],
                 Condition::Always,
                 "pharmacists keep the stock",
+            ),
+            rule(
+                "pharmacist-hands-out-stock",
+                Permit,
+                &[Pharmacist],
+                &[Dispense],
+                &[K::Stock],
+                Condition::Always,
+                "a pharmacist sells over the counter and takes dispensed medicine back",
+            ),
+            rule(
+                "pharmacist-keeps-drug-catalog",
+                Permit,
+                &[Pharmacist],
+                &[Read, Create, Update, Deactivate],
+                &[K::DrugCatalog],
+                Condition::Always,
+                "pharmacists keep the drug catalog and its reorder levels",
+            ),
+            rule(
+                "staff-read-drug-catalog",
+                Permit,
+                &staff_roles,
+                &[Read],
+                &[K::DrugCatalog],
+                Condition::Always,
+                "staff see which medicines the pharmacy carries",
+            ),
+            rule(
+                "clinicians-read-stock",
+                Permit,
+                &[Doctor, Nurse],
+                &[Read],
+                &[K::Stock],
+                Condition::Always,
+                "doctors and nurses check what is in stock before they prescribe or order",
             ),
             rule(
                 "lab-works-orders",

@@ -71,6 +71,11 @@ macro_rules! conformance_suite {
             paid_and_credited_never_exceed_what_is_due,
             refunds_and_allocations_never_exceed_the_payment,
             billing_writes_roll_back_with_a_failed_transaction,
+            pharmacy_records_read_back,
+            the_store_refuses_a_movement_that_would_go_below_zero,
+            balances_are_the_sums_of_the_ledger,
+            eight_pharmacists_race_for_the_last_ten_units,
+            eight_writers_race_for_the_last_ten_units_in_the_store_itself,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -1669,5 +1674,473 @@ pub fn billing_writes_roll_back_with_a_failed_transaction<S: Store>(store: S) ->
     // The reference and the source are free again.
     store.write(|tx| tx.insert_payment(&billing_payment(42, p, Some("pay_42"), at)))?;
     store.write(|tx| tx.insert_charge(&billing_charge(41, p, lab_order(41), at)))?;
+    Ok(())
+}
+// --- pharmacy ---
+
+struct Shop<S> {
+    h: Hospital<S>,
+    admin: AccountId,
+    pharmacist: AccountId,
+    doctor: AccountId,
+    patient: crate::ids::PatientId,
+    drug: crate::ids::DrugId,
+    batch: crate::ids::BatchId,
+}
+
+fn main_store() -> crate::pharmacy::Location {
+    crate::pharmacy::Location::parse("main").unwrap()
+}
+
+/// A hospital with a pharmacist, a doctor, a patient, and 10 tablets of an over-the-counter drug in
+/// one batch at `main`.
+fn shop<S: Store>(store: S) -> Result<Shop<S>> {
+    use crate::access::Role;
+    use crate::pharmacy::{DosageForm, DrugDetails, GoodsReceipt};
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?.id;
+    let account = |h: &Hospital<S>,
+                   details: StaffDetails,
+                   login: &str,
+                   role: Role|
+     -> Result<(AccountId, crate::ids::StaffId)> {
+        let s = h.hire_staff(admin, details)?;
+        let a = h.open_account(
+            admin,
+            NewAccount {
+                login: login.into(),
+                person: Some(PersonRef::Staff(s.id)),
+                roles: [role].into(),
+            },
+        )?;
+        Ok((a.id, s.id))
+    };
+    let (pharmacist, _) = account(
+        &h,
+        StaffDetails {
+            role: StaffRole::Pharmacist,
+            doctor: None,
+            department: Some("pharmacy".into()),
+            ..doctor("PH-1")
+        },
+        "pharmacist",
+        Role::Pharmacist,
+    )?;
+    let (doctor, doctor_staff) = account(&h, doctor("KMC-1"), "doctor", Role::Doctor)?;
+    let patient = h
+        .register_patient(admin, person("Asha", "Rao", "+91 98450 12345", None))?
+        .id;
+    // The doctor looks after the patient, so may prescribe for them.
+    h.add_care_team_member(admin, patient, doctor_staff, None)?;
+    let drug = h
+        .add_drug(
+            pharmacist,
+            DrugDetails {
+                generic_name: "paracetamol".into(),
+                brand: None,
+                strength: "500 mg".into(),
+                form: DosageForm::Tablet,
+                dispensing_unit: "tablet".into(),
+                pack_size: 10,
+                atc_code: "N02BE01".into(),
+                controlled: false,
+                prescription_only: false,
+                reorder: Default::default(),
+            },
+        )?
+        .id;
+    let batch = h
+        .receive_stock(
+            pharmacist,
+            &GoodsReceipt {
+                drug,
+                batch_number: "LOT-1".into(),
+                supplier: "Acme".into(),
+                expiry: NaiveDate::from_ymd_opt(2027, 1, 31),
+                quantity: 10,
+                unit_cost: Money::from_minor(150, Currency::INR),
+                sale_price: Money::from_minor(300, Currency::INR),
+                location: main_store(),
+                order: None,
+            },
+        )?
+        .id;
+    Ok(Shop {
+        h,
+        admin,
+        pharmacist,
+        doctor,
+        patient,
+        drug,
+        batch,
+    })
+}
+
+fn sell_one<S: Store>(s: &Shop<S>) -> Result<crate::pharmacy::Dispense> {
+    s.h.sell_over_the_counter(
+        s.pharmacist,
+        &crate::hospital::CounterSale {
+            patient: None,
+            location: main_store(),
+            lines: vec![crate::hospital::CounterSaleLine {
+                drug: s.drug,
+                quantity: 1,
+                batch: None,
+            }],
+        },
+    )
+}
+
+fn ledger_sum<S: Store>(s: &Shop<S>) -> Result<i64> {
+    Ok(s.h
+        .store()
+        .read(|r| r.movements_of_batch(s.batch))?
+        .iter()
+        .map(|e| e.movement.quantity)
+        .sum())
+}
+
+fn on_hand<S: Store>(s: &Shop<S>) -> Result<u32> {
+    Ok(s.h
+        .store()
+        .read(|r| r.stock_balances(Some(s.drug)))?
+        .iter()
+        .filter(|b| b.batch == s.batch && b.location == main_store())
+        .map(|b| b.on_hand)
+        .sum())
+}
+
+pub fn pharmacy_records_read_back<S: Store>(store: S) -> Result<()> {
+    use crate::pharmacy::{AlertKey, AlertKind, NewPrescription, PrescriptionLine, ReservationStatus};
+    let s = shop(store)?;
+    let drug = s.h.store().read(|r| r.drug(s.drug))?.unwrap();
+    assert_eq!(drug.details.atc_code, "N02BE01");
+    assert_eq!(s.h.store().read(|r| r.drugs())?.len(), 1);
+    let batch = s.h.store().read(|r| r.batch(s.batch))?.unwrap();
+    assert_eq!(
+        s.h.store().read(|r| r.batches(Some(s.drug)))?,
+        vec![batch.clone()],
+        "a batch reads back exactly as received"
+    );
+    let rx = s.h.write_prescription(
+        s.doctor,
+        &NewPrescription {
+            patient: s.patient,
+            lines: vec![PrescriptionLine {
+                drug: s.drug,
+                dose: "1 tablet".into(),
+                frequency: "twice a day".into(),
+                duration_days: 2,
+                quantity: 4,
+                refills: 1,
+            }],
+            note: Some("after food".into()),
+        },
+    )?;
+    assert_eq!(s.h.store().read(|r| r.prescription(rx.id))?, Some(rx.clone()));
+    let request = |q| crate::hospital::DispenseRequest {
+        prescription: rx.id,
+        location: main_store(),
+        lines: vec![crate::hospital::DispenseLineRequest {
+            line: 0,
+            quantity: q,
+            batch: None,
+        }],
+        reservation: None,
+    };
+    let d1 = s.h.dispense_prescription(s.pharmacist, &request(3))?;
+    let d2 = s.h.dispense_prescription(s.pharmacist, &request(1))?;
+    assert_eq!(s.h.store().read(|r| r.dispense(d1.id))?, Some(d1.clone()));
+    let listed = s.h.store().read(|r| r.dispenses_of_prescription(rx.id))?;
+    assert!(
+        listed
+            .windows(2)
+            .all(|w| (w[0].dispensed_at, w[0].id) < (w[1].dispensed_at, w[1].id)),
+        "dispenses of a prescription, oldest first, then by id"
+    );
+    let mut ids: Vec<_> = listed.iter().map(|d| d.id).collect();
+    ids.sort();
+    let mut expected = vec![d1.id, d2.id];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let r = s.h.reserve_stock(
+        s.pharmacist,
+        &crate::hospital::ReservationRequest {
+            patient: s.patient,
+            drug: s.drug,
+            location: main_store(),
+            quantity: 2,
+            prescription: None,
+            minutes: None,
+        },
+    )?;
+    assert_eq!(s.h.store().read(|r2| r2.reservation(r.id))?, Some(r.clone()));
+    assert_eq!(s.h.store().read(|r2| r2.active_reservations(s.drug))?.len(), 1);
+    let released = s.h.release_reservation(s.pharmacist, r.id)?;
+    assert_eq!(released.status, ReservationStatus::Released);
+    assert!(
+        s.h.store().read(|r2| r2.active_reservations(s.drug))?.is_empty(),
+        "only active reservations are listed"
+    );
+    let order = s.h.order_stock(
+        s.pharmacist,
+        &crate::hospital::StockOrderRequest {
+            drug: s.drug,
+            location: main_store(),
+            quantity: 50,
+        },
+    )?;
+    assert_eq!(s.h.store().read(|r2| r2.open_stock_orders(None))?, vec![order]);
+    let key = AlertKey {
+        drug: s.drug,
+        location: main_store(),
+        kind: AlertKind::Expired,
+    };
+    s.h.store().write(|tx| {
+        tx.set_alert_raised(&key, true)?;
+        tx.set_alert_raised(&key, true)
+    })?;
+    assert_eq!(s.h.store().read(|r2| r2.raised_alerts())?, vec![key.clone()]);
+    s.h.store().write(|tx| tx.set_alert_raised(&key, false))?;
+    assert!(s.h.store().read(|r2| r2.raised_alerts())?.is_empty());
+    let _ = s.admin;
+    Ok(())
+}
+
+pub fn the_store_refuses_a_movement_that_would_go_below_zero<S: Store>(store: S) -> Result<()> {
+    use crate::ids::{BatchId, DispenseId, MovementId};
+    use crate::pharmacy::{Movement, MovementKind};
+    let s = shop(store)?;
+    let movement = |n: u128, quantity: i64| Movement {
+        id: MovementId::from_uuid(uuid::Uuid::from_u128(n)),
+        drug: s.drug,
+        batch: s.batch,
+        location: main_store(),
+        quantity,
+        kind: MovementKind::Dispense {
+            dispense: DispenseId::from_uuid(uuid::Uuid::from_u128(9)),
+        },
+        at: Utc::now(),
+        actor: None,
+    };
+    // The rule is bypassed: the backend itself refuses 11 out of 10, naming the 10.
+    let err =
+        s.h.store()
+            .write(|tx| tx.append_movement(&movement(1, -11)))
+            .unwrap_err();
+    match &err {
+        Error::Pharmacy(crate::pharmacy::PharmacyError::InsufficientStock {
+            available, requested, ..
+        }) => assert_eq!((*available, *requested), (10, 11)),
+        other => panic!("expected insufficient stock, got {other:?}"),
+    }
+    assert_eq!(on_hand(&s)?, 10, "nothing was written");
+    // 10 out of 10 is fine, and a balance of 0 stays 0.
+    s.h.store().write(|tx| tx.append_movement(&movement(2, -10)))?;
+    assert_eq!(
+        s.h.store()
+            .write(|tx| tx.append_movement(&movement(3, -1)))
+            .unwrap_err()
+            .code(),
+        "insufficient_stock"
+    );
+    // A movement against the direction of its kind, of an unknown batch, with the wrong drug, or
+    // with an id already used.
+    assert_eq!(
+        s.h.store()
+            .write(|tx| tx.append_movement(&movement(4, 5)))
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    let mut unknown = movement(5, -1);
+    unknown.batch = BatchId::from_uuid(uuid::Uuid::from_u128(404));
+    assert_eq!(
+        s.h.store()
+            .write(|tx| tx.append_movement(&unknown))
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    let mut wrong_drug = movement(6, 1);
+    wrong_drug.kind = MovementKind::Receipt;
+    wrong_drug.drug = crate::ids::DrugId::from_uuid(uuid::Uuid::from_u128(404));
+    assert_eq!(
+        s.h.store()
+            .write(|tx| tx.append_movement(&wrong_drug))
+            .unwrap_err()
+            .code(),
+        "storage"
+    );
+    let mut again = movement(2, 1);
+    again.kind = MovementKind::Receipt;
+    assert_eq!(
+        s.h.store()
+            .write(|tx| tx.append_movement(&again))
+            .unwrap_err()
+            .code(),
+        "storage"
+    );
+    assert_eq!(ledger_sum(&s)?, 0);
+    // The backend also keeps batch numbers unique per drug.
+    let mut dup = s.h.store().read(|r| r.batch(s.batch))?.unwrap();
+    dup.id = BatchId::from_uuid(uuid::Uuid::from_u128(77));
+    assert_eq!(
+        s.h.store().write(|tx| tx.insert_batch(&dup)).unwrap_err().code(),
+        "duplicate"
+    );
+    Ok(())
+}
+
+pub fn balances_are_the_sums_of_the_ledger<S: Store>(store: S) -> Result<()> {
+    use crate::pharmacy::WriteOffReason;
+    let s = shop(store)?;
+    let ward = crate::pharmacy::Location::parse("ward-3").unwrap();
+    sell_one(&s)?;
+    s.h.transfer_stock(
+        s.pharmacist,
+        &crate::hospital::TransferRequest {
+            batch: s.batch,
+            from: main_store(),
+            to: ward.clone(),
+            quantity: 4,
+        },
+    )?;
+    s.h.adjust_stock(s.pharmacist, s.batch, &ward, -1, "count")?;
+    s.h.write_off_stock(
+        s.pharmacist,
+        s.batch,
+        &main_store(),
+        Some(2),
+        WriteOffReason::Damaged,
+    )?;
+    let d = sell_one(&s)?;
+    s.h.return_dispensed(
+        s.pharmacist,
+        &crate::hospital::ReturnRequest {
+            dispense: d.id,
+            lines: vec![crate::hospital::ReturnLine { line: 0, quantity: 1 }],
+            reason: "unopened".into(),
+        },
+    )?;
+    // A refused sale leaves no movement behind.
+    let before = s.h.store().read(|r| r.movements_of_batch(s.batch))?.len();
+    let big = s.h.sell_over_the_counter(
+        s.pharmacist,
+        &crate::hospital::CounterSale {
+            patient: None,
+            location: main_store(),
+            lines: vec![crate::hospital::CounterSaleLine {
+                drug: s.drug,
+                quantity: 100,
+                batch: None,
+            }],
+        },
+    );
+    assert_eq!(big.unwrap_err().code(), "insufficient_stock");
+    let entries = s.h.store().read(|r| r.movements_of_batch(s.batch))?;
+    assert_eq!(entries.len(), before);
+    assert!(entries.windows(2).all(|w| w[0].seq < w[1].seq), "ledger order");
+    let balances = s.h.store().read(|r| r.stock_balances(None))?;
+    let places: Vec<_> = balances
+        .iter()
+        .map(|b| (b.location.to_string(), b.on_hand))
+        .collect();
+    // main: 10 - 1 - 4 - 2 - 1 + 1 = 3; ward: 4 - 1 = 3.
+    assert_eq!(places, [("main".to_owned(), 3), ("ward-3".to_owned(), 3)]);
+    for b in &balances {
+        let sum: i64 = entries
+            .iter()
+            .filter(|e| e.movement.location == b.location)
+            .map(|e| e.movement.quantity)
+            .sum();
+        assert_eq!(
+            sum,
+            i64::from(b.on_hand),
+            "on hand is the ledger sum at {}",
+            b.location
+        );
+    }
+    Ok(())
+}
+
+pub fn eight_pharmacists_race_for_the_last_ten_units<S: Store>(store: S) -> Result<()> {
+    let s = shop(store)?;
+    // 8 threads, 3 one-unit sales each: 24 attempts at 10 units.
+    let results: Vec<Result<crate::pharmacy::Dispense>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let s = &s;
+                scope.spawn(move || (0..3).map(|_| sell_one(s)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|t| t.join().expect("no thread panics"))
+            .collect()
+    });
+    assert_eq!(results.len(), 24);
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        10,
+        "exactly the 10 units on hand are sold"
+    );
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| e.code() == "insufficient_stock"));
+    assert_eq!(ledger_sum(&s)?, 0, "the ledger sums to zero");
+    assert_eq!(on_hand(&s)?, 0);
+    let dispensed =
+        s.h.events_after(0, 10_000)?
+            .iter()
+            .filter(|e| e.event.name() == "stock.dispensed")
+            .count();
+    assert_eq!(dispensed, 10, "one event per sale that went through");
+    Ok(())
+}
+
+pub fn eight_writers_race_for_the_last_ten_units_in_the_store_itself<S: Store>(store: S) -> Result<()> {
+    use crate::ids::{DispenseId, MovementId};
+    use crate::pharmacy::{Movement, MovementKind};
+    let s = shop(store)?;
+    // No rule runs here: each writer appends a one-unit dispense movement blindly, and only the
+    // backend's own guard stands between the ledger and a negative balance.
+    let results: Vec<Result<u64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8u128)
+            .map(|t| {
+                let s = &s;
+                scope.spawn(move || {
+                    (0..3u128)
+                        .map(|i| {
+                            let m = Movement {
+                                id: MovementId::from_uuid(uuid::Uuid::from_u128(1000 + t * 10 + i)),
+                                drug: s.drug,
+                                batch: s.batch,
+                                location: main_store(),
+                                quantity: -1,
+                                kind: MovementKind::Dispense {
+                                    dispense: DispenseId::from_uuid(uuid::Uuid::from_u128(t * 10 + i)),
+                                },
+                                at: Utc::now(),
+                                actor: None,
+                            };
+                            s.h.store().write(|tx| tx.append_movement(&m))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|t| t.join().expect("no thread panics"))
+            .collect()
+    });
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 10);
+    assert!(results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .all(|e| e.code() == "insufficient_stock"));
+    assert_eq!(ledger_sum(&s)?, 0);
     Ok(())
 }

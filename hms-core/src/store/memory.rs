@@ -11,7 +11,7 @@ use std::collections::HashMap as StdHashMap;
 use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
-use imbl::{HashMap, OrdMap, OrdSet, Vector};
+use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
 
 use super::{PatientQuery, Reads, Sequence, StorageError, Store, Writes};
 use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
@@ -21,11 +21,16 @@ use crate::billing::{
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId,
-    StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    MovementId, PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, StaffId, StockOrderId,
+    WaitlistId,
 };
 use crate::people::{
     demographic_key, DemographicKey, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
+};
+use crate::pharmacy::{
+    ledger, AlertKey, Batch, Dispense, Drug, LedgerEntry, Location, Movement, PharmacyError, Prescription,
+    Reservation, ReservationStatus, StockBalance, StockOrder,
 };
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
 use crate::scheduling::calendar::{CalendarIndex, Entry};
@@ -76,6 +81,22 @@ struct State {
     payments: OrdMap<PaymentId, Payment>,
     payment_by_reference: HashMap<String, PaymentId>,
     payments_by_patient: HashMap<PatientId, Vector<PaymentId>>,
+    // --- pharmacy ---
+    drugs: OrdMap<DrugId, Drug>,
+    batches: OrdMap<BatchId, Batch>,
+    batch_by_number: HashMap<(DrugId, String), BatchId>,
+    batches_by_drug: HashMap<DrugId, OrdSet<BatchId>>,
+    /// On hand per batch and location: the running sum of the ledger, never below zero.
+    balances: HashMap<BatchId, OrdMap<Location, u32>>,
+    ledger: Vector<LedgerEntry>,
+    ledger_by_batch: HashMap<BatchId, Vector<usize>>,
+    movement_ids: HashSet<MovementId>,
+    prescriptions: OrdMap<PrescriptionId, Prescription>,
+    dispenses: OrdMap<DispenseId, Dispense>,
+    dispenses_by_prescription: HashMap<PrescriptionId, Vector<DispenseId>>,
+    reservations: OrdMap<ReservationId, Reservation>,
+    stock_orders: OrdMap<StockOrderId, StockOrder>,
+    raised_alerts: OrdSet<AlertKey>,
 }
 
 /// Appends `id` to `patient`'s list in a per-patient index.
@@ -712,6 +733,123 @@ impl Reads for Inner {
         out.sort_by_key(|p| (p.received_at, p.id));
         Ok(out)
     }
+    // --- pharmacy ---
+
+    fn drug(&self, id: DrugId) -> Result<Option<Drug>> {
+        Ok(self.s.drugs.get(&id).cloned())
+    }
+
+    fn drugs(&self) -> Result<Vec<Drug>> {
+        Ok(self.s.drugs.values().cloned().collect())
+    }
+
+    fn batch(&self, id: BatchId) -> Result<Option<Batch>> {
+        Ok(self.s.batches.get(&id).cloned())
+    }
+
+    fn batches(&self, drug: Option<DrugId>) -> Result<Vec<Batch>> {
+        Ok(match drug {
+            None => self.s.batches.values().cloned().collect(),
+            Some(d) => self
+                .s
+                .batches_by_drug
+                .get(&d)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| self.s.batches.get(id))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    fn stock_balances(&self, drug: Option<DrugId>) -> Result<Vec<StockBalance>> {
+        let rows = |b: &Batch| -> Vec<StockBalance> {
+            self.s
+                .balances
+                .get(&b.id)
+                .map(|per_location| {
+                    per_location
+                        .iter()
+                        .map(|(location, on_hand)| StockBalance {
+                            batch: b.id,
+                            drug: b.drug,
+                            location: location.clone(),
+                            on_hand: *on_hand,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Ok(self.batches(drug)?.iter().flat_map(rows).collect())
+    }
+
+    fn movements_of_batch(&self, batch: BatchId) -> Result<Vec<LedgerEntry>> {
+        Ok(self
+            .s
+            .ledger_by_batch
+            .get(&batch)
+            .map(|idx| {
+                idx.iter()
+                    .filter_map(|i| self.s.ledger.get(*i))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn prescription(&self, id: PrescriptionId) -> Result<Option<Prescription>> {
+        Ok(self.s.prescriptions.get(&id).cloned())
+    }
+
+    fn dispense(&self, id: DispenseId) -> Result<Option<Dispense>> {
+        Ok(self.s.dispenses.get(&id).cloned())
+    }
+
+    fn dispenses_of_prescription(&self, prescription: PrescriptionId) -> Result<Vec<Dispense>> {
+        let mut out: Vec<Dispense> = self
+            .s
+            .dispenses_by_prescription
+            .get(&prescription)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.s.dispenses.get(id))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_by_key(|d| (d.dispensed_at, d.id));
+        Ok(out)
+    }
+
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>> {
+        Ok(self.s.reservations.get(&id).cloned())
+    }
+
+    fn active_reservations(&self, drug: DrugId) -> Result<Vec<Reservation>> {
+        Ok(self
+            .s
+            .reservations
+            .values()
+            .filter(|r| r.drug == drug && r.status == ReservationStatus::Active)
+            .cloned()
+            .collect())
+    }
+
+    fn open_stock_orders(&self, drug: Option<DrugId>) -> Result<Vec<StockOrder>> {
+        Ok(self
+            .s
+            .stock_orders
+            .values()
+            .filter(|o| o.is_open() && drug.is_none_or(|d| o.drug == d))
+            .cloned()
+            .collect())
+    }
+
+    fn raised_alerts(&self) -> Result<Vec<AlertKey>> {
+        Ok(self.s.raised_alerts.iter().cloned().collect())
+    }
 }
 
 impl Writes for Inner {
@@ -1132,6 +1270,175 @@ impl Writes for Inner {
         }
         check_payment_amounts(p)?;
         self.s.payments.insert(p.id, p.clone());
+        Ok(())
+    }
+    // --- pharmacy ---
+
+    fn insert_drug(&mut self, d: &Drug) -> Result<()> {
+        if self.s.drugs.contains_key(&d.id) {
+            return Err(backend_error(format!("drug `{}` already stored", d.id)));
+        }
+        self.s.drugs.insert(d.id, d.clone());
+        Ok(())
+    }
+
+    fn update_drug(&mut self, d: &Drug) -> Result<()> {
+        if !self.s.drugs.contains_key(&d.id) {
+            return Err(Error::not_found("drug", d.id));
+        }
+        self.s.drugs.insert(d.id, d.clone());
+        Ok(())
+    }
+
+    fn insert_batch(&mut self, b: &Batch) -> Result<()> {
+        if self.s.batches.contains_key(&b.id) {
+            return Err(backend_error(format!("batch `{}` already stored", b.id)));
+        }
+        if !self.s.drugs.contains_key(&b.drug) {
+            return Err(Error::not_found("drug", b.drug));
+        }
+        let key = (b.drug, b.batch_number.clone());
+        if let Some(existing) = self.s.batch_by_number.get(&key) {
+            return Err(PharmacyError::DuplicateBatch {
+                drug: b.drug,
+                batch_number: b.batch_number.clone(),
+                existing: *existing,
+            }
+            .into());
+        }
+        self.s.batch_by_number.insert(key, b.id);
+        self.s.batches_by_drug.entry(b.drug).or_default().insert(b.id);
+        self.s.batches.insert(b.id, b.clone());
+        Ok(())
+    }
+
+    fn update_batch(&mut self, b: &Batch) -> Result<()> {
+        let old = self
+            .s
+            .batches
+            .get(&b.id)
+            .ok_or_else(|| Error::not_found("batch", b.id))?;
+        if old.drug != b.drug || old.batch_number != b.batch_number {
+            return Err(backend_error(format!(
+                "the drug and batch number of batch `{}` cannot change",
+                b.id
+            )));
+        }
+        self.s.batches.insert(b.id, b.clone());
+        Ok(())
+    }
+
+    fn append_movement(&mut self, m: &Movement) -> Result<u64> {
+        let batch = self
+            .s
+            .batches
+            .get(&m.batch)
+            .ok_or_else(|| Error::not_found("batch", m.batch))?;
+        if batch.drug != m.drug {
+            return Err(backend_error(format!(
+                "movement `{}` names drug `{}`, but batch `{}` is of drug `{}`",
+                m.id, m.drug, m.batch, batch.drug
+            )));
+        }
+        if self.s.movement_ids.contains(&m.id) {
+            return Err(backend_error(format!("stock movement `{}` already stored", m.id)));
+        }
+        let per_location = self.s.balances.entry(m.batch).or_default();
+        let on_hand = per_location.get(&m.location).copied().unwrap_or(0);
+        // INVARIANT: the balance never goes below zero, whatever the caller checked before.
+        let next = ledger::apply(on_hand, m)?;
+        per_location.insert(m.location.clone(), next);
+        let seq = self.s.ledger.len() as u64 + 1;
+        self.s
+            .ledger_by_batch
+            .entry(m.batch)
+            .or_default()
+            .push_back(self.s.ledger.len());
+        self.s.ledger.push_back(LedgerEntry {
+            seq,
+            movement: m.clone(),
+        });
+        self.s.movement_ids.insert(m.id);
+        Ok(seq)
+    }
+
+    fn insert_prescription(&mut self, p: &Prescription) -> Result<()> {
+        if self.s.prescriptions.contains_key(&p.id) {
+            return Err(backend_error(format!("prescription `{}` already stored", p.id)));
+        }
+        self.s.prescriptions.insert(p.id, p.clone());
+        Ok(())
+    }
+
+    fn insert_dispense(&mut self, d: &Dispense) -> Result<()> {
+        if self.s.dispenses.contains_key(&d.id) {
+            return Err(backend_error(format!("dispense `{}` already stored", d.id)));
+        }
+        if let Some(p) = d.prescription {
+            self.s
+                .dispenses_by_prescription
+                .entry(p)
+                .or_default()
+                .push_back(d.id);
+        }
+        self.s.dispenses.insert(d.id, d.clone());
+        Ok(())
+    }
+
+    fn update_dispense(&mut self, d: &Dispense) -> Result<()> {
+        let old = self
+            .s
+            .dispenses
+            .get(&d.id)
+            .ok_or_else(|| Error::not_found("dispense", d.id))?;
+        if old.prescription != d.prescription {
+            return Err(backend_error(format!(
+                "the prescription of dispense `{}` cannot change",
+                d.id
+            )));
+        }
+        self.s.dispenses.insert(d.id, d.clone());
+        Ok(())
+    }
+
+    fn insert_reservation(&mut self, r: &Reservation) -> Result<()> {
+        if self.s.reservations.contains_key(&r.id) {
+            return Err(backend_error(format!("reservation `{}` already stored", r.id)));
+        }
+        self.s.reservations.insert(r.id, r.clone());
+        Ok(())
+    }
+
+    fn update_reservation(&mut self, r: &Reservation) -> Result<()> {
+        if !self.s.reservations.contains_key(&r.id) {
+            return Err(Error::not_found("reservation", r.id));
+        }
+        self.s.reservations.insert(r.id, r.clone());
+        Ok(())
+    }
+
+    fn insert_stock_order(&mut self, o: &StockOrder) -> Result<()> {
+        if self.s.stock_orders.contains_key(&o.id) {
+            return Err(backend_error(format!("stock order `{}` already stored", o.id)));
+        }
+        self.s.stock_orders.insert(o.id, o.clone());
+        Ok(())
+    }
+
+    fn update_stock_order(&mut self, o: &StockOrder) -> Result<()> {
+        if !self.s.stock_orders.contains_key(&o.id) {
+            return Err(Error::not_found("stock order", o.id));
+        }
+        self.s.stock_orders.insert(o.id, o.clone());
+        Ok(())
+    }
+
+    fn set_alert_raised(&mut self, key: &AlertKey, raised: bool) -> Result<()> {
+        if raised {
+            self.s.raised_alerts.insert(key.clone());
+        } else {
+            self.s.raised_alerts.remove(key);
+        }
         Ok(())
     }
 }

@@ -30,10 +30,14 @@ use crate::billing::{Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus,
 use crate::error::Result;
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId,
-    StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, StaffId, WaitlistId,
 };
 use crate::people::{DemographicKey, Mrn, Patient, Staff, StaffRole, UserAccount};
+use crate::pharmacy::{
+    AlertKey, Batch, Dispense, Drug, LedgerEntry, Movement, Prescription, Reservation, StockBalance,
+    StockOrder,
+};
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
 use crate::scheduling::calendar::Entry;
 use crate::scheduling::waitlist::WaitlistEntry;
@@ -279,6 +283,36 @@ pub trait Reads {
     fn payment_by_reference(&self, reference: &str) -> Result<Option<Payment>>;
     /// A patient's payments, oldest first (by time received, then id).
     fn payments_of_patient(&self, patient: PatientId) -> Result<Vec<Payment>>;
+    // --- pharmacy ---
+
+    /// A drug by id.
+    fn drug(&self, id: DrugId) -> Result<Option<Drug>>;
+    /// Every drug in the catalog, ordered by id.
+    fn drugs(&self) -> Result<Vec<Drug>>;
+    /// A batch by id.
+    fn batch(&self, id: BatchId) -> Result<Option<Batch>>;
+    /// The batches of one drug (or of every drug), ordered by id.
+    fn batches(&self, drug: Option<DrugId>) -> Result<Vec<Batch>>;
+    /// What batches of one drug (or of every drug) have on hand: one row per (batch, location) that
+    /// has had a movement, ordered by batch then location, `on_hand` being the sum of its movements.
+    fn stock_balances(&self, drug: Option<DrugId>) -> Result<Vec<StockBalance>>;
+    /// The ledger entries of one batch, in ledger order.
+    fn movements_of_batch(&self, batch: BatchId) -> Result<Vec<LedgerEntry>>;
+    /// A prescription by id.
+    fn prescription(&self, id: PrescriptionId) -> Result<Option<Prescription>>;
+    /// A dispense by id.
+    fn dispense(&self, id: DispenseId) -> Result<Option<Dispense>>;
+    /// The dispenses that answer a prescription, ordered by time dispensed, then id.
+    fn dispenses_of_prescription(&self, prescription: PrescriptionId) -> Result<Vec<Dispense>>;
+    /// A reservation by id.
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>>;
+    /// The reservations of a drug whose status is `active` (expired or not: the rule decides),
+    /// ordered by id.
+    fn active_reservations(&self, drug: DrugId) -> Result<Vec<Reservation>>;
+    /// The stock orders of one drug (or of every drug) that no delivery has answered yet, ordered by id.
+    fn open_stock_orders(&self, drug: Option<DrugId>) -> Result<Vec<StockOrder>>;
+    /// The stock alerts currently raised, in key order.
+    fn raised_alerts(&self) -> Result<Vec<AlertKey>>;
 }
 
 /// What a write transaction can do, besides reading its own writes.
@@ -427,6 +461,80 @@ pub trait Writes: Reads {
     /// `not_found`; `storage` when the amount or the external reference would change, or refunds or
     /// allocations would exceed the amount.
     fn update_payment(&mut self, payment: &Payment) -> Result<()>;
+    // --- pharmacy ---
+
+    /// Stores a new drug.
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_drug(&mut self, drug: &Drug) -> Result<()>;
+    /// Replaces a stored drug (same id).
+    ///
+    /// # Errors
+    /// `not_found` when there is no such drug.
+    fn update_drug(&mut self, drug: &Drug) -> Result<()>;
+    /// Stores a new batch. Its stock arrives by a receipt movement, not with the batch.
+    ///
+    /// # Errors
+    /// `duplicate` when the drug already has a batch with this batch number (UNIQUE (drug,
+    /// batch_number)); `not_found` when the drug is unknown (FOREIGN KEY); `storage` when the id is
+    /// taken.
+    fn insert_batch(&mut self, batch: &Batch) -> Result<()>;
+    /// Replaces a stored batch (same id, drug and batch number; used for recalls).
+    ///
+    /// # Errors
+    /// `not_found` when there is no such batch; `storage` when the drug or batch number changed.
+    fn update_batch(&mut self, batch: &Batch) -> Result<()>;
+    /// Appends a movement to the ledger, updates the (batch, location) balance, and returns the
+    /// entry's sequence number (1, 2, 3, … in commit order).
+    ///
+    /// The backend keeps the ledger's invariant itself (a CHECK (on_hand >= 0) on the balance row
+    /// updated in the same transaction, or an equivalent guard), so that no interleaving of
+    /// transactions can take a balance below zero.
+    ///
+    /// # Errors
+    /// `insufficient_stock` (naming what is on hand) when it would take the balance below zero;
+    /// `invalid_input` when its direction does not fit its kind; `not_found` when the batch is
+    /// unknown; `storage` when the id is taken or the drug is not the batch's drug.
+    fn append_movement(&mut self, movement: &Movement) -> Result<u64>;
+    /// Stores a new prescription.
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_prescription(&mut self, prescription: &Prescription) -> Result<()>;
+    /// Stores a new dispense.
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_dispense(&mut self, dispense: &Dispense) -> Result<()>;
+    /// Replaces a stored dispense (same id and prescription; used to record returns).
+    ///
+    /// # Errors
+    /// `not_found` when there is no such dispense.
+    fn update_dispense(&mut self, dispense: &Dispense) -> Result<()>;
+    /// Stores a new reservation.
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_reservation(&mut self, reservation: &Reservation) -> Result<()>;
+    /// Replaces a stored reservation (same id).
+    ///
+    /// # Errors
+    /// `not_found` when there is no such reservation.
+    fn update_reservation(&mut self, reservation: &Reservation) -> Result<()>;
+    /// Stores a new stock order.
+    ///
+    /// # Errors
+    /// `storage` when the id is taken.
+    fn insert_stock_order(&mut self, order: &StockOrder) -> Result<()>;
+    /// Replaces a stored stock order (same id).
+    ///
+    /// # Errors
+    /// `not_found` when there is no such order.
+    fn update_stock_order(&mut self, order: &StockOrder) -> Result<()>;
+    /// Records whether an alert is raised (`true`) or not (`false`); setting the state it already
+    /// has is not an error.
+    fn set_alert_raised(&mut self, key: &AlertKey, raised: bool) -> Result<()>;
 }
 
 /// A storage backend.

@@ -71,11 +71,15 @@ use crate::billing::{
 use crate::error::{Error, FieldCode, Result, ValidationError};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId,
-    StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, StaffId, WaitlistId,
 };
 use crate::people::{
     DemographicKey, DuplicateMatch, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
+};
+use crate::pharmacy::{
+    ledger, AlertKey, AlertKind, Batch, Dispense, Drug, LedgerEntry, Location, Movement, PharmacyError,
+    Prescription, Reservation, StockBalance, StockOrder,
 };
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
 use crate::scheduling::calendar::Entry;
@@ -103,6 +107,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "billing",
         sql: include_str!("migrations/postgres/0003_billing.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "pharmacy",
+        sql: include_str!("migrations/postgres/0004_pharmacy.sql"),
     },
 ];
 
@@ -1056,6 +1065,107 @@ impl Reads for Tx<'_> {
             &[patient.as_uuid()],
         )
     }
+    // --- pharmacy ---
+
+    fn drug(&self, id: DrugId) -> Result<Option<Drug>> {
+        self.record("SELECT record FROM drugs WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn drugs(&self) -> Result<Vec<Drug>> {
+        self.records("SELECT record FROM drugs ORDER BY id", &[])
+    }
+
+    fn batch(&self, id: BatchId) -> Result<Option<Batch>> {
+        self.record("SELECT record FROM batches WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn batches(&self, drug: Option<DrugId>) -> Result<Vec<Batch>> {
+        let drug = drug.map(|d| *d.as_uuid());
+        self.records(
+            "SELECT record FROM batches WHERE $1::uuid IS NULL OR drug_id = $1 ORDER BY id",
+            &[&drug],
+        )
+    }
+
+    fn stock_balances(&self, drug: Option<DrugId>) -> Result<Vec<StockBalance>> {
+        let drug = drug.map(|d| *d.as_uuid());
+        let rows = self.rows(
+            "SELECT batch_id, drug_id, location, on_hand FROM stock_balances
+             WHERE $1::uuid IS NULL OR drug_id = $1 ORDER BY batch_id, location",
+            &[&drug],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let on_hand: i64 = r.try_get(3).map_err(pg)?;
+                Ok(StockBalance {
+                    batch: BatchId::from_uuid(r.try_get(0).map_err(pg)?),
+                    drug: DrugId::from_uuid(r.try_get(1).map_err(pg)?),
+                    location: stored_location(r.try_get(2).map_err(pg)?)?,
+                    on_hand: u32::try_from(on_hand)
+                        .map_err(|_| storage(BACKEND, format!("stored balance {on_hand} is out of range")))?,
+                })
+            })
+            .collect()
+    }
+
+    fn movements_of_batch(&self, batch: BatchId) -> Result<Vec<LedgerEntry>> {
+        self.records(
+            "SELECT record FROM stock_ledger WHERE batch_id = $1 ORDER BY seq",
+            &[batch.as_uuid()],
+        )
+    }
+
+    fn prescription(&self, id: PrescriptionId) -> Result<Option<Prescription>> {
+        self.record("SELECT record FROM prescriptions WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn dispense(&self, id: DispenseId) -> Result<Option<Dispense>> {
+        self.record("SELECT record FROM dispenses WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn dispenses_of_prescription(&self, prescription: PrescriptionId) -> Result<Vec<Dispense>> {
+        let mut out: Vec<Dispense> = self.records(
+            "SELECT record FROM dispenses WHERE prescription_id = $1",
+            &[prescription.as_uuid()],
+        )?;
+        out.sort_by_key(|d| (d.dispensed_at, d.id));
+        Ok(out)
+    }
+
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>> {
+        self.record("SELECT record FROM reservations WHERE id = $1", &[id.as_uuid()])
+    }
+
+    fn active_reservations(&self, drug: DrugId) -> Result<Vec<Reservation>> {
+        self.records(
+            "SELECT record FROM reservations WHERE drug_id = $1 AND status = 'active' ORDER BY id",
+            &[drug.as_uuid()],
+        )
+    }
+
+    fn open_stock_orders(&self, drug: Option<DrugId>) -> Result<Vec<StockOrder>> {
+        let drug = drug.map(|d| *d.as_uuid());
+        self.records(
+            "SELECT record FROM stock_orders WHERE open AND ($1::uuid IS NULL OR drug_id = $1) ORDER BY id",
+            &[&drug],
+        )
+    }
+
+    fn raised_alerts(&self) -> Result<Vec<AlertKey>> {
+        let rows = self.rows("SELECT drug_id, location, kind FROM raised_alerts", &[])?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(AlertKey {
+                    drug: DrugId::from_uuid(r.try_get(0).map_err(pg)?),
+                    location: stored_location(r.try_get(1).map_err(pg)?)?,
+                    kind: stored_alert_kind(r.try_get(2).map_err(pg)?)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.sort();
+        Ok(out)
+    }
 }
 
 impl Writes for Tx<'_> {
@@ -1617,6 +1727,71 @@ impl Writes for Tx<'_> {
         )?;
         Ok(())
     }
+    // --- pharmacy ---
+
+    fn insert_drug(&mut self, d: &Drug) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO drugs (id, record) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+            &[d.id.as_uuid(), &Json(d)],
+        )?;
+        if written == 0 {
+            return Err(storage(BACKEND, format!("drug `{}` already stored", d.id)));
+        }
+        Ok(())
+    }
+
+    fn update_drug(&mut self, d: &Drug) -> Result<()> {
+        let n = self.execute(
+            "UPDATE drugs SET record = $2 WHERE id = $1",
+            &[d.id.as_uuid(), &Json(d)],
+        )?;
+        if n == 0 {
+            return Err(Error::not_found("drug", d.id));
+        }
+        Ok(())
+    }
+
+    fn insert_batch(&mut self, b: &Batch) -> Result<()> {
+        if self.exists("SELECT 1 FROM batches WHERE id = $1", &[b.id.as_uuid()])? {
+            return Err(storage(BACKEND, format!("batch `{}` already stored", b.id)));
+        }
+        if !self.exists("SELECT 1 FROM drugs WHERE id = $1", &[b.drug.as_uuid()])? {
+            return Err(Error::not_found("drug", b.drug));
+        }
+        if let Some(existing) = self.id(
+            "SELECT id FROM batches WHERE drug_id = $1 AND batch_number = $2",
+            &[b.drug.as_uuid(), &b.batch_number],
+        )? {
+            return Err(PharmacyError::DuplicateBatch {
+                drug: b.drug,
+                batch_number: b.batch_number.clone(),
+                existing: BatchId::from_uuid(existing),
+            }
+            .into());
+        }
+        self.execute(
+            "INSERT INTO batches (id, drug_id, batch_number, record) VALUES ($1, $2, $3, $4)",
+            &[b.id.as_uuid(), b.drug.as_uuid(), &b.batch_number, &Json(b)],
+        )?;
+        Ok(())
+    }
+
+    fn update_batch(&mut self, b: &Batch) -> Result<()> {
+        let old: Batch = self
+            .record("SELECT record FROM batches WHERE id = $1", &[b.id.as_uuid()])?
+            .ok_or_else(|| Error::not_found("batch", b.id))?;
+        if old.drug != b.drug || old.batch_number != b.batch_number {
+            return Err(storage(
+                BACKEND,
+                format!("the drug and batch number of batch `{}` cannot change", b.id),
+            ));
+        }
+        self.execute(
+            "UPDATE batches SET record = $2 WHERE id = $1",
+            &[b.id.as_uuid(), &Json(b)],
+        )?;
+        Ok(())
+    }
 
     fn insert_payment(&mut self, p: &Payment) -> Result<()> {
         if self.exists("SELECT 1 FROM payments WHERE id = $1", &[p.id.as_uuid()])? {
@@ -1673,11 +1848,192 @@ impl Writes for Tx<'_> {
         )?;
         Ok(())
     }
+    fn append_movement(&mut self, m: &Movement) -> Result<u64> {
+        let drug = self
+            .id("SELECT drug_id FROM batches WHERE id = $1", &[m.batch.as_uuid()])?
+            .map(DrugId::from_uuid)
+            .ok_or_else(|| Error::not_found("batch", m.batch))?;
+        if drug != m.drug {
+            return Err(storage(
+                BACKEND,
+                format!(
+                    "movement `{}` names drug `{}`, but batch `{}` is of drug `{drug}`",
+                    m.id, m.drug, m.batch
+                ),
+            ));
+        }
+        if self.exists("SELECT 1 FROM stock_ledger WHERE id = $1", &[m.id.as_uuid()])? {
+            return Err(storage(
+                BACKEND,
+                format!("stock movement `{}` already stored", m.id),
+            ));
+        }
+        let on_hand = self.number(
+            "SELECT coalesce((SELECT on_hand FROM stock_balances WHERE batch_id = $1 AND location = $2), 0)",
+            &[m.batch.as_uuid(), &m.location.as_str()],
+        )?;
+        let on_hand = u32::try_from(on_hand)
+            .map_err(|_| storage(BACKEND, format!("stored balance {on_hand} is out of range")))?;
+        // The rule first, for its typed error; the balance's CHECK (on_hand >= 0) holds it anyway,
+        // and a concurrent dispense of the same units fails to serialize and is run again.
+        ledger::apply(on_hand, m)?;
+        let entry = LedgerEntry {
+            seq: 0,
+            movement: m.clone(),
+        };
+        // INVARIANT: the insert's trigger moves the (batch, location) balance in the same statement.
+        let seq = self.number(
+            "INSERT INTO stock_ledger (seq, id, drug_id, batch_id, location, quantity, record)
+             SELECT n.seq, $1::uuid, $2::uuid, $3::uuid, $4::text, $5::bigint,
+                    jsonb_set($6::jsonb, '{seq}', to_jsonb(n.seq))
+             FROM (SELECT coalesce(max(seq), 0) + 1 AS seq FROM stock_ledger) AS n
+             RETURNING seq",
+            &[
+                m.id.as_uuid(),
+                m.drug.as_uuid(),
+                m.batch.as_uuid(),
+                &m.location.as_str(),
+                &m.quantity,
+                &Json(&entry),
+            ],
+        )?;
+        to_u64(BACKEND, seq)
+    }
+
+    fn insert_prescription(&mut self, p: &Prescription) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO prescriptions (id, patient_id, record) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+            &[p.id.as_uuid(), p.patient.as_uuid(), &Json(p)],
+        )?;
+        if written == 0 {
+            return Err(storage(
+                BACKEND,
+                format!("prescription `{}` already stored", p.id),
+            ));
+        }
+        Ok(())
+    }
+
+    fn insert_dispense(&mut self, d: &Dispense) -> Result<()> {
+        let prescription = d.prescription.map(|p| *p.as_uuid());
+        let written = self.execute(
+            "INSERT INTO dispenses (id, prescription_id, record) VALUES ($1, $2, $3)
+             ON CONFLICT (id) DO NOTHING",
+            &[d.id.as_uuid(), &prescription, &Json(d)],
+        )?;
+        if written == 0 {
+            return Err(storage(BACKEND, format!("dispense `{}` already stored", d.id)));
+        }
+        Ok(())
+    }
+
+    fn update_dispense(&mut self, d: &Dispense) -> Result<()> {
+        let old: Dispense = self
+            .record("SELECT record FROM dispenses WHERE id = $1", &[d.id.as_uuid()])?
+            .ok_or_else(|| Error::not_found("dispense", d.id))?;
+        if old.prescription != d.prescription {
+            return Err(storage(
+                BACKEND,
+                format!("the prescription of dispense `{}` cannot change", d.id),
+            ));
+        }
+        self.execute(
+            "UPDATE dispenses SET record = $2 WHERE id = $1",
+            &[d.id.as_uuid(), &Json(d)],
+        )?;
+        Ok(())
+    }
+
+    fn insert_reservation(&mut self, r: &Reservation) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO reservations (id, drug_id, status, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+            &[
+                r.id.as_uuid(),
+                r.drug.as_uuid(),
+                &enum_name(BACKEND, &r.status)?,
+                &Json(r),
+            ],
+        )?;
+        if written == 0 {
+            return Err(storage(BACKEND, format!("reservation `{}` already stored", r.id)));
+        }
+        Ok(())
+    }
+
+    fn update_reservation(&mut self, r: &Reservation) -> Result<()> {
+        let n = self.execute(
+            "UPDATE reservations SET drug_id = $2, status = $3, record = $4 WHERE id = $1",
+            &[
+                r.id.as_uuid(),
+                r.drug.as_uuid(),
+                &enum_name(BACKEND, &r.status)?,
+                &Json(r),
+            ],
+        )?;
+        if n == 0 {
+            return Err(Error::not_found("reservation", r.id));
+        }
+        Ok(())
+    }
+
+    fn insert_stock_order(&mut self, o: &StockOrder) -> Result<()> {
+        let written = self.execute(
+            "INSERT INTO stock_orders (id, drug_id, open, record) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+            &[o.id.as_uuid(), o.drug.as_uuid(), &o.is_open(), &Json(o)],
+        )?;
+        if written == 0 {
+            return Err(storage(BACKEND, format!("stock order `{}` already stored", o.id)));
+        }
+        Ok(())
+    }
+
+    fn update_stock_order(&mut self, o: &StockOrder) -> Result<()> {
+        let n = self.execute(
+            "UPDATE stock_orders SET drug_id = $2, open = $3, record = $4 WHERE id = $1",
+            &[o.id.as_uuid(), o.drug.as_uuid(), &o.is_open(), &Json(o)],
+        )?;
+        if n == 0 {
+            return Err(Error::not_found("stock order", o.id));
+        }
+        Ok(())
+    }
+
+    fn set_alert_raised(&mut self, key: &AlertKey, raised: bool) -> Result<()> {
+        let args: [&(dyn ToSql + Sync); 3] = [key.drug.as_uuid(), &key.location.as_str(), &key.kind.as_str()];
+        if raised {
+            self.execute(
+                "INSERT INTO raised_alerts (drug_id, location, kind) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &args,
+            )?;
+        } else {
+            self.execute(
+                "DELETE FROM raised_alerts WHERE drug_id = $1 AND location = $2 AND kind = $3",
+                &args,
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// A record version as the `INTEGER` column holds it.
 fn pg_version(v: i64) -> Result<i32> {
     i32::try_from(v).map_err(|_| storage(BACKEND, format!("version {v} is out of range")))
+}
+/// A location code read back from the database.
+fn stored_location(code: &str) -> Result<Location> {
+    Location::parse(code).map_err(|_| storage(BACKEND, format!("stored location `{code}` is unreadable")))
+}
+
+/// An alert kind read back from the database.
+fn stored_alert_kind(name: &str) -> Result<AlertKind> {
+    [AlertKind::LowStock, AlertKind::ExpiringSoon, AlertKind::Expired]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .ok_or_else(|| storage(BACKEND, format!("stored alert kind `{name}` is unknown")))
 }
 
 #[cfg(test)]

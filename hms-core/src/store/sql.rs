@@ -18,7 +18,7 @@ use crate::people::{demographic_key, normalize_national_id, normalize_phone, Pat
 /// One step of a schema: applied once, in order, inside one transaction with its version row.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
-    /// 1, 2, 3, … with no gaps.
+    /// 1, 2, 3, … with no gaps; each backend lists its steps in ascending order of version.
     pub version: u32,
     /// A short name, recorded in `schema_version`.
     pub name: &'static str,

@@ -1036,6 +1036,181 @@ fn doctors_keep_their_own_schedule_and_record_their_own_visits() {
     );
 }
 
+// --- pharmacy ---
+
+#[test]
+fn pharmacists_keep_stock_and_the_catalog_and_hand_out_medicine() {
+    use Action::*;
+    use ResourceKind::*;
+    let ph = staff(Role::Pharmacist, 30);
+    // Orders and goods receipts create stock; recalls, transfers, counts and write-offs update it.
+    for action in [Read, Create, Update] {
+        allowed(&ask(ph, action, Stock, None, &none()), "pharmacist-keeps-stock");
+    }
+    // An over-the-counter sale or a return hands stock out (or takes it back), for a named patient too.
+    allowed(
+        &ask(ph, Dispense, Stock, None, &none()),
+        "pharmacist-hands-out-stock",
+    );
+    allowed(
+        &ask(ph, Dispense, Stock, Some(P_A), &none()),
+        "pharmacist-hands-out-stock",
+    );
+    // The catalog and its reorder levels are the pharmacy's.
+    for action in [Read, Create, Update, Deactivate] {
+        allowed(
+            &ask(ph, action, DrugCatalog, None, &none()),
+            "pharmacist-keeps-drug-catalog",
+        );
+    }
+    // A prescription is dispensed, never rewritten or cancelled, by the pharmacy.
+    allowed(
+        &ask(ph, Dispense, Prescription, Some(P_B), &none()),
+        "pharmacist-dispenses-prescriptions",
+    );
+    denied(&ask(ph, Create, Prescription, Some(P_A), &none()), "default-deny");
+    denied(&ask(ph, Cancel, Prescription, Some(P_A), &none()), "default-deny");
+    let d = ask(ph, Cancel, Stock, None, &none());
+    denied(&d, "default-deny");
+    assert_eq!(d.reason.to_string(), "no rule lets `pharmacist` cancel stock");
+}
+
+#[test]
+fn no_one_but_a_pharmacist_dispenses() {
+    use Action::*;
+    use ResourceKind::*;
+    // Worked example: the doctor on patient A's care team, with an emergency grant open as well, still
+    // may not hand out A's medicine, nor sell anything over the counter.
+    let mut facts = care_team(D_17, P_A);
+    facts.break_glass.push(grant(D_17, P_A, -5, 60));
+    let doc = staff(Role::Doctor, D_17);
+    let d = ask(doc, Dispense, Prescription, Some(P_A), &facts);
+    denied(&d, "default-deny");
+    assert_eq!(
+        d.reason.to_string(),
+        "no rule lets `doctor` dispense prescriptions"
+    );
+    denied(&ask(doc, Dispense, Stock, None, &none()), "default-deny");
+    // Every other role, with or without a relationship.
+    for role in Role::ALL {
+        if role == Role::Pharmacist || role == Role::Patient {
+            continue;
+        }
+        let who = staff(role, N_5);
+        for kind in [Prescription, Stock] {
+            denied(
+                &ask(who, Dispense, kind, Some(P_A), &care_team(N_5, P_A)),
+                "default-deny",
+            );
+        }
+    }
+    // A patient dispenses nothing, not even their own prescription.
+    let a = patient_account(P_A);
+    denied(
+        &ask(a, Dispense, Prescription, Some(P_A), &none()),
+        "default-deny",
+    );
+    denied(
+        &ask(a, Dispense, Prescription, Some(P_B), &none()),
+        "patients-reach-only-their-own-data",
+    );
+    denied(&ask(a, Dispense, Stock, None, &none()), "default-deny");
+    // And the policy says so by construction: the only rules that permit `dispense` are pharmacists'.
+    for rule in default_policy().rules {
+        if rule.effect == Effect::Permit && rule.actions.contains(Dispense) {
+            assert_eq!(
+                rule.roles,
+                RoleSet::of(&[Role::Pharmacist]),
+                "rule `{}` lets someone else dispense",
+                rule.id
+            );
+        }
+    }
+}
+
+#[test]
+fn doctors_prescribe_for_patients_in_their_care() {
+    use Action::*;
+    use ResourceKind::*;
+    let doc = staff(Role::Doctor, D_17);
+    allowed(
+        &ask(doc, Create, Prescription, Some(P_A), &care_team(D_17, P_A)),
+        "doctor-treats-related-patients",
+    );
+    allowed(
+        &ask(doc, Cancel, Prescription, Some(P_A), &care_team(D_17, P_A)),
+        "doctor-treats-related-patients",
+    );
+    let d = ask(doc, Create, Prescription, Some(P_B), &care_team(D_17, P_A));
+    denied(&d, "default-deny");
+    assert!(
+        d.reason.to_string().contains("has no care relationship"),
+        "{}",
+        d.reason
+    );
+    // A nurse on the team reads the prescription but does not write one; a pharmacist does not either.
+    let nurse = staff(Role::Nurse, N_5);
+    allowed(
+        &ask(nurse, Read, Prescription, Some(P_A), &care_team(N_5, P_A)),
+        "nurse-reads-care-team-patients",
+    );
+    denied(
+        &ask(nurse, Create, Prescription, Some(P_A), &care_team(N_5, P_A)),
+        "default-deny",
+    );
+}
+
+#[test]
+fn patients_see_their_own_prescriptions_and_not_the_pharmacy() {
+    use Action::*;
+    use ResourceKind::*;
+    let a = patient_account(P_A);
+    allowed(
+        &ask(a, Read, Prescription, Some(P_A), &none()),
+        "patient-reads-own-records",
+    );
+    let d = ask(a, Read, Prescription, Some(P_B), &none());
+    denied(&d, "patients-reach-only-their-own-data");
+    denied(&ask(a, Create, Prescription, Some(P_A), &none()), "default-deny");
+    denied(&ask(a, Read, Stock, None, &none()), "default-deny");
+    denied(&ask(a, Read, DrugCatalog, None, &none()), "default-deny");
+}
+
+#[test]
+fn staff_read_the_catalog_and_clinicians_read_stock() {
+    use Action::*;
+    use ResourceKind::*;
+    for role in [Role::Admin, Role::Receptionist, Role::BillingClerk, Role::Doctor] {
+        allowed(
+            &ask(staff(role, N_5), Read, DrugCatalog, None, &none()),
+            "staff-read-drug-catalog",
+        );
+    }
+    denied(&ask(admin(), Create, DrugCatalog, None, &none()), "default-deny");
+    denied(
+        &ask(staff(Role::Doctor, D_17), Update, DrugCatalog, None, &none()),
+        "default-deny",
+    );
+    for role in [Role::Doctor, Role::Nurse] {
+        allowed(
+            &ask(staff(role, N_5), Read, Stock, None, &none()),
+            "clinicians-read-stock",
+        );
+        denied(
+            &ask(staff(role, N_5), Update, Stock, None, &none()),
+            "default-deny",
+        );
+    }
+    for role in [
+        Role::Admin,
+        Role::Receptionist,
+        Role::BillingClerk,
+        Role::LabTechnician,
+    ] {
+        denied(&ask(staff(role, N_5), Read, Stock, None, &none()), "default-deny");
+    }
+}
+
 #[test]
 fn every_default_rule_is_pinned_by_this_file() {
     // A rule added to the default policy needs its allowed and denied cases here too.

@@ -82,6 +82,71 @@ fn scenarios() -> Vec<Error> {
     out.extend(availability_scenarios());
     out.extend(scheduling_scenarios());
     out.extend(super::billing::billing_scenarios());
+    out.extend(pharmacy_scenarios());
+    out
+}
+
+/// Not enough stock, an unusable batch, a prescription-only drug over the counter, a fill or a
+/// prescription used up, a return of more than was handed out, a lapsed reservation.
+fn pharmacy_scenarios() -> Vec<Error> {
+    use super::pharmacy::{day, loc, pharmacy};
+    use hms_core::hospital::{DispenseRequest, ReservationRequest, ReturnLine, ReturnRequest};
+    let p = pharmacy();
+    let short = p.receive(p.amoxicillin, "SHORT", Some(day(3, 3)), 10, 30);
+    p.receive(p.amoxicillin, "LONG", Some(day(12, 31)), 10, 30);
+    let rx = p.prescribe(5, 0, 7).id;
+    let d = p.dispense(rx, 4, None).unwrap();
+    let r =
+        p.h.reserve_stock(
+            p.pharmacist,
+            &ReservationRequest {
+                patient: p.patients[0],
+                drug: p.amoxicillin,
+                location: loc("main"),
+                quantity: 1,
+                prescription: None,
+                minutes: Some(1),
+            },
+        )
+        .unwrap();
+    let mut out = vec![
+        p.dispense(rx, 2, None).unwrap_err(), // exceeds_prescription: 1 left in the fill
+        p.dispense(rx, 1, Some(short)).unwrap_err(), // batch_unusable: expires before the course ends
+        p.sell(p.amoxicillin, 1).unwrap_err(), // prescription_required
+        p.sell(p.paracetamol, 1).unwrap_err(), // insufficient_stock: none received
+        p.h.return_dispensed(
+            p.pharmacist,
+            &ReturnRequest {
+                dispense: d.id,
+                lines: vec![ReturnLine { line: 0, quantity: 5 }],
+                reason: "unused".into(),
+            },
+        )
+        .unwrap_err(), // exceeds_dispensed
+    ];
+    p.dispense(rx, 1, None).unwrap();
+    out.push(p.dispense(rx, 1, None).unwrap_err()); // refills_exhausted
+    p.clock.advance(chrono::Duration::minutes(1)).unwrap();
+    let rx2 = p.prescribe(1, 0, 1).id;
+    out.push(
+        p.h.dispense_prescription(
+            p.pharmacist,
+            &DispenseRequest {
+                reservation: Some(r.id),
+                ..DispenseRequest {
+                    prescription: rx2,
+                    location: loc("main"),
+                    lines: vec![hms_core::hospital::DispenseLineRequest {
+                        line: 0,
+                        quantity: 1,
+                        batch: None,
+                    }],
+                    reservation: None,
+                }
+            },
+        )
+        .unwrap_err(), // reservation_expired
+    );
     out
 }
 

@@ -15,6 +15,7 @@ mod conformance_postgres;
 mod conformance_sqlite;
 mod error_codes;
 mod limits;
+mod pharmacy;
 mod registration;
 mod scheduling;
 mod scheduling_dst;

@@ -20,13 +20,17 @@ use hms_core::access::{AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipF
 use hms_core::billing::{Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem};
 use hms_core::events::{DomainEvent, EventRecord};
 use hms_core::ids::{
-    AccountId, AppointmentId, CareTeamLinkId, ChargeId, EventId, InvoiceId, PatientId, PaymentId, ResourceId,
-    SeededIds, StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, SeededIds, StaffId, WaitlistId,
 };
 use hms_core::money::Currency;
 use hms_core::people::{
     AdministrativeSex, DemographicKey, Mrn, Patient, PatientDetails, PersonName, Staff, StaffRole,
     UserAccount,
+};
+use hms_core::pharmacy::{
+    AlertKey, Batch, Dispense, Drug, LedgerEntry, Movement, Prescription, Reservation, StockBalance,
+    StockOrder,
 };
 use hms_core::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
 use hms_core::scheduling::calendar::Entry;
@@ -345,6 +349,46 @@ impl Reads for Counting<'_> {
     fn payments_of_patient(&self, patient: PatientId) -> Result<Vec<Payment>> {
         self.inner.payments_of_patient(patient)
     }
+    // --- pharmacy ---
+    fn drug(&self, id: DrugId) -> Result<Option<Drug>> {
+        self.inner.drug(id)
+    }
+    fn drugs(&self) -> Result<Vec<Drug>> {
+        self.inner.drugs()
+    }
+    fn batch(&self, id: BatchId) -> Result<Option<Batch>> {
+        self.inner.batch(id)
+    }
+    fn batches(&self, drug: Option<DrugId>) -> Result<Vec<Batch>> {
+        self.inner.batches(drug)
+    }
+    fn stock_balances(&self, drug: Option<DrugId>) -> Result<Vec<StockBalance>> {
+        self.inner.stock_balances(drug)
+    }
+    fn movements_of_batch(&self, batch: BatchId) -> Result<Vec<LedgerEntry>> {
+        self.inner.movements_of_batch(batch)
+    }
+    fn prescription(&self, id: PrescriptionId) -> Result<Option<Prescription>> {
+        self.inner.prescription(id)
+    }
+    fn dispense(&self, id: DispenseId) -> Result<Option<Dispense>> {
+        self.inner.dispense(id)
+    }
+    fn dispenses_of_prescription(&self, prescription: PrescriptionId) -> Result<Vec<Dispense>> {
+        self.inner.dispenses_of_prescription(prescription)
+    }
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>> {
+        self.inner.reservation(id)
+    }
+    fn active_reservations(&self, drug: DrugId) -> Result<Vec<Reservation>> {
+        self.inner.active_reservations(drug)
+    }
+    fn open_stock_orders(&self, drug: Option<DrugId>) -> Result<Vec<StockOrder>> {
+        self.inner.open_stock_orders(drug)
+    }
+    fn raised_alerts(&self) -> Result<Vec<AlertKey>> {
+        self.inner.raised_alerts()
+    }
 }
 
 impl Writes for Counting<'_> {
@@ -471,6 +515,59 @@ impl Writes for Counting<'_> {
     fn update_payment(&mut self, payment: &Payment) -> Result<()> {
         self.step();
         self.inner.update_payment(payment)
+    }
+    // --- pharmacy ---
+    fn insert_drug(&mut self, drug: &Drug) -> Result<()> {
+        self.step();
+        self.inner.insert_drug(drug)
+    }
+    fn update_drug(&mut self, drug: &Drug) -> Result<()> {
+        self.step();
+        self.inner.update_drug(drug)
+    }
+    fn insert_batch(&mut self, batch: &Batch) -> Result<()> {
+        self.step();
+        self.inner.insert_batch(batch)
+    }
+    fn update_batch(&mut self, batch: &Batch) -> Result<()> {
+        self.step();
+        self.inner.update_batch(batch)
+    }
+    fn append_movement(&mut self, movement: &Movement) -> Result<u64> {
+        self.step();
+        self.inner.append_movement(movement)
+    }
+    fn insert_prescription(&mut self, prescription: &Prescription) -> Result<()> {
+        self.step();
+        self.inner.insert_prescription(prescription)
+    }
+    fn insert_dispense(&mut self, dispense: &Dispense) -> Result<()> {
+        self.step();
+        self.inner.insert_dispense(dispense)
+    }
+    fn update_dispense(&mut self, dispense: &Dispense) -> Result<()> {
+        self.step();
+        self.inner.update_dispense(dispense)
+    }
+    fn insert_reservation(&mut self, reservation: &Reservation) -> Result<()> {
+        self.step();
+        self.inner.insert_reservation(reservation)
+    }
+    fn update_reservation(&mut self, reservation: &Reservation) -> Result<()> {
+        self.step();
+        self.inner.update_reservation(reservation)
+    }
+    fn insert_stock_order(&mut self, order: &StockOrder) -> Result<()> {
+        self.step();
+        self.inner.insert_stock_order(order)
+    }
+    fn update_stock_order(&mut self, order: &StockOrder) -> Result<()> {
+        self.step();
+        self.inner.update_stock_order(order)
+    }
+    fn set_alert_raised(&mut self, key: &AlertKey, raised: bool) -> Result<()> {
+        self.step();
+        self.inner.set_alert_raised(key, raised)
     }
 }
 
