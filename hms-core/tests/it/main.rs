@@ -22,3 +22,5 @@ mod scheduling_dst;
 mod scratch;
 mod search_backends;
 mod sqlite_processes;
+mod vectors;
+mod vectors_calendar;

@@ -1,0 +1,174 @@
+// A TypeScript program written against hms-node's published types (index.d.ts), type-checked by
+// `tsc --noEmit -p test-types` (never run). It pins what the declarations promise: string-literal
+// unions for statuses and codes, Dates and ISO strings for instants, decimal strings for money,
+// Promises for every use case, and an HmsError union that narrows by `code`.
+import {
+  Calendar,
+  Hospital,
+  Policy,
+  allocate,
+  errorCodes,
+  freeSlotsAsync,
+  isHmsError,
+  roundMoney,
+  type Appointment,
+  type AppointmentStatus,
+  type AvailabilityException,
+  type Action,
+  type AuditVerification,
+  type Decision,
+  type ResourceKind,
+  type HmsError,
+  type HmsErrorCode,
+  type Money,
+  type Slot,
+} from '..'
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+const assertType = <T extends true>(): T => true as T
+
+// Codes and statuses are string-literal unions, not strings or enums.
+assertType<Equals<AppointmentStatus, 'proposed' | 'pending' | 'booked' | 'arrived' | 'fulfilled' | 'cancelled' | 'noshow' | 'entered-in-error' | 'checked-in' | 'waitlist'>>()
+assertType<Equals<HmsError['code'], HmsErrorCode>>()
+assertType<Equals<Money['amount'], string>>()
+assertType<Equals<Appointment['interval']['start'], Date>>()
+const codes: HmsErrorCode[] = errorCodes()
+
+/** The HTTP status of an error code; `never` in the default arm makes a new code a type error. */
+function httpStatus(code: HmsErrorCode): number {
+  switch (code) {
+    case 'invalid_input':
+    case 'invalid_interval':
+    case 'unknown_currency':
+    case 'currency_mismatch':
+    case 'amount_overflow':
+    case 'time_out_of_range':
+    case 'nonexistent_local_time':
+    case 'outside_availability':
+    case 'in_past':
+    case 'lead_time':
+    case 'beyond_horizon':
+    case 'visit_type_not_offered':
+    case 'no_resource':
+      return 422
+    case 'not_found':
+      return 404
+    case 'forbidden':
+      return 403
+    case 'slot_conflict':
+    case 'duplicate':
+    case 'idempotency_mismatch':
+    case 'invalid_transition':
+    case 'batch_unusable':
+    case 'exceeds_dispensed':
+    case 'exceeds_prescription':
+    case 'insufficient_stock':
+    case 'prescription_required':
+    case 'refills_exhausted':
+    case 'reservation_expired':
+    case 'inactive':
+      return 409
+    case 'storage':
+      return 503
+    case 'invalid_policy':
+      return 500
+    default: {
+      const unhandled: never = code
+      return unhandled
+    }
+  }
+}
+
+async function bookTwice(): Promise<string[]> {
+  const h = Hospital.inMemory({ zone: 'Europe/Berlin', currency: 'EUR', now: new Date('2026-03-02T07:00:00Z'), seed: 1 })
+  const admin = await h.bootstrapAdmin('admin')
+  const doctor = await h.hireStaff(admin, {
+    name: { given: 'Mira', family: 'Sen' },
+    role: 'doctor',
+    licenseNumber: 'MD-1',
+    doctor: { specialization: 'cardiology', consultationFee: { amount: '80.00', currency: 'EUR' } },
+  })
+  const holiday: AvailabilityException = { kind: 'holiday', date: '2026-04-03', name: 'Good Friday' }
+  await h.setHolidays(admin.id, [holiday])
+  const patient = await h.registerPatient(admin, { name: { given: 'Asha', family: 'Rao' }, birthDate: '1988-04-12', sex: 'female' })
+  const first: Appointment = await h.bookAppointment(admin, {
+    patient: patient.id,
+    doctor: doctor.id,
+    visitType: 'follow_up',
+    start: '2026-03-03T09:00:00+01:00',
+  })
+  const status: AppointmentStatus = first.status
+  const messages: string[] = [status]
+  try {
+    await h.bookAppointment(admin, { patient: patient.id, doctor: doctor.id, visitType: 'follow_up', start: first.interval.start })
+  } catch (e: unknown) {
+    if (isHmsError(e)) {
+      messages.push(`${httpStatus(e.code)} ${e.message}`)
+      if (e.code === 'slot_conflict') {
+        // Narrowed: the conflicts are typed, with ISO strings.
+        for (const c of e.conflicts) messages.push(`${c.party.kind} ${c.appointmentId} ${c.interval.start.toUpperCase()}`)
+      } else if (e.code === 'invalid_input' && e.kind === 'validation') {
+        messages.push(...e.problems.map((p) => `${p.field}: ${p.code}`))
+      } else if (e.kind === 'duplicate_patient') {
+        messages.push(e.existingId, e.matchedOn)
+      }
+    }
+  }
+  const day = await h.doctorDay(admin, doctor, h.today())
+  messages.push(...day.appointments.map((a) => a.localStart))
+  return messages
+}
+
+function money(): string[] {
+  const parts: Money[] = allocate({ amount: '100.00', currency: 'USD' }, ['1', '1', '1'])
+  // @ts-expect-error money is never a JS number
+  roundMoney({ amount: 12.5, currency: 'USD' })
+  return parts.map((p) => p.amount)
+}
+
+async function calendar(): Promise<boolean> {
+  const c = new Calendar()
+  c.insert('00000000-0000-7000-8000-000000000001', new Date('2026-03-02T09:00:00Z'), '2026-03-02T09:30:00Z')
+  // @ts-expect-error instants are Dates or ISO strings, not epoch numbers
+  c.anyOverlap(1772442000000, 1772443800000)
+  const slots: Slot[] = await freeSlotsAsync(
+    {
+      doctor: '00000000-0000-7000-8000-0000000000d1',
+      zone: 'Europe/Berlin',
+      weeklyHours: [{ weekday: 'mon', start: '09:00', end: '12:00' }],
+      effectiveFrom: '2026-01-01',
+      slotMinutes: 15,
+      visitTypes: [{ code: 'follow_up', name: 'Follow-up', minutes: 15 }],
+      horizonDays: 30,
+    },
+    [],
+    c.entries().map((e) => e.interval),
+    'follow_up',
+    { from: '2026-03-02', until: '2026-03-06' },
+    new Date(),
+  )
+  // @ts-expect-error not a status
+  const bad: AppointmentStatus = 'done'
+  return slots.length > 0 && bad !== 'booked' && c.anyOverlap(slots[0]!.interval.start, slots[0]!.interval.end)
+}
+
+async function access(): Promise<boolean> {
+  const policy = Policy.fromToml('[[rules]]\nid = "desk-reads-staff"\neffect = "permit"\nroles = ["receptionist"]\nactions = ["read"]\nresources = ["staff"]\n')
+  const h = Hospital.inMemory({ seed: 1 }, policy)
+  const admin = await h.bootstrapAdmin('admin')
+  const decision: Decision = h.policy.decide({ subject: admin, action: 'read', resource: 'staff' }, new Date())
+  // @ts-expect-error not an action
+  policy.decide({ subject: admin, action: 'delete', resource: 'staff' }, new Date())
+  const [entry] = await h.auditLog(admin, 0, 10)
+  const action: Action | undefined = entry?.action
+  const resource: ResourceKind | undefined = entry?.resource
+  const verified: AuditVerification = await h.verifyAuditChain()
+  try {
+    Policy.fromJson('{}')
+  } catch (e) {
+    if (isHmsError(e) && e.code === 'invalid_policy') return e.problems.every((p) => p.path.length > 0)
+  }
+  return decision.allowed && verified.intact && action !== 'grant' && resource !== 'stock'
+}
+
+export const checks = [bookTwice, money, calendar, codes, access]

@@ -1,0 +1,173 @@
+"""The shared JSON test vectors of hms-core (format in hms-core/tests/vectors/README.md), run
+through the Python API: inputs are built with the keyword constructors, outputs read back through
+the attributes, so the Python conversions are checked along with the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import hms
+
+VECTORS = Path(__file__).resolve().parents[2] / "hms-core" / "tests" / "vectors"
+
+
+def _date(s: str) -> dt.date:
+    return dt.date.fromisoformat(s)
+
+
+def _instant(s: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def _opt_date(s: str | None) -> dt.date | None:
+    return None if s is None else _date(s)
+
+
+def details_from_json(d: dict[str, Any]) -> hms.PatientDetails:
+    name = d["name"]
+    address = d.get("address")
+    return hms.PatientDetails(
+        name=hms.PersonName(given=name["given"], family=name["family"], middle=name.get("middle")),
+        birth_date=_date(d["birth_date"]),
+        sex=d["sex"],
+        gender_identity=d.get("gender_identity"),
+        phone=d.get("phone"),
+        email=d.get("email"),
+        address=None if address is None else hms.Address(
+            line1=address["line1"],
+            city=address["city"],
+            country=address["country"],
+            line2=address.get("line2"),
+            region=address.get("region"),
+            postal_code=address.get("postal_code"),
+        ),
+        national_id=d.get("national_id"),
+        insurance=[
+            hms.InsurancePolicy(
+                payer=p["payer"],
+                member_id=p["member_id"],
+                valid_from=_date(p["valid_from"]),
+                plan=p.get("plan"),
+                valid_until=_opt_date(p.get("valid_until")),
+            )
+            for p in d.get("insurance", [])
+        ],
+        emergency_contacts=[
+            hms.EmergencyContact(name=c["name"], relationship=c["relationship"], phone=c["phone"], email=c.get("email"))
+            for c in d.get("emergency_contacts", [])
+        ],
+    )
+
+
+def details_to_json(d: hms.PatientDetails) -> dict[str, Any]:
+    a = d.address
+    return {
+        "name": {"given": d.name.given, "middle": d.name.middle, "family": d.name.family},
+        "birth_date": d.birth_date.isoformat(),
+        "sex": d.sex.value,
+        "gender_identity": d.gender_identity,
+        "phone": d.phone,
+        "email": d.email,
+        "address": None if a is None else {
+            "line1": a.line1, "line2": a.line2, "city": a.city, "region": a.region,
+            "postal_code": a.postal_code, "country": a.country,
+        },
+        "national_id": d.national_id,
+        "insurance": [
+            {
+                "payer": p.payer, "member_id": p.member_id, "plan": p.plan,
+                "valid_from": p.valid_from.isoformat(),
+                "valid_until": None if p.valid_until is None else p.valid_until.isoformat(),
+            }
+            for p in d.insurance
+        ],
+        "emergency_contacts": [
+            {"name": c.name, "relationship": c.relationship.value, "phone": c.phone, "email": c.email}
+            for c in d.emergency_contacts
+        ],
+    }
+
+
+def _interval(v: dict[str, str]) -> hms.Interval:
+    return hms.Interval(_instant(v["start"]), _instant(v["end"]))
+
+
+OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "validate_patient": lambda i: details_to_json(
+        hms.validate_patient(details_from_json(i["details"]), _date(i["today"]))
+    ),
+    "money_allocate": lambda i: [
+        p.amount for p in hms.allocate(hms.Money(Decimal(i["amount"]), i["currency"]), [Decimal(w) for w in i["weights"]])
+    ],
+    "money_round": lambda i: hms.Money(Decimal(i["amount"]), i["currency"]).round().amount,
+    "interval_overlap": lambda i: _interval(i["a"]).overlaps(_interval(i["b"])),
+    "normalize_phone": lambda i: hms.normalize_phone(i["raw"]),
+    "mrn_from_sequence": lambda i: hms.mrn_from_sequence(i["sequence"]),
+    "calendar_conflicts": lambda i: _calendar_conflicts(i),
+}
+
+
+def _calendar_conflicts(i: dict[str, Any]) -> list[str]:
+    cal = hms.Calendar()
+    for b in i["bookings"]:
+        cal.add(b["id"], _interval(b), shared=b.get("shared", False))
+    held = {b["id"]: _interval(b) for b in i["bookings"]}
+    for removed in i.get("removed", []):
+        assert cal.remove(removed, held[removed])
+    return cal.conflicts(_interval(i["query"]))
+
+
+def _expected_ok(op: str, value: Any) -> Any:
+    # Amounts compare as decimal numbers ("12.3" equals "12.30").
+    if op == "money_allocate":
+        return [Decimal(v) for v in value]
+    if op == "money_round":
+        return Decimal(value)
+    return value
+
+
+def _cases() -> list[Any]:
+    out = []
+    for path in sorted(VECTORS.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cases = data["cases"]
+        assert cases, f"{path.name} has no cases"
+        names = [c["name"] for c in cases]
+        assert len(names) == len(set(names)), f"{path.name}: case names must be unique"
+        for case in cases:
+            out.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
+    return out
+
+
+CASES = _cases()
+
+
+def test_every_vector_file_has_cases_this_runner_knows() -> None:
+    files = {p.name for p in VECTORS.glob("*.json")}
+    assert len(files) >= 6
+    assert len(CASES) >= 70
+    for param in CASES:
+        [case] = param.values
+        assert case["op"] in OPS, f"unknown op {case['op']!r}: teach this runner"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_vector(case: dict[str, Any]) -> None:
+    op = OPS[case["op"]]
+    expect = case["expect"]
+    if "ok" in expect:
+        assert op(case["input"]) == _expected_ok(case["op"], expect["ok"])
+        return
+    want = expect["error"]
+    with pytest.raises(hms.HmsError) as caught:
+        op(case["input"])
+    assert caught.value.code == want["code"]
+    if "fields" in want:
+        got = [{"field": p.field, "code": p.code} for p in caught.value.problems]  # type: ignore[attr-defined]
+        assert got == want["fields"]
