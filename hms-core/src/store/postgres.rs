@@ -91,29 +91,8 @@ mod calendar;
 
 const BACKEND: &str = "postgres";
 
-/// The schema, one file per version. A new step is a new file and a new line here.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "people",
-        sql: include_str!("migrations/postgres/0001_people.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "scheduling_access",
-        sql: include_str!("migrations/postgres/0002_scheduling_access.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "billing",
-        sql: include_str!("migrations/postgres/0003_billing.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "pharmacy",
-        sql: include_str!("migrations/postgres/0004_pharmacy.sql"),
-    },
-];
+/// The schema, one file per version (the list of steps is shared: [`super::sql::migrations`]).
+pub(crate) const MIGRATIONS: &[Migration] = super::sql::migrations!("postgres");
 
 /// The first key of the advisory lock that serializes migrations (the second is the schema's hash).
 const MIGRATION_LOCK: i32 = 0x686d_7301;

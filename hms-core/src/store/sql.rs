@@ -26,6 +26,37 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
+/// The schema steps every SQL backend takes, in version order, each read from that backend's own
+/// directory under `migrations/` (`migrations!("sqlite")`). One list for both backends, so a step
+/// cannot be added to one and forgotten in the other: a missing file fails the build.
+macro_rules! migrations {
+    ($dialect:literal) => {
+        &[
+            $crate::store::sql::Migration {
+                version: 1,
+                name: "people",
+                sql: include_str!(concat!("migrations/", $dialect, "/0001_people.sql")),
+            },
+            $crate::store::sql::Migration {
+                version: 2,
+                name: "scheduling_access",
+                sql: include_str!(concat!("migrations/", $dialect, "/0002_scheduling_access.sql")),
+            },
+            $crate::store::sql::Migration {
+                version: 3,
+                name: "billing",
+                sql: include_str!(concat!("migrations/", $dialect, "/0003_billing.sql")),
+            },
+            $crate::store::sql::Migration {
+                version: 4,
+                name: "pharmacy",
+                sql: include_str!(concat!("migrations/", $dialect, "/0004_pharmacy.sql")),
+            },
+        ]
+    };
+}
+pub(crate) use migrations;
+
 /// The newest version in `migrations`.
 pub(crate) fn latest(migrations: &[Migration]) -> u32 {
     migrations.iter().map(|m| m.version).max().unwrap_or(0)

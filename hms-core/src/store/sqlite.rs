@@ -79,29 +79,8 @@ mod calendar;
 
 const BACKEND: &str = "sqlite";
 
-/// The schema, one file per version. A new step is a new file and a new line here.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "people",
-        sql: include_str!("migrations/sqlite/0001_people.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "scheduling_access",
-        sql: include_str!("migrations/sqlite/0002_scheduling_access.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "billing",
-        sql: include_str!("migrations/sqlite/0003_billing.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "pharmacy",
-        sql: include_str!("migrations/sqlite/0004_pharmacy.sql"),
-    },
-];
+/// The schema, one file per version (the list of steps is shared: [`super::sql::migrations`]).
+pub(crate) const MIGRATIONS: &[Migration] = super::sql::migrations!("sqlite");
 
 /// How long a writer waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
