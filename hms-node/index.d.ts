@@ -94,6 +94,14 @@ export type HmsError =
   | HmsErrorBase<'prescription_required', 'unknown'>
   | HmsErrorBase<'refills_exhausted', 'unknown'>
   | HmsErrorBase<'reservation_expired', 'unknown'>
+  | HmsErrorBase<'gateway_failed', 'unknown'>
+  | HmsErrorBase<'immutable_invoice', 'unknown'>
+  | HmsErrorBase<'invalid_signature', 'unknown'>
+  | HmsErrorBase<'no_price', 'unknown'>
+  | HmsErrorBase<'not_chargeable', 'unknown'>
+  | HmsErrorBase<'over_credit', 'unknown'>
+  | HmsErrorBase<'over_refund', 'unknown'>
+  | HmsErrorBase<'overpayment', 'unknown'>
   | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
   | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
       staffId: string
@@ -461,7 +469,7 @@ export interface AccessSubject {
 }
 
 /** What a request does. */
-export type Action = 'read' | 'create' | 'update' | 'deactivate' | 'cancel' | 'dispense' | 'grant'
+export type Action = 'read' | 'create' | 'update' | 'deactivate' | 'cancel' | 'dispense' | 'grant' | 'issue' | 'refund'
 
 /** `a + b`. Throws `currency_mismatch` when the currencies differ. */
 export declare function addMoney(a: Money, b: Money): Money
@@ -946,7 +954,7 @@ export interface HasId {
  * Every `code` an `HmsError` can carry. Kept equal to the core's `all_error_codes()` by a test
  * here and one in the Node suite.
  */
-export type HmsErrorCode = 'amount_overflow' | 'batch_unusable' | 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'exceeds_dispensed' | 'exceeds_prescription' | 'forbidden' | 'idempotency_mismatch' | 'in_past' | 'inactive' | 'insufficient_stock' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_transition' | 'lead_time' | 'no_resource' | 'nonexistent_local_time' | 'not_found' | 'outside_availability' | 'prescription_required' | 'refills_exhausted' | 'reservation_expired' | 'slot_conflict' | 'storage' | 'time_out_of_range' | 'unknown_currency' | 'visit_type_not_offered'
+export type HmsErrorCode = 'amount_overflow' | 'batch_unusable' | 'beyond_horizon' | 'currency_mismatch' | 'duplicate' | 'exceeds_dispensed' | 'exceeds_prescription' | 'forbidden' | 'gateway_failed' | 'idempotency_mismatch' | 'immutable_invoice' | 'in_past' | 'inactive' | 'insufficient_stock' | 'invalid_input' | 'invalid_interval' | 'invalid_policy' | 'invalid_signature' | 'invalid_transition' | 'lead_time' | 'no_price' | 'no_resource' | 'nonexistent_local_time' | 'not_chargeable' | 'not_found' | 'outside_availability' | 'over_credit' | 'over_refund' | 'overpayment' | 'prescription_required' | 'refills_exhausted' | 'reservation_expired' | 'slot_conflict' | 'storage' | 'time_out_of_range' | 'unknown_currency' | 'visit_type_not_offered'
 
 /**
  * Whether an appointment in this status holds its time on the calendars (pending, booked,
@@ -1233,7 +1241,7 @@ export interface Resource {
 }
 
 /** What kind of thing a request is about. */
-export type ResourceKind = 'patient_profile' | 'medical_record' | 'prescription' | 'lab_order' | 'lab_result' | 'appointment' | 'schedule' | 'invoice' | 'payment' | 'stock' | 'staff' | 'user_account' | 'audit_log' | 'report' | 'care_team' | 'break_glass' | 'drug_catalog'
+export type ResourceKind = 'patient_profile' | 'medical_record' | 'prescription' | 'lab_order' | 'lab_result' | 'appointment' | 'schedule' | 'invoice' | 'payment' | 'stock' | 'staff' | 'user_account' | 'audit_log' | 'report' | 'care_team' | 'break_glass' | 'drug_catalog' | 'price_list'
 
 /** A role an account holds (what the access policy decides on). */
 export type Role = 'admin' | 'doctor' | 'nurse' | 'receptionist' | 'pharmacist' | 'lab_technician' | 'billing_clerk' | 'patient'

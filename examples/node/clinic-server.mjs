@@ -49,6 +49,14 @@ export const STATUS = {
   prescription_required: 409, // pharmacy (not served by this example)
   refills_exhausted: 409, // pharmacy (not served by this example)
   reservation_expired: 409, // pharmacy (not served by this example)
+  gateway_failed: 503, // billing (not served by this example)
+  immutable_invoice: 409, // billing (not served by this example)
+  invalid_signature: 409, // billing (not served by this example)
+  no_price: 409, // billing (not served by this example)
+  not_chargeable: 409, // billing (not served by this example)
+  over_credit: 409, // billing (not served by this example)
+  over_refund: 409, // billing (not served by this example)
+  overpayment: 409, // billing (not served by this example)
 }
 
 /**

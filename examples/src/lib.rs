@@ -10,6 +10,10 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use hms_core::access::Role;
+use hms_core::billing::{
+    ChargeRequest, ChargeSource, CoveragePlan, Invoice, ItemKind, PaymentMethod, PaymentRequest, Price,
+    PriceItem, PriceVersion, TaxRate,
+};
 use hms_core::hospital::{
     BookingRequest, CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest,
 };
@@ -28,6 +32,7 @@ use hms_core::scheduling::{Appointment, AppointmentStatus, VisitType};
 use hms_core::store::Store;
 use hms_core::time::{Clock, ManualClock};
 use hms_core::{Error, Hospital, HospitalSettings, Result};
+use rust_decimal::Decimal;
 
 /// A small deterministic random generator (SplitMix64), so a seed reproduces a day exactly.
 #[derive(Debug, Clone)]
@@ -216,6 +221,26 @@ pub struct DaySummary {
     pub no_shows: usize,
     /// Fulfilled visits per doctor today: fewest, mean, most.
     pub doctor_load: (usize, f64, usize),
+    /// Invoices issued this evening (one per patient seen).
+    pub invoices_issued: usize,
+    /// Issued invoices with an insurer's share.
+    pub insured_invoices: usize,
+    /// Revenue billed today, in rupees (the hospital bills in INR): Σ invoice totals.
+    pub billed: Decimal,
+    /// Of that, the insurers' shares.
+    pub billed_to_payers: Decimal,
+    /// Money received today: Σ payments (patients and insurers).
+    pub collected: Decimal,
+    /// Payments recorded (a repeated card terminal message counted once).
+    pub payments: usize,
+    /// Payments that settled only part of what the patient owed.
+    pub partial_payments: usize,
+    /// Repeated payment messages answered with the payment already recorded.
+    pub payment_replays: usize,
+    /// What patients still owe at the end of the day.
+    pub patient_dues: Decimal,
+    /// What insurers still owe at the end of the day.
+    pub payer_dues: Decimal,
     /// Prescriptions doctors wrote at the end of a visit.
     pub prescriptions_written: usize,
     /// Prescriptions the pharmacy handed out (fully or in part), first-expiry-first-out.
@@ -263,6 +288,38 @@ impl fmt::Display for DaySummary {
         writeln!(
             f,
             "  doctor load            {lo} / {mean:.1} / {hi} visits (fewest / mean / most)"
+        )?;
+        writeln!(f, "  invoices issued        {:>6}", self.invoices_issued)?;
+        writeln!(f, "    with insurance       {:>6}", self.insured_invoices)?;
+        writeln!(
+            f,
+            "  revenue billed         {:>16}",
+            format!("{:.2} INR", self.billed)
+        )?;
+        writeln!(
+            f,
+            "    to insurers          {:>16}",
+            format!("{:.2} INR", self.billed_to_payers)
+        )?;
+        writeln!(
+            f,
+            "  revenue collected      {:>16}",
+            format!("{:.2} INR", self.collected)
+        )?;
+        writeln!(
+            f,
+            "  payments               {:>6} ({} partial, {} repeated messages)",
+            self.payments, self.partial_payments, self.payment_replays
+        )?;
+        writeln!(
+            f,
+            "  dues: patients         {:>16}",
+            format!("{:.2} INR", self.patient_dues)
+        )?;
+        writeln!(
+            f,
+            "  dues: insurers         {:>16}",
+            format!("{:.2} INR", self.payer_dues)
         )?;
         writeln!(
             f,
@@ -508,6 +565,8 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
                         replace(&mut booked, moved);
                     }
                     Err(e) if e.code() == "slot_conflict" => summary.conflicts_refused += 1,
+                    // The desk's list is stale: the visit was moved or cancelled already.
+                    Err(e) if e.code() == "invalid_transition" => {}
                     Err(e) if is_expected_refusal(&e) => {}
                     Err(e) => return Err(e),
                 }
@@ -565,6 +624,11 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     }
 
     progress("09:00 clinics open: patients arrive, are seen, or do not come");
+    let billing = BillingStaff::sign_in(&hospital)?;
+    if let Some(b) = &billing {
+        b.open_price_list(&hospital)?;
+    }
+    let mut seen: Vec<PatientId> = Vec::new();
     let mut visits: Vec<Appointment> = booked
         .iter()
         .filter(|a| a.status == AppointmentStatus::Booked && a.interval.start() < at_local(23, 59))
@@ -588,6 +652,12 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         hospital.change_status(desk, a.id, AppointmentStatus::CheckedIn, None)?;
         hospital.change_status(doctor, a.id, AppointmentStatus::Fulfilled, None)?;
         summary.patients_seen += 1;
+        if let Some(b) = &billing {
+            charge_visit(&hospital, b, desk, a, &mut rng)?;
+        }
+        if !seen.contains(&a.patient) {
+            seen.push(a.patient);
+        }
         // Many visits end with a prescription, which the patient takes to the pharmacy.
         if doctor != admin && pharmacy_rng.chance(45) {
             let pharmacist = pharmacist(summary.patients_seen);
@@ -604,7 +674,18 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
     }
     clock.set(at_local(19, 0));
     summary.no_shows = hospital.sweep_no_shows(chrono::Duration::minutes(30))?.len();
-    progress("19:00 no-show sweep done; counting the day");
+    progress("19:00 no-show sweep done; billing the day");
+    if let Some(b) = &billing {
+        bill_the_day(
+            &hospital,
+            b,
+            &desks,
+            &doctor_accounts,
+            &seen,
+            &mut rng,
+            &mut summary,
+        )?;
+    }
     // The nightly stock sweep publishes the alerts that change with the date alone; the pharmacy's
     // end-of-day list is every alert standing now.
     hospital.sweep_stock_alerts()?;
@@ -621,6 +702,7 @@ pub fn run_day<S: Store>(store: S, config: &DayConfig, progress: &mut dyn FnMut(
         }
     }
     summary.stock_value = Some(hospital.stock_valuation(pharmacist(0))?.total);
+    progress("20:00 invoices issued, payments taken; counting the day");
 
     let mut loads: Vec<usize> = Vec::with_capacity(doctors.len());
     for d in &doctors {
@@ -1127,28 +1209,23 @@ fn hire_roster<S: Store>(
                         vec![clinic_template(staff.id, config.date)],
                     )?;
                 }
-                let login = match role {
-                    StaffRole::Doctor => Some((format!("dr{}", i + 1), Role::Doctor)),
-                    StaffRole::Pharmacist => Some((format!("pharm{}", i + 1), Role::Pharmacist)),
+                // Each doctor signs in to record the visits they see; the desk, billing, the pharmacy
+                // and the lab sign in to do their work.
+                let account = match role {
+                    StaffRole::Doctor => Some(("dr", Role::Doctor)),
+                    StaffRole::Receptionist => Some(("desk", Role::Receptionist)),
+                    StaffRole::BillingClerk => Some(("billing", Role::BillingClerk)),
+                    StaffRole::Pharmacist => Some(("pharm", Role::Pharmacist)),
+                    StaffRole::LabTechnician => Some(("lab", Role::LabTechnician)),
                     _ => None,
                 };
-                if let Some((login, role)) = login {
+                if let Some((login, account_role)) = account {
                     hospital.open_account(
                         admin,
                         NewAccount {
-                            login,
+                            login: format!("{login}{}", i + 1),
                             person: Some(PersonRef::Staff(staff.id)),
-                            roles: [role].into(),
-                        },
-                    )?;
-                }
-                if role == StaffRole::Receptionist {
-                    hospital.open_account(
-                        admin,
-                        NewAccount {
-                            login: format!("desk{}", i + 1),
-                            person: Some(PersonRef::Staff(staff.id)),
-                            roles: [Role::Receptionist].into(),
+                            roles: [account_role].into(),
                         },
                     )?;
                 }
@@ -1177,6 +1254,317 @@ fn hire_roster<S: Store>(
     Ok(desks)
 }
 
+/// The accounts that charge and bill: a billing clerk, the pharmacy and the lab.
+struct BillingStaff {
+    clerk: AccountId,
+    pharmacy: AccountId,
+    lab: AccountId,
+}
+
+fn positive(m: Money) -> bool {
+    m.amount > Decimal::ZERO
+}
+
+fn rupees(amount: i64) -> Money {
+    Money::from_minor(amount * 100, Currency::INR)
+}
+
+fn price_version(price: Price, tax: TaxRate, tax_inclusive: bool) -> PriceVersion {
+    PriceVersion {
+        effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        price,
+        tax,
+        tax_inclusive,
+    }
+}
+
+/// The hospital's price list: consultations priced from the doctor's fee by visit type (health care is
+/// exempt from GST), lab tests, a minor-procedure tray, medicines at their printed price (MRP, GST 12 %
+/// included) and the new-patient file fee (GST 18 % on top, which no insurer pays).
+fn price_list() -> Vec<PriceItem> {
+    let fee = |percent: i64| Price::DoctorFee {
+        percent: Decimal::from(percent),
+    };
+    let fixed = |amount: i64| Price::Fixed {
+        amount: rupees(amount),
+    };
+    let exempt = TaxRate::exempt;
+    vec![
+        PriceItem::new(
+            "consultation.new_patient",
+            "Consultation, new patient",
+            ItemKind::Consultation,
+            price_version(fee(100), exempt(), false),
+        ),
+        PriceItem::new(
+            "consultation.follow_up",
+            "Consultation, follow-up",
+            ItemKind::Consultation,
+            price_version(fee(60), exempt(), false),
+        ),
+        PriceItem::new(
+            "consultation.procedure",
+            "Consultation with a procedure",
+            ItemKind::Consultation,
+            price_version(fee(100), exempt(), false),
+        ),
+        PriceItem::new(
+            "procedure.tray",
+            "Minor-procedure tray",
+            ItemKind::Procedure,
+            price_version(fixed(1_250), exempt(), false),
+        ),
+        PriceItem::new(
+            "lab.cbc",
+            "Complete blood count",
+            ItemKind::LabTest,
+            price_version(fixed(350), exempt(), false),
+        ),
+        PriceItem::new(
+            "lab.lipid",
+            "Lipid profile",
+            ItemKind::LabTest,
+            price_version(fixed(600), exempt(), false),
+        ),
+        PriceItem::new(
+            "med",
+            "Medicines",
+            ItemKind::Medicine,
+            price_version(Price::FromSource, TaxRate::new("GST12", Decimal::from(12)), true),
+        ),
+        PriceItem::new(
+            "admin.file",
+            "New-patient file",
+            ItemKind::Other,
+            price_version(fixed(100), TaxRate::new("GST18", Decimal::from(18)), false),
+        ),
+    ]
+}
+
+/// The insurers' terms. Policies in the simulation name no plan, so each payer has one plan with an
+/// empty name: a yearly deductible, a copay per visit type, coinsurance, an out-of-pocket cap, and the
+/// file fee never covered.
+fn coverage_plans() -> Vec<CoveragePlan> {
+    PAYERS
+        .iter()
+        .enumerate()
+        .map(|(i, payer)| {
+            let mut plan = CoveragePlan::full(*payer, "", Currency::INR);
+            let i = i as i64;
+            if *payer != "CGHS" {
+                plan.annual_deductible = rupees(500 * (i % 3));
+                plan.coinsurance_percent = Decimal::from(10 + 5 * (i % 3));
+                plan.copays.insert("new_patient".into(), rupees(200));
+                plan.copays.insert("follow_up".into(), rupees(100));
+                plan.out_of_pocket_max = Some(rupees(25_000));
+            }
+            plan.not_covered.insert("admin.file".into());
+            plan
+        })
+        .collect()
+}
+
+impl BillingStaff {
+    /// The first clerk's, pharmacist's and lab technician's accounts (`None` for a roster hired
+    /// without them).
+    fn sign_in<S: Store>(hospital: &Hospital<S>) -> Result<Option<Self>> {
+        let login = |name: &str| -> Result<Option<AccountId>> {
+            Ok(hospital.store().read(|r| r.account_by_login(name))?.map(|a| a.id))
+        };
+        Ok(match (login("billing1")?, login("pharm1")?, login("lab1")?) {
+            (Some(clerk), Some(pharmacy), Some(lab)) => Some(BillingStaff { clerk, pharmacy, lab }),
+            _ => None,
+        })
+    }
+
+    /// The clerk puts up the price list and the insurers' terms on the hospital's first day.
+    fn open_price_list<S: Store>(&self, hospital: &Hospital<S>) -> Result<()> {
+        if !hospital.price_list(self.clerk)?.is_empty() {
+            return Ok(());
+        }
+        for item in price_list() {
+            hospital.set_price_item(self.clerk, &item)?;
+        }
+        for plan in coverage_plans() {
+            hospital.set_coverage_plan(self.clerk, &plan)?;
+        }
+        Ok(())
+    }
+}
+
+/// Charges what a visit used, as it happens: the desk charges the consultation (and a new patient's
+/// file), the lab its tests (one visit in five), the pharmacy the medicines it hands out (one in three).
+fn charge_visit<S: Store>(
+    hospital: &Hospital<S>,
+    billing: &BillingStaff,
+    desk: AccountId,
+    visit: &Appointment,
+    rng: &mut Rng,
+) -> Result<()> {
+    hospital.charge_appointment(desk, visit.id)?;
+    let reference = |what: &str| ChargeSource::Manual {
+        reference: format!("{what}-{}", visit.id),
+    };
+    if visit.visit_type == "new_patient" {
+        hospital.add_charge(
+            desk,
+            &ChargeRequest::new(visit.patient, reference("file"), "admin.file", Decimal::ONE),
+        )?;
+    }
+    if visit.visit_type == "procedure" {
+        hospital.add_charge(
+            desk,
+            &ChargeRequest::new(visit.patient, reference("tray"), "procedure.tray", Decimal::ONE),
+        )?;
+    }
+    if rng.chance(20) {
+        let test = if rng.chance(50) { "lab.cbc" } else { "lab.lipid" };
+        hospital.add_charge(
+            billing.lab,
+            &ChargeRequest::new(visit.patient, reference("lab"), test, Decimal::ONE),
+        )?;
+    }
+    if rng.chance(33) {
+        // A strip of tablets at its printed price (₹35.50 to ₹285.50), one to three strips.
+        let mut request = ChargeRequest::new(
+            visit.patient,
+            reference("rx"),
+            "med",
+            Decimal::from(1 + rng.below(3)),
+        );
+        request.unit_price = Some(Money::from_minor(
+            3_550 + 1_000 * i64::try_from(rng.below(26)).unwrap_or(0),
+            Currency::INR,
+        ));
+        request.note = Some("tablets, one strip".into());
+        hospital.add_charge(billing.pharmacy, &request)?;
+    }
+    Ok(())
+}
+
+/// The evening's billing: the clerk issues one invoice per patient seen (their coverage applied), the
+/// patients pay at the desk — in full, in part, or later — by cash or card (the card terminal now and
+/// then sends the same message twice), some insurers remit their share the same day, and a doctor who
+/// offers to take a patient's cash is refused by the policy. The end-of-day dues come from the aging
+/// report.
+fn bill_the_day<S: Store>(
+    hospital: &Hospital<S>,
+    billing: &BillingStaff,
+    desks: &[AccountId],
+    doctor_accounts: &[(hms_core::ids::StaffId, AccountId)],
+    seen: &[PatientId],
+    rng: &mut Rng,
+    summary: &mut DaySummary,
+) -> Result<()> {
+    let zero = Money::zero(Currency::INR);
+    let (mut billed, mut to_payers, mut collected) = (zero, zero, zero);
+    let mut issued: Vec<Invoice> = Vec::with_capacity(seen.len());
+    for patient in seen {
+        let draft = hospital.open_invoice(billing.clerk, *patient)?;
+        if draft.lines.is_empty() {
+            continue;
+        }
+        let inv = hospital.issue_invoice(billing.clerk, draft.id)?;
+        billed = billed.checked_add(inv.gross())?;
+        if inv.coverage.is_some() && positive(inv.payer_due()) {
+            summary.insured_invoices += 1;
+            to_payers = to_payers.checked_add(inv.payer_due())?;
+        }
+        issued.push(inv);
+    }
+    summary.invoices_issued = issued.len();
+
+    let mut recorded = std::collections::HashSet::new();
+    for (n, inv) in issued.iter().enumerate() {
+        let desk = desks
+            .get(n % desks.len().max(1))
+            .copied()
+            .unwrap_or(billing.clerk);
+        let owed = inv.patient_due();
+        if positive(owed) {
+            let roll = rng.below(100);
+            let amount = if roll < 55 {
+                Some(owed)
+            } else if roll < 85 {
+                // Part now, in whole rupees, the rest later.
+                let half = (owed.amount / Decimal::from(2)).floor();
+                (half > Decimal::ZERO).then(|| Money::new(half, Currency::INR))
+            } else {
+                None
+            };
+            if let Some(amount) = amount {
+                let card = rng.chance(60);
+                let mut request = PaymentRequest::new(
+                    inv.patient,
+                    amount,
+                    if card {
+                        PaymentMethod::Card
+                    } else {
+                        PaymentMethod::Cash
+                    },
+                );
+                if card {
+                    request.external_reference =
+                        Some(format!("POS-{}", inv.number.clone().unwrap_or_default()));
+                }
+                let p = hospital.record_payment(desk, &request)?;
+                if card && rng.chance(10) {
+                    let again = hospital.record_payment(desk, &request)?;
+                    if again.id == p.id {
+                        summary.payment_replays += 1;
+                    }
+                }
+                if recorded.insert(p.id) {
+                    summary.payments += 1;
+                    collected = collected.checked_add(p.amount)?;
+                    if p.amount.amount < owed.amount {
+                        summary.partial_payments += 1;
+                    }
+                }
+            }
+        }
+        let payer_owes = inv.payer_due();
+        if positive(payer_owes) && rng.chance(40) {
+            let mut request =
+                PaymentRequest::new(inv.patient, payer_owes, PaymentMethod::InsuranceRemittance);
+            request.external_reference = Some(format!("REMIT-{}", inv.number.clone().unwrap_or_default()));
+            let p = hospital.record_payment(billing.clerk, &request)?;
+            if recorded.insert(p.id) {
+                summary.payments += 1;
+                collected = collected.checked_add(p.amount)?;
+            }
+        }
+    }
+
+    // A doctor offers to take a patient's cash: doctors take no payments.
+    if let (Some(inv), Some(doctor)) = (
+        issued.first(),
+        doctor_accounts.first().map(|(_, account)| account),
+    ) {
+        let attempt = hospital.record_payment(
+            *doctor,
+            &PaymentRequest::new(inv.patient, rupees(1), PaymentMethod::Cash),
+        );
+        if matches!(&attempt, Err(e) if e.code() == "forbidden") {
+            summary.access_denied += 1;
+        }
+    }
+
+    let aging = hospital.aging_report(billing.clerk)?;
+    let total = |a: &hms_core::billing::Aging| -> Result<Money> {
+        Ok(a.current
+            .checked_add(a.days_31_60)?
+            .checked_add(a.days_61_90)?
+            .checked_add(a.over_90)?)
+    };
+    summary.patient_dues = total(&aging.patient)?.amount;
+    summary.payer_dues = total(&aging.payer)?.amount;
+    summary.billed = billed.amount;
+    summary.billed_to_payers = to_payers.amount;
+    summary.collected = collected.amount;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1197,7 +1585,8 @@ mod tests {
         );
         assert!(s.duplicates_refused > 0, "returning patients are caught: {s:?}");
         assert_eq!(s.patients_total, s.patients_registered as u64);
-        assert_eq!(s.access_denied, 1);
+        // the desk hiring staff, and a doctor taking cash
+        assert_eq!(s.access_denied, 2);
         let doctors = s
             .staff_by_role
             .iter()
@@ -1213,6 +1602,16 @@ mod tests {
             s.patients_seen + s.no_shows + s.cancelled <= s.visits_booked,
             "{s:?}"
         );
+        // Billing: one invoice per patient seen; what was billed is collected or still due, to the paisa.
+        assert!(
+            s.invoices_issued > 0 && s.invoices_issued <= s.patients_seen,
+            "{s:?}"
+        );
+        assert!(s.insured_invoices > 0 && s.partial_payments > 0, "{s:?}");
+        let dues = s.patient_dues + s.payer_dues;
+        assert_eq!(s.billed, s.collected + dues, "{s:?}");
+        assert!(s.collected > Decimal::ZERO && dues > Decimal::ZERO, "{s:?}");
+        assert!(s.billed_to_payers < s.billed, "{s:?}");
         // The pharmacy: prescriptions at the end of visits, handed out first-expiry-first-out.
         assert!(s.prescriptions_written > 0, "{s:?}");
         assert!(

@@ -13,6 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use crate::access::AccessError;
+pub use crate::billing::BillingError;
 pub use crate::money::MoneyError;
 pub use crate::people::PeopleError;
 pub use crate::pharmacy::PharmacyError;
@@ -54,6 +55,9 @@ pub enum Error {
     /// An availability rule was broken (outside working hours, inside the lead time, …).
     #[error(transparent)]
     Availability(#[from] AvailabilityError),
+    /// A billing rule was broken (an overpayment, an issued invoice changed, …).
+    #[error(transparent)]
+    Billing(#[from] BillingError),
     /// The policy denied the request.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -76,6 +80,7 @@ impl Error {
             Error::People(e) => e.code(),
             Error::Scheduling(e) => e.code(),
             Error::Availability(e) => e.code(),
+            Error::Billing(e) => e.code(),
             Error::Access(e) => e.code(),
             Error::Pharmacy(e) => e.code(),
             Error::Storage(e) => e.code(),
@@ -105,19 +110,27 @@ pub fn all_error_codes() -> &'static [&'static str] {
         "exceeds_dispensed",
         "exceeds_prescription",
         "forbidden",
+        "gateway_failed",
         "idempotency_mismatch",
+        "immutable_invoice",
         "in_past",
         "inactive",
         "insufficient_stock",
         "invalid_input",
         "invalid_interval",
         "invalid_policy",
+        "invalid_signature",
         "invalid_transition",
         "lead_time",
+        "no_price",
         "no_resource",
         "nonexistent_local_time",
+        "not_chargeable",
         "not_found",
         "outside_availability",
+        "over_credit",
+        "over_refund",
+        "overpayment",
         "prescription_required",
         "refills_exhausted",
         "reservation_expired",

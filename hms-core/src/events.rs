@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use chrono::NaiveDate;
 
 use crate::access::Role;
+use crate::billing::{InvoiceStatus, ReminderStage};
 use crate::ids::{
-    AccountId, AppointmentId, BatchId, BreakGlassId, CareTeamLinkId, DispenseId, DrugId, EventId, PatientId,
-    PrescriptionId, ReservationId, ResourceId, StaffId, StockOrderId, TransferId, WaitlistId,
+    AccountId, AppointmentId, BatchId, BreakGlassId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId,
+    InvoiceId, PatientId, PaymentId, PrescriptionId, RefundId, ReservationId, ResourceId, StaffId,
+    StockOrderId, TransferId, WaitlistId,
 };
 use crate::money::Money;
 use crate::people::{Mrn, StaffRole};
@@ -132,6 +134,102 @@ pub enum DomainEvent {
     AvailabilityChanged {
         /// The doctor.
         doctor: StaffId,
+    },
+    /// A service was charged to a patient.
+    #[serde(rename = "charge.added")]
+    ChargeAdded {
+        /// The charge.
+        charge: ChargeId,
+        /// The patient.
+        patient: PatientId,
+        /// The source event's key.
+        source: String,
+    },
+    /// An invoice was issued.
+    #[serde(rename = "invoice.issued")]
+    InvoiceIssued {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The patient.
+        patient: PatientId,
+        /// Its number.
+        number: String,
+        /// The total.
+        total: Money,
+        /// The patient's share.
+        patient_share: Money,
+        /// When the patient's share is due.
+        due_date: chrono::NaiveDate,
+    },
+    /// Nothing is due on an invoice any more.
+    #[serde(rename = "invoice.balanced")]
+    InvoiceBalanced {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The patient.
+        patient: PatientId,
+    },
+    /// An invoice was cancelled, marked entered-in-error, or reopened by a refund.
+    #[serde(rename = "invoice.status_changed")]
+    InvoiceStatusChanged {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The patient.
+        patient: PatientId,
+        /// The status before.
+        from: InvoiceStatus,
+        /// The status after.
+        to: InvoiceStatus,
+    },
+    /// A reminder that an invoice is (nearly) due.
+    #[serde(rename = "invoice.due_reminder")]
+    InvoiceDueReminder {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// The patient.
+        patient: PatientId,
+        /// Which reminder.
+        stage: ReminderStage,
+        /// The due date.
+        due_date: chrono::NaiveDate,
+        /// What the patient still owes on it.
+        amount_due: Money,
+    },
+    /// A credit note was issued against an invoice.
+    #[serde(rename = "credit_note.issued")]
+    CreditNoteIssued {
+        /// The credit note.
+        credit_note: InvoiceId,
+        /// The invoice corrected.
+        invoice: InvoiceId,
+        /// The patient.
+        patient: PatientId,
+        /// The amount credited.
+        total: Money,
+    },
+    /// A payment was recorded.
+    #[serde(rename = "payment.recorded")]
+    PaymentRecorded {
+        /// The payment.
+        payment: PaymentId,
+        /// The patient.
+        patient: PatientId,
+        /// How much.
+        amount: Money,
+        /// The invoices it paid, with how much each.
+        allocations: Vec<(InvoiceId, Money)>,
+    },
+    /// Part of a payment was refunded.
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded {
+        /// The payment.
+        payment: PaymentId,
+        /// The refund.
+        refund: RefundId,
+        /// The patient.
+        patient: PatientId,
+        /// How much.
+        amount: Money,
     },
     /// A drug was added to the catalog.
     #[serde(rename = "drug.added")]
@@ -392,6 +490,14 @@ impl DomainEvent {
             DomainEvent::WaitlistSlotOffered { .. } => "waitlist.slot_offered",
             DomainEvent::ResourceAdded { .. } => "resource.added",
             DomainEvent::AvailabilityChanged { .. } => "availability.changed",
+            DomainEvent::ChargeAdded { .. } => "charge.added",
+            DomainEvent::InvoiceIssued { .. } => "invoice.issued",
+            DomainEvent::InvoiceBalanced { .. } => "invoice.balanced",
+            DomainEvent::InvoiceStatusChanged { .. } => "invoice.status_changed",
+            DomainEvent::InvoiceDueReminder { .. } => "invoice.due_reminder",
+            DomainEvent::CreditNoteIssued { .. } => "credit_note.issued",
+            DomainEvent::PaymentRecorded { .. } => "payment.recorded",
+            DomainEvent::PaymentRefunded { .. } => "payment.refunded",
             DomainEvent::DrugAdded { .. } => "drug.added",
             DomainEvent::DrugUpdated { .. } => "drug.updated",
             DomainEvent::StockOrdered { .. } => "stock.ordered",

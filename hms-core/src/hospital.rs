@@ -18,6 +18,7 @@ use crate::access::{
     decide, granted_roles, AccessError, Action, AuditRecord, BreakGlassGrant, CareTeamLink, CompiledPolicy,
     Decision, Facts, Request, ResourceKind, Role, RoleSet, Subject,
 };
+use crate::billing::RoundingMode;
 use crate::error::{Error, FieldCode, Result, ValidationError};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{AccountId, BreakGlassId, CareTeamLinkId, EventId, IdSource, PatientId, StaffId};
@@ -29,8 +30,11 @@ use crate::scheduling::ConflictMode;
 use crate::store::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::time::Clock;
 
+mod billing;
 mod pharmacy;
 mod scheduling;
+
+pub use billing::{AgingReport, ChargeRequest, CreditRequest, PaymentRequest};
 
 pub use pharmacy::{
     CounterSale, CounterSaleLine, DispenseLineRequest, DispenseRequest, ReservationRequest, ReturnLine,
@@ -50,6 +54,10 @@ pub struct HospitalSettings {
     /// Whether a booking conflict refuses the booking (the default) or is a warning that an explicit
     /// override reason lets through.
     pub conflict_mode: ConflictMode,
+    /// How invoice tax is rounded: per tax category (EN 16931 BR-CO-17, the default) or per line.
+    pub invoice_rounding: RoundingMode,
+    /// Days from the invoice date to the due date of the patient's share (30 by default).
+    pub payment_terms_days: u32,
     /// How the pharmacy runs (minimum shelf life, expiry warning window, reservation hold time).
     pub pharmacy: crate::pharmacy::PharmacySettings,
 }
@@ -61,6 +69,8 @@ impl Default for HospitalSettings {
             zone: chrono_tz::UTC,
             currency: Currency::USD,
             conflict_mode: ConflictMode::Block,
+            invoice_rounding: RoundingMode::PerTaxCategory,
+            payment_terms_days: 30,
             pharmacy: crate::pharmacy::PharmacySettings::default(),
         }
     }

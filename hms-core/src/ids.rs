@@ -121,6 +121,26 @@ id_type!(
     "event"
 );
 id_type!(
+    /// Identifies a charge: one billable service used by a patient.
+    ChargeId,
+    "charge"
+);
+id_type!(
+    /// Identifies an invoice or a credit note.
+    InvoiceId,
+    "invoice"
+);
+id_type!(
+    /// Identifies a payment received.
+    PaymentId,
+    "payment"
+);
+id_type!(
+    /// Identifies a refund of (part of) a payment.
+    RefundId,
+    "refund"
+);
+id_type!(
     /// Identifies a drug in the pharmacy catalog.
     DrugId,
     "drug"
@@ -139,6 +159,16 @@ id_type!(
     /// Identifies one dispensing (against a prescription or over the counter).
     DispenseId,
     "dispense"
+);
+id_type!(
+    /// Identifies a laboratory order.
+    LabOrderId,
+    "lab order"
+);
+id_type!(
+    /// Identifies a hospital admission (an inpatient stay).
+    AdmissionId,
+    "admission"
 );
 id_type!(
     /// Identifies one movement of the stock ledger.

@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod billing;
 pub mod error;
 pub mod events;
 pub mod finding;

@@ -430,13 +430,25 @@ impl Money {
         let mut parts: Vec<Decimal> = Vec::with_capacity(positive.len());
         let mut remainders: Vec<(usize, Decimal)> = Vec::with_capacity(positive.len());
         for (i, w) in positive.iter().enumerate() {
-            let exact = magnitude
-                .checked_mul(*w)
-                .and_then(|product| product.checked_div(total_weight))
+            let product = magnitude.checked_mul(*w).ok_or_else(overflow)?;
+            let exact = product.checked_div(total_weight).ok_or_else(overflow)?;
+            let mut floored = exact.round_dp_with_strategy(cur.minor_units(), RoundingStrategy::ToZero);
+            // What the floor left over, times the total weight: no division, so it is exact and
+            // equal remainders tie exactly (a rounded quotient would break ties by rounding noise).
+            let mut lost = floored
+                .checked_mul(total_weight)
+                .and_then(|f| product.checked_sub(f))
                 .ok_or_else(overflow)?;
-            let floored = exact.round_dp_with_strategy(cur.minor_units(), RoundingStrategy::ToZero);
+            if lost.is_sign_negative() && !lost.is_zero() {
+                // The quotient was rounded up across a unit boundary: the true floor is one unit less.
+                floored -= unit;
+                lost = unit
+                    .checked_mul(total_weight)
+                    .and_then(|u| lost.checked_add(u))
+                    .ok_or_else(overflow)?;
+            }
             parts.push(floored);
-            remainders.push((i, exact - floored));
+            remainders.push((i, lost));
         }
         let assigned = parts
             .iter()
@@ -472,6 +484,25 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn equal_remainders_tie_exactly_and_the_earlier_part_wins() {
+        // 21,330.90 split by these weights leaves parts 5 and 9 exactly the same fraction of a cent
+        // over their floors (0.5553869...): the earlier one, part 5, gets the last cent. Computed by
+        // division, the two remainders differed in the 28th digit and part 9 won.
+        let weights = [
+            30495, 48641, 75785, 18746, 97551, 2269, 20554, 95838, 30209, 46422, 58791, 82872, 67290, 68008,
+            6118, 29338, 33620,
+        ]
+        .map(Decimal::from);
+        let parts = Money::from_minor(2_133_090, Currency::USD)
+            .allocate(&weights)
+            .unwrap();
+        let minor: Vec<i64> = parts.iter().map(|p| p.to_minor().unwrap()).collect();
+        assert_eq!(minor[5], 5957);
+        assert_eq!(minor[9], 121_866);
+        assert_eq!(minor.iter().sum::<i64>(), 2_133_090);
+    }
 
     #[test]
     fn currencies_know_their_minor_units() {

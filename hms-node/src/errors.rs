@@ -32,13 +32,21 @@ use crate::convert::access::PolicyProblem;
 use crate::convert::scheduling::Party;
 use crate::convert::FieldProblem;
 
-/// The codes of domains this binding does not expose yet (pharmacy): they arrive with their code
+/// The codes of domains this binding does not expose yet (pharmacy, billing): they arrive with their code
 /// and message and the kind `unknown`.
 pub const NOT_EXPOSED: &[&str] = &[
     "batch_unusable",
     "exceeds_dispensed",
     "exceeds_prescription",
+    "gateway_failed",
+    "immutable_invoice",
     "insufficient_stock",
+    "invalid_signature",
+    "no_price",
+    "not_chargeable",
+    "over_credit",
+    "over_refund",
+    "overpayment",
     "prescription_required",
     "refills_exhausted",
     "reservation_expired",

@@ -40,8 +40,12 @@ pub enum HmsErrorCode {
     ExceedsPrescription,
     /// The policy denied the request.
     Forbidden,
+    /// The payment gateway failed; nothing was recorded. (Billing: not exposed by this binding yet.)
+    GatewayFailed,
     /// A client key was reused for a different request.
     IdempotencyMismatch,
+    /// An issued invoice cannot change; corrections are credit notes. (Billing: not exposed by this binding yet.)
+    ImmutableInvoice,
     /// The visit would start in the past.
     InPast,
     /// The record is deactivated.
@@ -54,18 +58,30 @@ pub enum HmsErrorCode {
     InvalidInterval,
     /// An access policy document is invalid (`problems`).
     InvalidPolicy,
+    /// A payment webhook whose signature does not verify. (Billing: not exposed by this binding yet.)
+    InvalidSignature,
     /// A status change the status machine does not allow.
     InvalidTransition,
     /// The visit would start inside the booking lead time.
     LeadTime,
+    /// No price is in force for the service on that day. (Billing: not exposed by this binding yet.)
+    NoPrice,
     /// No resource of a needed kind exists.
     NoResource,
     /// A wall-clock time the clocks skip.
     NonexistentLocalTime,
+    /// The source cannot be charged (already charged, or not billable). (Billing: not exposed by this binding yet.)
+    NotChargeable,
     /// The entity does not exist.
     NotFound,
     /// The visit is outside the doctor's working hours.
     OutsideAvailability,
+    /// A credit note for more than is open. (Billing: not exposed by this binding yet.)
+    OverCredit,
+    /// A refund for more than was paid. (Billing: not exposed by this binding yet.)
+    OverRefund,
+    /// A payment allocation for more than is due. (Billing: not exposed by this binding yet.)
+    Overpayment,
     /// The drug needs a prescription. (Pharmacy: not exposed by this binding yet.)
     PrescriptionRequired,
     /// The prescription has no refills left. (Pharmacy: not exposed by this binding yet.)
@@ -86,7 +102,7 @@ pub enum HmsErrorCode {
 
 impl HmsErrorCode {
     /// Every code, in the order of the union.
-    pub const ALL: [HmsErrorCode; 29] = [
+    pub const ALL: [HmsErrorCode; 37] = [
         HmsErrorCode::AmountOverflow,
         HmsErrorCode::BatchUnusable,
         HmsErrorCode::BeyondHorizon,
@@ -95,19 +111,27 @@ impl HmsErrorCode {
         HmsErrorCode::ExceedsDispensed,
         HmsErrorCode::ExceedsPrescription,
         HmsErrorCode::Forbidden,
+        HmsErrorCode::GatewayFailed,
         HmsErrorCode::IdempotencyMismatch,
+        HmsErrorCode::ImmutableInvoice,
         HmsErrorCode::InPast,
         HmsErrorCode::Inactive,
         HmsErrorCode::InsufficientStock,
         HmsErrorCode::InvalidInput,
         HmsErrorCode::InvalidInterval,
         HmsErrorCode::InvalidPolicy,
+        HmsErrorCode::InvalidSignature,
         HmsErrorCode::InvalidTransition,
         HmsErrorCode::LeadTime,
+        HmsErrorCode::NoPrice,
         HmsErrorCode::NoResource,
         HmsErrorCode::NonexistentLocalTime,
+        HmsErrorCode::NotChargeable,
         HmsErrorCode::NotFound,
         HmsErrorCode::OutsideAvailability,
+        HmsErrorCode::OverCredit,
+        HmsErrorCode::OverRefund,
+        HmsErrorCode::Overpayment,
         HmsErrorCode::PrescriptionRequired,
         HmsErrorCode::RefillsExhausted,
         HmsErrorCode::ReservationExpired,
@@ -129,19 +153,27 @@ impl HmsErrorCode {
             HmsErrorCode::ExceedsDispensed => "exceeds_dispensed",
             HmsErrorCode::ExceedsPrescription => "exceeds_prescription",
             HmsErrorCode::Forbidden => "forbidden",
+            HmsErrorCode::GatewayFailed => "gateway_failed",
             HmsErrorCode::IdempotencyMismatch => "idempotency_mismatch",
+            HmsErrorCode::ImmutableInvoice => "immutable_invoice",
             HmsErrorCode::InPast => "in_past",
             HmsErrorCode::Inactive => "inactive",
             HmsErrorCode::InsufficientStock => "insufficient_stock",
             HmsErrorCode::InvalidInput => "invalid_input",
             HmsErrorCode::InvalidInterval => "invalid_interval",
             HmsErrorCode::InvalidPolicy => "invalid_policy",
+            HmsErrorCode::InvalidSignature => "invalid_signature",
             HmsErrorCode::InvalidTransition => "invalid_transition",
             HmsErrorCode::LeadTime => "lead_time",
+            HmsErrorCode::NoPrice => "no_price",
             HmsErrorCode::NoResource => "no_resource",
             HmsErrorCode::NonexistentLocalTime => "nonexistent_local_time",
+            HmsErrorCode::NotChargeable => "not_chargeable",
             HmsErrorCode::NotFound => "not_found",
             HmsErrorCode::OutsideAvailability => "outside_availability",
+            HmsErrorCode::OverCredit => "over_credit",
+            HmsErrorCode::OverRefund => "over_refund",
+            HmsErrorCode::Overpayment => "overpayment",
             HmsErrorCode::PrescriptionRequired => "prescription_required",
             HmsErrorCode::RefillsExhausted => "refills_exhausted",
             HmsErrorCode::ReservationExpired => "reservation_expired",

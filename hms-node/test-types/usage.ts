@@ -66,9 +66,17 @@ function httpStatus(code: HmsErrorCode): number {
     case 'prescription_required':
     case 'refills_exhausted':
     case 'reservation_expired':
+    case 'immutable_invoice':
+    case 'invalid_signature':
+    case 'no_price':
+    case 'not_chargeable':
+    case 'over_credit':
+    case 'over_refund':
+    case 'overpayment':
     case 'inactive':
       return 409
     case 'storage':
+    case 'gateway_failed':
       return 503
     case 'invalid_policy':
       return 500

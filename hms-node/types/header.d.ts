@@ -94,6 +94,14 @@ export type HmsError =
   | HmsErrorBase<'prescription_required', 'unknown'>
   | HmsErrorBase<'refills_exhausted', 'unknown'>
   | HmsErrorBase<'reservation_expired', 'unknown'>
+  | HmsErrorBase<'gateway_failed', 'unknown'>
+  | HmsErrorBase<'immutable_invoice', 'unknown'>
+  | HmsErrorBase<'invalid_signature', 'unknown'>
+  | HmsErrorBase<'no_price', 'unknown'>
+  | HmsErrorBase<'not_chargeable', 'unknown'>
+  | HmsErrorBase<'over_credit', 'unknown'>
+  | HmsErrorBase<'over_refund', 'unknown'>
+  | HmsErrorBase<'overpayment', 'unknown'>
   | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
   | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
       staffId: string

@@ -471,7 +471,7 @@ py_enum!(
     Action,
     "Action",
     "What a request does (in audit records and `ForbiddenError`).",
-    [Read, Create, Update, Deactivate, Cancel, Dispense, Grant],
+    [Read, Create, Update, Deactivate, Cancel, Dispense, Grant, Issue, Refund],
     |v| v.as_str()
 );
 
@@ -495,7 +495,9 @@ py_enum!(
         AuditLog,
         Report,
         CareTeam,
-        BreakGlass
+        BreakGlass,
+        DrugCatalog,
+        PriceList
     ],
     |v| v.as_str()
 );

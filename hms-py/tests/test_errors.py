@@ -190,6 +190,9 @@ PENDING = {
     # Pharmacy: not exposed to Python yet.
     "batch_unusable", "exceeds_dispensed", "exceeds_prescription", "insufficient_stock",
     "prescription_required", "refills_exhausted", "reservation_expired",
+    # Billing: not exposed to Python yet.
+    "gateway_failed", "immutable_invoice", "invalid_signature", "no_price", "not_chargeable",
+    "over_credit", "over_refund", "overpayment",
 }
 
 

@@ -111,13 +111,13 @@ def test_patient_details_refuse_wrong_types() -> None:
         (hms.StaffRole, ["doctor", "nurse", "receptionist", "pharmacist", "lab_technician", "billing_clerk", "admin"]),
         (hms.Role, ["admin", "doctor", "nurse", "receptionist", "pharmacist", "lab_technician", "billing_clerk", "patient"]),
         (hms.DuplicateMatch, ["national_id", "name_birth_date_phone"]),
-        (hms.Action, ["read", "create", "update", "deactivate", "cancel", "dispense", "grant"]),
+        (hms.Action, ["read", "create", "update", "deactivate", "cancel", "dispense", "grant", "issue", "refund"]),
         (
             hms.ResourceKind,
             [
                 "patient_profile", "medical_record", "prescription", "lab_order", "lab_result", "appointment",
                 "schedule", "invoice", "payment", "stock", "staff", "user_account", "audit_log", "report",
-                "care_team", "break_glass",
+                "care_team", "break_glass", "drug_catalog", "price_list",
             ],
         ),
         (

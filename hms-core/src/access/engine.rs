@@ -270,6 +270,7 @@ fn resource_words(r: ResourceKind) -> &'static str {
         ResourceKind::Report => "reports",
         ResourceKind::CareTeam => "care teams",
         ResourceKind::BreakGlass => "emergency access",
+        ResourceKind::PriceList => "the price list",
         ResourceKind::DrugCatalog => "the drug catalog",
     }
 }

@@ -287,6 +287,10 @@ pub enum Action {
     Dispense,
     /// Give an account roles.
     Grant,
+    /// Make final and send (an invoice, a credit note).
+    Issue,
+    /// Give money back (part of a payment).
+    Refund,
 }
 
 vocabulary!(Action {
@@ -297,6 +301,8 @@ vocabulary!(Action {
     Cancel => "cancel",
     Dispense => "dispense",
     Grant => "grant",
+    Issue => "issue",
+    Refund => "refund",
 });
 
 /// What kind of thing an action is done to.
@@ -337,6 +343,8 @@ pub enum ResourceKind {
     CareTeam,
     /// Emergency ("break the glass") access to a patient's records.
     BreakGlass,
+    /// The price list and insurance coverage plans.
+    PriceList,
     /// The drug catalog: what the pharmacy can stock, and its reorder rules.
     DrugCatalog,
 }
@@ -358,6 +366,7 @@ vocabulary!(ResourceKind {
     Report => "report",
     CareTeam => "care_team",
     BreakGlass => "break_glass",
+    PriceList => "price_list",
     DrugCatalog => "drug_catalog",
 });
 

@@ -669,10 +669,14 @@ fn rule(
 ///   receipts, recalls, transfers, adjustments, write-offs, reservations), sell over the counter,
 ///   take returns and keep the drug catalog; **no one else dispenses** (no other rule permits it);
 ///   all staff read the drug catalog, and doctors and nurses read stock levels;
-///   **lab technicians** work lab orders and results; **billing clerks** handle invoices and payments
-///   (not clinical notes);
-/// - **patients** read and update their own profile, read their own records, invoices and access
-///   report, and book and cancel their own appointments.
+///   **lab technicians** work lab orders and results;
+/// - **billing clerks** handle invoices (charge, discount, issue, void, credit), payments and refunds,
+///   and keep the price list and coverage plans (not clinical notes); **admins** may stand in for
+///   them; the **front desk** charges visits and takes payments but issues, voids and refunds
+///   nothing; **nurses, pharmacists and the lab** charge the services they give without seeing bills;
+///   all staff read the price list; doctors neither bill nor take payments;
+/// - **patients** read and update their own profile, read their own records, invoices, payments and
+///   access report, pay their own bills, and book and cancel their own appointments.
 pub fn default_policy() -> Policy {
     use Action::*;
     use Effect::{Forbid, Permit};
@@ -711,7 +715,7 @@ pub fn default_policy() -> Policy {
                 "audit-log-is-append-only",
                 Forbid,
                 &Role::ALL,
-                &[Create, Update, Deactivate, Cancel, Dispense, Grant],
+                &[Create, Update, Deactivate, Cancel, Dispense, Grant, Issue, Refund],
                 &[K::AuditLog],
                 Condition::Always,
                 "the audit log is written by the system alone and never changed",
@@ -987,10 +991,64 @@ pub fn default_policy() -> Policy {
                 "billing-handles-invoices",
                 Permit,
                 &[BillingClerk],
-                &[Read, Create, Update, Cancel],
+                &[Read, Create, Update, Cancel, Issue],
+                &[K::Invoice],
+                Condition::Always,
+                "billing charges, discounts, issues, voids and credits invoices, without clinical notes",
+            ),
+            rule(
+                "billing-takes-payments",
+                Permit,
+                &[BillingClerk],
+                &[Read, Create, Refund],
+                &[K::Payment],
+                Condition::Always,
+                "billing records payments and refunds them",
+            ),
+            rule(
+                "billing-keeps-price-list",
+                Permit,
+                &[BillingClerk],
+                &[Read, Update],
+                &[K::PriceList],
+                Condition::Always,
+                "billing keeps the prices and the insurance coverage plans",
+            ),
+            rule(
+                "admin-runs-billing",
+                Permit,
+                &[Admin],
+                &[Read, Create, Update, Cancel, Issue, Refund],
+                &[K::Invoice, K::Payment, K::PriceList],
+                Condition::Always,
+                "admins can stand in for billing: invoices, payments, refunds and prices",
+            ),
+            rule(
+                "desk-charges-visits-and-takes-payments",
+                Permit,
+                &[Receptionist],
+                &[Read, Create],
                 &[K::Invoice, K::Payment],
                 Condition::Always,
-                "billing sees invoices and payments, not clinical notes",
+                "the front desk charges visits and takes payments, but issues, voids and refunds nothing",
+            ),
+            rule(
+                "service-staff-charge-their-services",
+                Permit,
+                &[Nurse, Pharmacist, LabTechnician],
+                &[Create],
+                &[K::Invoice],
+                Condition::Always,
+                "the ward, the pharmacy and the lab charge the services they give, and see no bills",
+            ),
+            rule(
+                "staff-read-price-list",
+                Permit,
+                &staff_roles,
+                &[Read],
+                &[K::PriceList],
+                Condition::Always,
+                "staff look up prices",
             ),
             rule(
                 "billing-reads-reports",
@@ -1026,6 +1084,15 @@ pub fn default_policy() -> Policy {
                 ],
                 Condition::OwnRecord,
                 "a patient reads their own records, bills and who accessed them",
+            ),
+            rule(
+                "patient-pays-own-bills",
+                Permit,
+                &[Patient],
+                &[Create],
+                &[K::Payment],
+                Condition::OwnRecord,
+                "a patient pays their own bills (at the portal, through the payment gateway)",
             ),
             rule(
                 "patient-books-own-appointments",

@@ -62,6 +62,15 @@ macro_rules! conformance_suite {
             the_store_itself_refuses_double_booking,
             a_failed_transaction_rolls_back_an_appointment,
             sixteen_threads_racing_for_one_slot_book_it_once,
+            // --- billing ---
+            a_source_is_charged_once,
+            payment_references_are_unique,
+            issued_invoice_figures_are_write_once,
+            billing_records_list_by_patient_in_order,
+            billing_use_cases_commit_with_their_events,
+            paid_and_credited_never_exceed_what_is_due,
+            refunds_and_allocations_never_exceed_the_payment,
+            billing_writes_roll_back_with_a_failed_transaction,
             pharmacy_records_read_back,
             the_store_refuses_a_movement_that_would_go_below_zero,
             balances_are_the_sums_of_the_ledger,
@@ -1203,6 +1212,470 @@ pub fn sixteen_threads_racing_for_one_slot_book_it_once<S: Store>(store: S) -> R
     Ok(())
 }
 
+// --- billing ---
+
+fn billing_charge(
+    id: u128,
+    patient: crate::ids::PatientId,
+    source: crate::billing::ChargeSource,
+    at: chrono::DateTime<Utc>,
+) -> crate::billing::Charge {
+    crate::billing::Charge {
+        id: crate::ids::ChargeId::from_uuid(uuid::Uuid::from_u128(id)),
+        patient,
+        source,
+        item_code: "lab.cbc".into(),
+        kind: crate::billing::ItemKind::LabTest,
+        description: "Complete blood count".into(),
+        quantity: rust_decimal::Decimal::ONE,
+        unit_price: Money::from_minor(25_000, Currency::INR),
+        tax: crate::billing::TaxRate::exempt(),
+        tax_inclusive: false,
+        visit_type: None,
+        preauthorization: None,
+        service_date: at.date_naive(),
+        invoice: None,
+        created_by: AccountId::from_uuid(uuid::Uuid::from_u128(1)),
+        created_at: at,
+    }
+}
+
+fn billing_payment(
+    id: u128,
+    patient: crate::ids::PatientId,
+    reference: Option<&str>,
+    at: chrono::DateTime<Utc>,
+) -> crate::billing::Payment {
+    crate::billing::Payment {
+        id: crate::ids::PaymentId::from_uuid(uuid::Uuid::from_u128(id)),
+        patient,
+        amount: Money::from_minor(10_000, Currency::INR),
+        method: crate::billing::PaymentMethod::Cash,
+        external_reference: reference.map(str::to_owned),
+        received_at: at,
+        recorded_by: None,
+        allocations: Vec::new(),
+        refunds: Vec::new(),
+        version: 1,
+    }
+}
+
+fn lab_order(n: u128) -> crate::billing::ChargeSource {
+    crate::billing::ChargeSource::LabOrder {
+        id: crate::ids::LabOrderId::from_uuid(uuid::Uuid::from_u128(n)),
+    }
+}
+
+pub fn a_source_is_charged_once<S: Store>(store: S) -> Result<()> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    store.write(|tx| tx.insert_charge(&billing_charge(1, p, lab_order(1), at)))?;
+    let err = store
+        .write(|tx| tx.insert_charge(&billing_charge(2, p, lab_order(1), at)))
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "duplicate",
+        "a second charge for the same source is refused"
+    );
+    let found = store.read(|r| r.charge_by_source(&lab_order(1)))?;
+    assert_eq!(found.map(|c| c.id.as_uuid().as_u128()), Some(1));
+    // A failed transaction leaves no charge and frees nothing it did not take.
+    let _ = store.write(|tx| -> Result<()> {
+        tx.insert_charge(&billing_charge(3, p, lab_order(3), at))?;
+        Err(Error::not_found("patient", p))
+    });
+    assert!(store.read(|r| r.charge_by_source(&lab_order(3)))?.is_none());
+    store.write(|tx| tx.insert_charge(&billing_charge(3, p, lab_order(3), at)))?;
+    // The source of a charge cannot change; its invoice link can.
+    let mut moved = billing_charge(1, p, lab_order(9), at);
+    assert!(store.write(|tx| tx.update_charge(&moved)).is_err());
+    moved.source = lab_order(1);
+    moved.invoice = Some(crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(5)));
+    store.write(|tx| tx.update_charge(&moved))?;
+    assert_eq!(store.read(|r| r.charge(moved.id))?, Some(moved));
+    Ok(())
+}
+
+pub fn payment_references_are_unique<S: Store>(store: S) -> Result<()> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    store.write(|tx| tx.insert_payment(&billing_payment(1, p, Some("ch_1"), at)))?;
+    let err = store
+        .write(|tx| tx.insert_payment(&billing_payment(2, p, Some("ch_1"), at)))
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "duplicate",
+        "an external reference records one payment"
+    );
+    // Payments without a reference do not collide.
+    store.write(|tx| tx.insert_payment(&billing_payment(3, p, None, at)))?;
+    store.write(|tx| tx.insert_payment(&billing_payment(4, p, None, at)))?;
+    let found = store.read(|r| r.payment_by_reference("ch_1"))?;
+    assert_eq!(found.map(|x| x.id.as_uuid().as_u128()), Some(1));
+    // The amount of a payment never changes; refunds are added to it.
+    let mut changed = billing_payment(1, p, Some("ch_1"), at);
+    changed.amount = Money::from_minor(1, Currency::INR);
+    assert!(store.write(|tx| tx.update_payment(&changed)).is_err());
+    Ok(())
+}
+
+/// `draft` issued under `number`: priced (no coverage, so the patient's share is the total).
+fn issue(draft: &crate::billing::Invoice, number: &str) -> Result<crate::billing::Invoice> {
+    let mut issued = draft.clone();
+    issued.breakdown = Some(crate::billing::calculate(&crate::billing::InvoiceInput {
+        currency: draft.currency,
+        rounding: draft.rounding,
+        lines: &draft.line_inputs(),
+        invoice_discount: draft.invoice_discount,
+        coverage: None,
+    })?);
+    issued.status = crate::billing::InvoiceStatus::Issued;
+    issued.number = Some(number.into());
+    Ok(issued)
+}
+
+pub fn issued_invoice_figures_are_write_once<S: Store>(store: S) -> Result<()> {
+    use crate::billing::{InvoiceLine, InvoiceStatus};
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let by = AccountId::from_uuid(uuid::Uuid::from_u128(1));
+    let id = crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(10));
+    let mut draft = crate::billing::Invoice::draft(id, p, Currency::INR, Default::default(), by, at);
+    draft
+        .lines
+        .push(InvoiceLine::from_charge(&billing_charge(1, p, lab_order(1), at)));
+    store.write(|tx| tx.insert_invoice(&draft))?;
+    // A draft changes freely.
+    draft.invoice_discount = Some(crate::billing::Discount::Percent(rust_decimal::Decimal::TEN));
+    store.write(|tx| tx.update_invoice(&draft))?;
+    let issued = issue(&draft, "INV-000001")?;
+    store.write(|tx| tx.update_invoice(&issued))?;
+    // Its figures are now write-once…
+    let mut forged = issued.clone();
+    forged.lines[0].unit_price = Money::from_minor(1, Currency::INR);
+    let err = store.write(|tx| tx.update_invoice(&forged)).unwrap_err();
+    assert_eq!(err.code(), "immutable_invoice");
+    // …while its balance and status move.
+    let mut paid = issued.clone();
+    paid.paid_patient = Money::from_minor(100, Currency::INR);
+    paid.status = InvoiceStatus::Balanced;
+    store.write(|tx| tx.update_invoice(&paid))?;
+    assert_eq!(store.read(|r| r.invoice(id))?, Some(paid));
+    // Numbers are unique.
+    let mut other = crate::billing::Invoice::draft(
+        crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(11)),
+        p,
+        Currency::INR,
+        Default::default(),
+        by,
+        at,
+    );
+    other.number = Some("INV-000001".into());
+    let err = store.write(|tx| tx.insert_invoice(&other)).unwrap_err();
+    assert_eq!(err.code(), "duplicate");
+    Ok(())
+}
+
+pub fn billing_records_list_by_patient_in_order<S: Store>(store: S) -> Result<()> {
+    use crate::billing::{InvoiceStatus, ItemKind, Price, PriceItem, PriceVersion, TaxRate};
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let q = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(8));
+    let by = AccountId::from_uuid(uuid::Uuid::from_u128(1));
+    store.write(|tx| {
+        // Inserted out of time order; lists come back oldest first.
+        tx.insert_charge(&billing_charge(
+            2,
+            p,
+            lab_order(2),
+            t0 + chrono::Duration::hours(2),
+        ))?;
+        tx.insert_charge(&billing_charge(1, p, lab_order(1), t0))?;
+        tx.insert_charge(&billing_charge(3, q, lab_order(3), t0))?;
+        tx.insert_payment(&billing_payment(2, p, None, t0 + chrono::Duration::hours(1)))?;
+        tx.insert_payment(&billing_payment(1, p, None, t0))?;
+        for (n, h, who) in [(11u128, 2, p), (10, 1, p), (12, 0, q)] {
+            let mut inv = crate::billing::Invoice::draft(
+                crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(n)),
+                who,
+                Currency::INR,
+                Default::default(),
+                by,
+                t0 + chrono::Duration::hours(h),
+            );
+            if n == 11 {
+                inv.status = InvoiceStatus::Issued;
+                inv.number = Some("INV-000011".into());
+            }
+            tx.insert_invoice(&inv)?;
+        }
+        let version = |amount| PriceVersion {
+            effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            price: Price::Fixed {
+                amount: Money::from_minor(amount, Currency::INR),
+            },
+            tax: TaxRate::exempt(),
+            tax_inclusive: false,
+        };
+        tx.put_price_item(&PriceItem::new("lab.cbc", "CBC", ItemKind::LabTest, version(100)))?;
+        tx.put_price_item(&PriceItem::new("bed", "Bed", ItemKind::BedDay, version(200)))?;
+        tx.put_price_item(&PriceItem::new("lab.cbc", "CBC", ItemKind::LabTest, version(150)))?;
+        tx.put_coverage_plan(&crate::billing::CoveragePlan::full("Acme", "Gold", Currency::INR))?;
+        Ok(())
+    })?;
+    let n = |u: &uuid::Uuid| u.as_u128();
+    let charges = store.read(|r| r.charges_of_patient(p))?;
+    assert_eq!(
+        charges.iter().map(|c| n(c.id.as_uuid())).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let payments = store.read(|r| r.payments_of_patient(p))?;
+    assert_eq!(
+        payments.iter().map(|x| n(x.id.as_uuid())).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let invoices = store.read(|r| r.invoices_of_patient(p))?;
+    assert_eq!(
+        invoices.iter().map(|i| n(i.id.as_uuid())).collect::<Vec<_>>(),
+        [10, 11]
+    );
+    let drafts = store.read(|r| r.invoices_with_status(InvoiceStatus::Draft))?;
+    assert_eq!(
+        drafts.iter().map(|i| n(i.id.as_uuid())).collect::<Vec<_>>(),
+        [12, 10]
+    );
+    let items = store.read(|r| r.price_items())?;
+    assert_eq!(
+        items.iter().map(|i| i.code.as_str()).collect::<Vec<_>>(),
+        ["bed", "lab.cbc"]
+    );
+    let cbc = store.read(|r| r.price_item("lab.cbc"))?.unwrap();
+    assert!(
+        matches!(cbc.versions[0].price, Price::Fixed { amount } if amount == Money::from_minor(150, Currency::INR)),
+        "a put replaces the item"
+    );
+    assert!(store.read(|r| r.coverage_plan("Acme", "Gold"))?.is_some());
+    assert!(store.read(|r| r.coverage_plan("Acme", "Silver"))?.is_none());
+    Ok(())
+}
+
+pub fn billing_use_cases_commit_with_their_events<S: Store>(store: S) -> Result<()> {
+    use crate::billing::{
+        ChargeRequest, ChargeSource, ItemKind, PaymentMethod, PaymentRequest, Price, PriceItem, PriceVersion,
+        TaxRate,
+    };
+    let h = hospital(store);
+    let admin = h.bootstrap_admin("admin")?;
+    let p = h.register_patient(admin.id, person("Asha", "Rao", "+91 98450 12345", None))?;
+    h.set_price_item(
+        admin.id,
+        &PriceItem::new(
+            "lab.cbc",
+            "Complete blood count",
+            ItemKind::LabTest,
+            PriceVersion {
+                effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                price: Price::Fixed {
+                    amount: Money::from_minor(45_000, Currency::INR),
+                },
+                tax: TaxRate::new("S", rust_decimal::Decimal::from(18)),
+                tax_inclusive: false,
+            },
+        ),
+    )?;
+    let source = ChargeSource::Manual {
+        reference: "LAB-1".into(),
+    };
+    h.add_charge(
+        admin.id,
+        &ChargeRequest::new(p.id, source, "lab.cbc", rust_decimal::Decimal::ONE),
+    )?;
+    let draft = h.open_invoice(admin.id, p.id)?;
+    let inv = h.issue_invoice(admin.id, draft.id)?;
+    assert_eq!(
+        inv.gross(),
+        Money::from_minor(53_100, Currency::INR),
+        "450.00 + 18 % = 531.00"
+    );
+    let before = h.events_after(0, 1000)?.len();
+    let err = h
+        .record_payment(
+            admin.id,
+            &PaymentRequest::new(
+                p.id,
+                Money::from_minor(53_101, Currency::INR),
+                PaymentMethod::Cash,
+            ),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "overpayment");
+    assert_eq!(
+        h.events_after(0, 1000)?.len(),
+        before,
+        "a refused payment leaves no event"
+    );
+    let mut pay = PaymentRequest::new(
+        p.id,
+        Money::from_minor(53_100, Currency::INR),
+        PaymentMethod::Card,
+    );
+    pay.external_reference = Some("SLIP-9".into());
+    let paid = h.record_payment(admin.id, &pay)?;
+    assert_eq!(
+        h.record_payment(admin.id, &pay)?,
+        paid,
+        "the same slip twice is one payment"
+    );
+    let names: Vec<_> = h.events_after(0, 1000)?.iter().map(|e| e.event.name()).collect();
+    for expected in [
+        "charge.added",
+        "invoice.issued",
+        "invoice.balanced",
+        "payment.recorded",
+    ] {
+        assert_eq!(
+            names.iter().filter(|n| **n == expected).count(),
+            1,
+            "{expected} once in {names:?}"
+        );
+    }
+    assert_eq!(
+        h.store().read(|r| r.invoice(inv.id))?.map(|i| i.status),
+        Some(crate::billing::InvoiceStatus::Balanced)
+    );
+    Ok(())
+}
+
+/// An issued invoice of 250.00 (one line, no coverage) for patient 7, stored.
+fn stored_issued_invoice<S: Store>(store: &S, id: u128, number: &str) -> Result<crate::billing::Invoice> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let by = AccountId::from_uuid(uuid::Uuid::from_u128(1));
+    let mut draft = crate::billing::Invoice::draft(
+        crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(id)),
+        p,
+        Currency::INR,
+        Default::default(),
+        by,
+        at,
+    );
+    draft
+        .lines
+        .push(crate::billing::InvoiceLine::from_charge(&billing_charge(
+            id,
+            p,
+            lab_order(id),
+            at,
+        )));
+    let issued = issue(&draft, number)?;
+    store.write(|tx| tx.insert_invoice(&issued))?;
+    Ok(issued)
+}
+
+pub fn paid_and_credited_never_exceed_what_is_due<S: Store>(store: S) -> Result<()> {
+    let inr = |minor| Money::from_minor(minor, Currency::INR);
+    let inv = stored_issued_invoice(&store, 20, "INV-000020")?;
+    assert_eq!(inv.patient_due(), inr(25_000), "250.00 due from the patient");
+    // Paying exactly what is due is stored …
+    let mut paid = inv.clone();
+    paid.paid_patient = inr(20_000);
+    paid.credited_patient = inr(5_000);
+    paid.status = crate::billing::InvoiceStatus::Balanced;
+    store.write(|tx| tx.update_invoice(&paid))?;
+    // … one paisa more is refused by the store itself, whoever asks: 200.01 + 50.00 > 250.00,
+    for (patient_paid, credited, payer_paid) in [
+        (20_001, 5_000, 0),
+        (25_001, 0, 0),
+        // the payer's share is 0.00: nothing can be paid on it,
+        (20_000, 5_000, 1),
+        // and nothing paid is negative.
+        (-1, 0, 0),
+    ] {
+        let mut over = paid.clone();
+        over.paid_patient = inr(patient_paid);
+        over.credited_patient = inr(credited);
+        over.paid_payer = inr(payer_paid);
+        assert!(
+            store.write(|tx| tx.update_invoice(&over)).is_err(),
+            "paid {patient_paid} + credited {credited} (payer {payer_paid}) on 250.00 is refused"
+        );
+    }
+    assert_eq!(store.read(|r| r.invoice(inv.id))?, Some(paid));
+    // A new invoice cannot arrive overpaid either.
+    let mut other = inv.clone();
+    other.id = crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(21));
+    other.number = Some("INV-000021".into());
+    other.paid_patient = inr(25_001);
+    assert!(store.write(|tx| tx.insert_invoice(&other)).is_err());
+    assert_eq!(store.read(|r| r.invoice(other.id))?, None);
+    Ok(())
+}
+
+pub fn refunds_and_allocations_never_exceed_the_payment<S: Store>(store: S) -> Result<()> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let inr = |minor| Money::from_minor(minor, Currency::INR);
+    let invoice = crate::ids::InvoiceId::from_uuid(uuid::Uuid::from_u128(30));
+    // A payment of nothing is no payment.
+    let mut nothing = billing_payment(1, p, None, at);
+    nothing.amount = inr(0);
+    assert!(store.write(|tx| tx.insert_payment(&nothing)).is_err());
+    // 100.00 allocated as 100.00 is stored; 100.01 is not.
+    let mut pay = billing_payment(2, p, Some("pay_2"), at);
+    pay.allocations.push(crate::billing::Allocation {
+        invoice,
+        amount: inr(10_000),
+        refunded: inr(0),
+    });
+    store.write(|tx| tx.insert_payment(&pay))?;
+    let mut over = pay.clone();
+    over.allocations[0].amount = inr(10_001);
+    assert!(store.write(|tx| tx.update_payment(&over)).is_err());
+    // Refunds up to the payment are stored (60.00 + 40.00); one paisa more is not.
+    let refund = |n: u128, minor| crate::billing::Refund {
+        id: crate::ids::RefundId::from_uuid(uuid::Uuid::from_u128(n)),
+        amount: inr(minor),
+        reason: "returned".into(),
+        external_reference: None,
+        allocations: vec![(invoice, inr(minor))],
+        at,
+        by: None,
+    };
+    let mut refunded = pay.clone();
+    refunded.refunds = vec![refund(1, 6_000), refund(2, 4_000)];
+    refunded.version = 2;
+    store.write(|tx| tx.update_payment(&refunded))?;
+    let mut too_much = refunded.clone();
+    too_much.refunds.push(refund(3, 1));
+    assert!(store.write(|tx| tx.update_payment(&too_much)).is_err());
+    assert_eq!(store.read(|r| r.payment(pay.id))?, Some(refunded));
+    assert_eq!(store.read(|r| r.payment(nothing.id))?, None);
+    Ok(())
+}
+
+pub fn billing_writes_roll_back_with_a_failed_transaction<S: Store>(store: S) -> Result<()> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap();
+    let p = crate::ids::PatientId::from_uuid(uuid::Uuid::from_u128(7));
+    let inv = stored_issued_invoice(&store, 40, "INV-000040")?;
+    let r = store.write(|tx| -> Result<()> {
+        tx.insert_charge(&billing_charge(41, p, lab_order(41), at))?;
+        tx.insert_payment(&billing_payment(42, p, Some("pay_42"), at))?;
+        let mut paid = inv.clone();
+        paid.paid_patient = Money::from_minor(10_000, Currency::INR);
+        tx.update_invoice(&paid)?;
+        Err(Error::not_found("patient", "abort on purpose"))
+    });
+    assert_eq!(r.unwrap_err().code(), "not_found");
+    assert!(store.read(|r| r.charge_by_source(&lab_order(41)))?.is_none());
+    assert!(store.read(|r| r.payment_by_reference("pay_42"))?.is_none());
+    assert_eq!(store.read(|r| r.invoice(inv.id))?, Some(inv));
+    // The reference and the source are free again.
+    store.write(|tx| tx.insert_payment(&billing_payment(42, p, Some("pay_42"), at)))?;
+    store.write(|tx| tx.insert_charge(&billing_charge(41, p, lab_order(41), at)))?;
+    Ok(())
+}
 // --- pharmacy ---
 
 struct Shop<S> {

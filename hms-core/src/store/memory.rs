@@ -15,11 +15,15 @@ use imbl::{HashMap, HashSet, OrdMap, OrdSet, Vector};
 
 use super::{PatientQuery, Reads, Sequence, StorageError, Store, Writes};
 use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
+use crate::billing::{
+    BillingError, Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem,
+};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, BatchId, CareTeamLinkId, DispenseId, DrugId, EventId, MovementId, PatientId,
-    PrescriptionId, ReservationId, ResourceId, StaffId, StockOrderId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    MovementId, PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, StaffId, StockOrderId,
+    WaitlistId,
 };
 use crate::people::{
     demographic_key, DemographicKey, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
@@ -65,6 +69,18 @@ struct State {
     break_glass: HashMap<(StaffId, PatientId), Vector<BreakGlassGrant>>,
     break_glass_ids: imbl::HashSet<crate::ids::BreakGlassId>,
     sequences: HashMap<Sequence, u64>,
+    // --- billing ---
+    price_items: OrdMap<String, PriceItem>,
+    coverage_plans: OrdMap<(String, String), CoveragePlan>,
+    charges: OrdMap<ChargeId, Charge>,
+    charge_by_source: HashMap<String, ChargeId>,
+    charges_by_patient: HashMap<PatientId, Vector<ChargeId>>,
+    invoices: OrdMap<InvoiceId, Invoice>,
+    invoice_by_number: HashMap<String, InvoiceId>,
+    invoices_by_patient: HashMap<PatientId, Vector<InvoiceId>>,
+    payments: OrdMap<PaymentId, Payment>,
+    payment_by_reference: HashMap<String, PaymentId>,
+    payments_by_patient: HashMap<PatientId, Vector<PaymentId>>,
     // --- pharmacy ---
     drugs: OrdMap<DrugId, Drug>,
     batches: OrdMap<BatchId, Batch>,
@@ -81,6 +97,62 @@ struct State {
     reservations: OrdMap<ReservationId, Reservation>,
     stock_orders: OrdMap<StockOrderId, StockOrder>,
     raised_alerts: OrdSet<AlertKey>,
+}
+
+/// Appends `id` to `patient`'s list in a per-patient index.
+fn index_push<K: Clone>(index: &mut HashMap<PatientId, Vector<K>>, patient: PatientId, id: K) {
+    let mut list = index.get(&patient).cloned().unwrap_or_default();
+    list.push_back(id);
+    index.insert(patient, list);
+}
+
+/// Rule of the store (a `CHECK` in SQL): nothing paid or credited is negative, and what is paid and
+/// credited never exceeds the patient's share nor the payer's.
+fn check_paid_within_due(i: &Invoice) -> Result<()> {
+    let below_zero = |m: crate::money::Money| m.amount.is_sign_negative() && !m.is_zero();
+    let amounts = [
+        i.paid_patient,
+        i.paid_payer,
+        i.credited_patient,
+        i.credited_payer,
+        i.patient_due(),
+        i.payer_due(),
+    ];
+    if amounts.into_iter().any(below_zero) {
+        return Err(backend_error(format!(
+            "invoice `{}` would have more paid and credited than is due, or a negative amount",
+            i.id
+        )));
+    }
+    Ok(())
+}
+
+/// Rule of the store (a `CHECK` in SQL): a payment is more than nothing, and neither its refunds nor
+/// its allocations exceed it.
+fn check_payment_amounts(p: &Payment) -> Result<()> {
+    let allocated: rust_decimal::Decimal = p.allocations.iter().map(|a| a.amount.amount).sum();
+    let amount = p.amount.amount;
+    if amount <= rust_decimal::Decimal::ZERO || p.refunded().amount > amount || allocated > amount {
+        return Err(backend_error(format!(
+            "payment `{}` would be nothing, or refund or allocate more than it is",
+            p.id
+        )));
+    }
+    Ok(())
+}
+
+/// Rule of the store: a non-draft invoice's figures never change.
+fn same_figures(a: &Invoice, b: &Invoice) -> bool {
+    a.kind == b.kind
+        && a.patient == b.patient
+        && a.currency == b.currency
+        && a.number == b.number
+        && a.lines == b.lines
+        && a.invoice_discount == b.invoice_discount
+        && a.coverage == b.coverage
+        && a.breakdown == b.breakdown
+        && a.issue_date == b.issue_date
+        && a.due_date == b.due_date
 }
 
 /// A calendar change made by the current transaction, undone if it fails.
@@ -563,6 +635,104 @@ impl Reads for Inner {
             .collect())
     }
 
+    // --- billing ---
+
+    fn price_item(&self, code: &str) -> Result<Option<PriceItem>> {
+        Ok(self.s.price_items.get(code).cloned())
+    }
+
+    fn price_items(&self) -> Result<Vec<PriceItem>> {
+        Ok(self.s.price_items.values().cloned().collect())
+    }
+
+    fn coverage_plan(&self, payer: &str, plan: &str) -> Result<Option<CoveragePlan>> {
+        Ok(self
+            .s
+            .coverage_plans
+            .get(&(payer.to_owned(), plan.to_owned()))
+            .cloned())
+    }
+
+    fn charge(&self, id: ChargeId) -> Result<Option<Charge>> {
+        Ok(self.s.charges.get(&id).cloned())
+    }
+
+    fn charge_by_source(&self, source: &ChargeSource) -> Result<Option<Charge>> {
+        Ok(self
+            .s
+            .charge_by_source
+            .get(&source.key())
+            .and_then(|id| self.s.charges.get(id))
+            .cloned())
+    }
+
+    fn charges_of_patient(&self, patient: PatientId) -> Result<Vec<Charge>> {
+        let mut out: Vec<Charge> = self
+            .s
+            .charges_by_patient
+            .get(&patient)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.s.charges.get(id).cloned())
+            .collect();
+        out.sort_by_key(|c| (c.created_at, c.id));
+        Ok(out)
+    }
+
+    fn invoice(&self, id: InvoiceId) -> Result<Option<Invoice>> {
+        Ok(self.s.invoices.get(&id).cloned())
+    }
+
+    fn invoices_of_patient(&self, patient: PatientId) -> Result<Vec<Invoice>> {
+        let mut out: Vec<Invoice> = self
+            .s
+            .invoices_by_patient
+            .get(&patient)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.s.invoices.get(id).cloned())
+            .collect();
+        out.sort_by_key(|i| (i.created_at, i.id));
+        Ok(out)
+    }
+
+    fn invoices_with_status(&self, status: InvoiceStatus) -> Result<Vec<Invoice>> {
+        let mut out: Vec<Invoice> = self
+            .s
+            .invoices
+            .values()
+            .filter(|i| i.status == status)
+            .cloned()
+            .collect();
+        out.sort_by_key(|i| (i.created_at, i.id));
+        Ok(out)
+    }
+
+    fn payment(&self, id: PaymentId) -> Result<Option<Payment>> {
+        Ok(self.s.payments.get(&id).cloned())
+    }
+
+    fn payment_by_reference(&self, reference: &str) -> Result<Option<Payment>> {
+        Ok(self
+            .s
+            .payment_by_reference
+            .get(reference)
+            .and_then(|id| self.s.payments.get(id))
+            .cloned())
+    }
+
+    fn payments_of_patient(&self, patient: PatientId) -> Result<Vec<Payment>> {
+        let mut out: Vec<Payment> = self
+            .s
+            .payments_by_patient
+            .get(&patient)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.s.payments.get(id).cloned())
+            .collect();
+        out.sort_by_key(|p| (p.received_at, p.id));
+        Ok(out)
+    }
     // --- pharmacy ---
 
     fn drug(&self, id: DrugId) -> Result<Option<Drug>> {
@@ -972,6 +1142,136 @@ impl Writes for Inner {
         Ok(())
     }
 
+    // --- billing ---
+
+    fn put_price_item(&mut self, item: &PriceItem) -> Result<()> {
+        self.s.price_items.insert(item.code.clone(), item.clone());
+        Ok(())
+    }
+
+    fn put_coverage_plan(&mut self, plan: &CoveragePlan) -> Result<()> {
+        self.s
+            .coverage_plans
+            .insert((plan.payer.clone(), plan.plan.clone()), plan.clone());
+        Ok(())
+    }
+
+    fn insert_charge(&mut self, c: &Charge) -> Result<()> {
+        if self.s.charges.contains_key(&c.id) {
+            return Err(backend_error(format!("charge `{}` already stored", c.id)));
+        }
+        let key = c.source.key();
+        if self.s.charge_by_source.contains_key(&key) {
+            return Err(BillingError::Duplicate { reference: key }.into());
+        }
+        self.s.charge_by_source.insert(key, c.id);
+        index_push(&mut self.s.charges_by_patient, c.patient, c.id);
+        self.s.charges.insert(c.id, c.clone());
+        Ok(())
+    }
+
+    fn update_charge(&mut self, c: &Charge) -> Result<()> {
+        let old = self
+            .s
+            .charges
+            .get(&c.id)
+            .ok_or_else(|| Error::not_found("charge", c.id))?;
+        if old.source != c.source || old.patient != c.patient {
+            return Err(backend_error(format!(
+                "the source and patient of charge `{}` cannot change",
+                c.id
+            )));
+        }
+        self.s.charges.insert(c.id, c.clone());
+        Ok(())
+    }
+
+    fn insert_invoice(&mut self, i: &Invoice) -> Result<()> {
+        if self.s.invoices.contains_key(&i.id) {
+            return Err(backend_error(format!("invoice `{}` already stored", i.id)));
+        }
+        check_paid_within_due(i)?;
+        if let Some(n) = &i.number {
+            if self.s.invoice_by_number.contains_key(n) {
+                return Err(BillingError::Duplicate { reference: n.clone() }.into());
+            }
+            self.s.invoice_by_number.insert(n.clone(), i.id);
+        }
+        index_push(&mut self.s.invoices_by_patient, i.patient, i.id);
+        self.s.invoices.insert(i.id, i.clone());
+        Ok(())
+    }
+
+    fn update_invoice(&mut self, i: &Invoice) -> Result<()> {
+        let old = self
+            .s
+            .invoices
+            .get(&i.id)
+            .ok_or_else(|| Error::not_found("invoice", i.id))?;
+        if old.status != InvoiceStatus::Draft && !same_figures(old, i) {
+            return Err(BillingError::ImmutableInvoice {
+                invoice: i.id,
+                status: old.status,
+            }
+            .into());
+        }
+        if old.patient != i.patient {
+            return Err(backend_error(format!(
+                "the patient of invoice `{}` cannot change",
+                i.id
+            )));
+        }
+        check_paid_within_due(i)?;
+        if let Some(n) = &i.number {
+            match self.s.invoice_by_number.get(n) {
+                Some(other) if *other != i.id => {
+                    return Err(BillingError::Duplicate { reference: n.clone() }.into())
+                }
+                Some(_) => {}
+                None => {
+                    self.s.invoice_by_number.insert(n.clone(), i.id);
+                }
+            }
+        }
+        self.s.invoices.insert(i.id, i.clone());
+        Ok(())
+    }
+
+    fn insert_payment(&mut self, p: &Payment) -> Result<()> {
+        if self.s.payments.contains_key(&p.id) {
+            return Err(backend_error(format!("payment `{}` already stored", p.id)));
+        }
+        check_payment_amounts(p)?;
+        if let Some(r) = &p.external_reference {
+            if self.s.payment_by_reference.contains_key(r) {
+                return Err(BillingError::Duplicate { reference: r.clone() }.into());
+            }
+            self.s.payment_by_reference.insert(r.clone(), p.id);
+        }
+        index_push(&mut self.s.payments_by_patient, p.patient, p.id);
+        self.s.payments.insert(p.id, p.clone());
+        Ok(())
+    }
+
+    fn update_payment(&mut self, p: &Payment) -> Result<()> {
+        let old = self
+            .s
+            .payments
+            .get(&p.id)
+            .ok_or_else(|| Error::not_found("payment", p.id))?;
+        if old.amount != p.amount
+            || old.external_reference != p.external_reference
+            || old.patient != p.patient
+        {
+            return Err(backend_error(format!(
+                "the amount, patient and reference of payment `{}` cannot change",
+                p.id
+            )));
+        }
+        check_payment_amounts(p)?;
+        self.s.payments.insert(p.id, p.clone());
+        Ok(())
+    }
     // --- pharmacy ---
 
     fn insert_drug(&mut self, d: &Drug) -> Result<()> {

@@ -26,11 +26,12 @@ pub mod conformance;
 use chrono::{DateTime, Utc};
 
 use crate::access::{AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
+use crate::billing::{Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem};
 use crate::error::Result;
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, BatchId, CareTeamLinkId, DispenseId, DrugId, EventId, PatientId,
-    PrescriptionId, ReservationId, ResourceId, StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, StaffId, WaitlistId,
 };
 use crate::people::{DemographicKey, Mrn, Patient, Staff, StaffRole, UserAccount};
 use crate::pharmacy::{
@@ -100,6 +101,10 @@ impl StorageError {
 pub enum Sequence {
     /// Medical record numbers.
     Mrn,
+    /// Invoice numbers (given at issue, so issued invoices are numbered without gaps).
+    Invoice,
+    /// Credit note numbers.
+    CreditNote,
 }
 
 impl Sequence {
@@ -107,6 +112,8 @@ impl Sequence {
     pub fn name(&self) -> &'static str {
         match self {
             Sequence::Mrn => "mrn",
+            Sequence::Invoice => "invoice",
+            Sequence::CreditNote => "credit_note",
         }
     }
 }
@@ -250,6 +257,32 @@ pub trait Reads {
         now: DateTime<Utc>,
     ) -> Result<Vec<BreakGlassGrant>>;
 
+    // --- billing ---
+
+    /// A price-list item by (lower-case) code.
+    fn price_item(&self, code: &str) -> Result<Option<PriceItem>>;
+    /// Every price-list item, ordered by code.
+    fn price_items(&self) -> Result<Vec<PriceItem>>;
+    /// The coverage plan of a payer and plan name (exact strings).
+    fn coverage_plan(&self, payer: &str, plan: &str) -> Result<Option<CoveragePlan>>;
+    /// A charge by id.
+    fn charge(&self, id: ChargeId) -> Result<Option<Charge>>;
+    /// The charge made for a source event (at most one: see [`Writes::insert_charge`]).
+    fn charge_by_source(&self, source: &ChargeSource) -> Result<Option<Charge>>;
+    /// A patient's charges, oldest first (by creation time, then id).
+    fn charges_of_patient(&self, patient: PatientId) -> Result<Vec<Charge>>;
+    /// An invoice or credit note by id.
+    fn invoice(&self, id: InvoiceId) -> Result<Option<Invoice>>;
+    /// A patient's invoices and credit notes of every status, oldest first (by creation time, then id).
+    fn invoices_of_patient(&self, patient: PatientId) -> Result<Vec<Invoice>>;
+    /// Every invoice and credit note in `status`, oldest first (by creation time, then id).
+    fn invoices_with_status(&self, status: InvoiceStatus) -> Result<Vec<Invoice>>;
+    /// A payment by id.
+    fn payment(&self, id: PaymentId) -> Result<Option<Payment>>;
+    /// The payment recorded under an external reference (at most one: see [`Writes::insert_payment`]).
+    fn payment_by_reference(&self, reference: &str) -> Result<Option<Payment>>;
+    /// A patient's payments, oldest first (by time received, then id).
+    fn payments_of_patient(&self, patient: PatientId) -> Result<Vec<Payment>>;
     // --- pharmacy ---
 
     /// A drug by id.
@@ -383,6 +416,51 @@ pub trait Writes: Reads {
     /// `storage` when the sequence number is not the next one, the link or the hash is wrong.
     fn append_audit(&mut self, record: &AuditRecord) -> Result<()>;
 
+    // --- billing ---
+
+    /// Stores a price-list item, replacing the one with the same code.
+    fn put_price_item(&mut self, item: &PriceItem) -> Result<()>;
+    /// Stores a coverage plan, replacing the one with the same payer and plan name.
+    fn put_coverage_plan(&mut self, plan: &CoveragePlan) -> Result<()>;
+    /// Stores a new charge.
+    ///
+    /// # Errors
+    /// `duplicate` when a charge for the same source exists: the source key
+    /// ([`ChargeSource::key`]) is unique (a `UNIQUE` column in SQL); `storage` when the id is taken.
+    fn insert_charge(&mut self, charge: &Charge) -> Result<()>;
+    /// Replaces a stored charge (same id and source).
+    ///
+    /// # Errors
+    /// `not_found`; `storage` when the source would change.
+    fn update_charge(&mut self, charge: &Charge) -> Result<()>;
+    /// Stores a new invoice or credit note.
+    ///
+    /// # Errors
+    /// `duplicate` when its number is taken (numbers are unique when set); `storage` when the id is,
+    /// or when more is paid and credited than a share.
+    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()>;
+    /// Replaces a stored invoice (same id).
+    ///
+    /// # Errors
+    /// `not_found`; `duplicate` for a taken number; `immutable_invoice` when the stored invoice is
+    /// no longer a draft and its lines, discount, breakdown, coverage or number would change (an
+    /// issued invoice's figures never change: a database keeps them in write-once columns or checks
+    /// them in a trigger); `storage` when more would be paid and credited than a share (the
+    /// patient's or the payer's) or an amount would be negative (a `CHECK` in SQL).
+    fn update_invoice(&mut self, invoice: &Invoice) -> Result<()>;
+    /// Stores a new payment.
+    ///
+    /// # Errors
+    /// `duplicate` when a payment with the same external reference exists (the reference is unique
+    /// when set); `storage` when the id is taken, the amount is not above zero, or refunds or
+    /// allocations exceed it.
+    fn insert_payment(&mut self, payment: &Payment) -> Result<()>;
+    /// Replaces a stored payment (same id; refunds are added to it).
+    ///
+    /// # Errors
+    /// `not_found`; `storage` when the amount or the external reference would change, or refunds or
+    /// allocations would exceed the amount.
+    fn update_payment(&mut self, payment: &Payment) -> Result<()>;
     // --- pharmacy ---
 
     /// Stores a new drug.

@@ -18,13 +18,44 @@ use crate::people::{demographic_key, normalize_national_id, normalize_phone, Pat
 /// One step of a schema: applied once, in order, inside one transaction with its version row.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
-    /// 1, 2, 3, … with no gaps.
+    /// 1, 2, 3, … with no gaps; each backend lists its steps in ascending order of version.
     pub version: u32,
     /// A short name, recorded in `schema_version`.
     pub name: &'static str,
     /// The statements.
     pub sql: &'static str,
 }
+
+/// The schema steps every SQL backend takes, in version order, each read from that backend's own
+/// directory under `migrations/` (`migrations!("sqlite")`). One list for both backends, so a step
+/// cannot be added to one and forgotten in the other: a missing file fails the build.
+macro_rules! migrations {
+    ($dialect:literal) => {
+        &[
+            $crate::store::sql::Migration {
+                version: 1,
+                name: "people",
+                sql: include_str!(concat!("migrations/", $dialect, "/0001_people.sql")),
+            },
+            $crate::store::sql::Migration {
+                version: 2,
+                name: "scheduling_access",
+                sql: include_str!(concat!("migrations/", $dialect, "/0002_scheduling_access.sql")),
+            },
+            $crate::store::sql::Migration {
+                version: 3,
+                name: "billing",
+                sql: include_str!(concat!("migrations/", $dialect, "/0003_billing.sql")),
+            },
+            $crate::store::sql::Migration {
+                version: 4,
+                name: "pharmacy",
+                sql: include_str!(concat!("migrations/", $dialect, "/0004_pharmacy.sql")),
+            },
+        ]
+    };
+}
+pub(crate) use migrations;
 
 /// The newest version in `migrations`.
 pub(crate) fn latest(migrations: &[Migration]) -> u32 {
@@ -219,6 +250,117 @@ impl SearchPlan {
             out.extend(t.words.iter().map(|w| Some(w.as_str())));
         }
         out
+    }
+}
+
+// --- billing ---
+
+/// An amount as whole minor units (cents, paise), the form the SQL backends store and check.
+fn minor(backend: &'static str, m: crate::money::Money) -> Result<i64> {
+    m.to_minor().ok_or_else(|| {
+        storage(
+            backend,
+            format!("amount `{m}` is not a whole number of minor units or is too large"),
+        )
+    })
+}
+
+/// The columns of an invoice row besides the JSON record.
+#[derive(Debug, Clone)]
+pub(crate) struct InvoiceColumns {
+    /// `invoice` or `credit_note`.
+    pub kind: &'static str,
+    /// The invoice a credit note corrects.
+    pub original: Option<crate::ids::InvoiceId>,
+    /// The FHIR status code.
+    pub status: &'static str,
+    pub number: Option<String>,
+    pub currency: String,
+    /// The shares, paid and credited amounts in minor units (the schema checks paid + credited ≤ share).
+    pub patient_share: i64,
+    pub payer_share: i64,
+    pub paid_patient: i64,
+    pub paid_payer: i64,
+    pub credited_patient: i64,
+    pub credited_payer: i64,
+    /// The figures an issued invoice keeps for ever, as JSON text (compared, never parsed).
+    pub figures: String,
+    pub version: i64,
+}
+
+impl InvoiceColumns {
+    pub(crate) fn of(backend: &'static str, i: &crate::billing::Invoice) -> Result<Self> {
+        use crate::billing::InvoiceKind;
+        let (kind, original) = match &i.kind {
+            InvoiceKind::Invoice => ("invoice", None),
+            InvoiceKind::CreditNote { original, .. } => ("credit_note", Some(*original)),
+        };
+        let totals = i.breakdown.as_ref().map(|b| &b.totals);
+        let zero = crate::money::Money::zero(i.currency);
+        Ok(InvoiceColumns {
+            kind,
+            original,
+            status: i.status.code(),
+            number: i.number.clone(),
+            currency: i.currency.to_string(),
+            patient_share: minor(backend, totals.map_or(zero, |t| t.patient))?,
+            payer_share: minor(backend, totals.map_or(zero, |t| t.payer))?,
+            paid_patient: minor(backend, i.paid_patient)?,
+            paid_payer: minor(backend, i.paid_payer)?,
+            credited_patient: minor(backend, i.credited_patient)?,
+            credited_payer: minor(backend, i.credited_payer)?,
+            figures: invoice_figures(backend, i)?,
+            version: i64::from(i.version),
+        })
+    }
+}
+
+/// Rule of the store (as the memory store's): the figures of an invoice that is no longer a draft —
+/// kind, patient, currency, number, lines, discount, coverage, breakdown, dates — never change.
+pub(crate) fn invoice_figures(backend: &'static str, i: &crate::billing::Invoice) -> Result<String> {
+    to_json(
+        backend,
+        &(
+            &i.kind,
+            &i.patient,
+            &i.currency,
+            &i.number,
+            &i.lines,
+            &i.invoice_discount,
+            &i.coverage,
+            &i.breakdown,
+            &i.issue_date,
+            &i.due_date,
+        ),
+    )
+}
+
+/// The columns of a payment row besides the JSON record.
+#[derive(Debug, Clone)]
+pub(crate) struct PaymentColumns {
+    /// Minor units (the schema checks amount > 0, refunded and allocated within it).
+    pub amount: i64,
+    pub refunded: i64,
+    pub allocated: i64,
+    pub currency: String,
+    pub version: i64,
+}
+
+impl PaymentColumns {
+    pub(crate) fn of(backend: &'static str, p: &crate::billing::Payment) -> Result<Self> {
+        let mut allocated = 0_i64;
+        for a in &p.allocations {
+            allocated = allocated
+                .checked_add(minor(backend, a.amount)?)
+                .ok_or_else(|| storage(backend, "allocations too large"))?;
+        }
+        Ok(PaymentColumns {
+            amount: minor(backend, p.amount)?,
+            refunded: minor(backend, p.refunded())?,
+            allocated,
+            currency: p.amount.currency.to_string(),
+            version: i64::from(p.version),
+        })
     }
 }
 

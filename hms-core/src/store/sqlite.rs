@@ -48,16 +48,19 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::sql::{
-    check_not_newer, enum_name, instant_text, limit_i64, pending, storage, to_i64, to_json, to_u64,
-    Migration, PatientColumns, SearchPlan,
+    check_not_newer, enum_name, instant_text, invoice_figures, limit_i64, pending, storage, to_i64, to_json,
+    to_u64, InvoiceColumns, Migration, PatientColumns, PaymentColumns, SearchPlan,
 };
 use super::{PatientQuery, Reads, Sequence, Store, Writes};
 use crate::access::{AuditHash, AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
+use crate::billing::{
+    BillingError, Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem,
+};
 use crate::error::{Error, Result};
 use crate::events::{DomainEvent, EventRecord};
 use crate::ids::{
-    AccountId, AppointmentId, BatchId, CareTeamLinkId, DispenseId, DrugId, EventId, PatientId,
-    PrescriptionId, ReservationId, ResourceId, StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, StaffId, WaitlistId,
 };
 use crate::people::{
     demographic_key, DemographicKey, DuplicateMatch, Mrn, Patient, PeopleError, Staff, StaffRole, UserAccount,
@@ -76,25 +79,8 @@ mod calendar;
 
 const BACKEND: &str = "sqlite";
 
-/// The schema, one file per version. A new step is a new file and a new line here.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "people",
-        sql: include_str!("migrations/sqlite/0001_people.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "scheduling_access",
-        sql: include_str!("migrations/sqlite/0002_scheduling_access.sql"),
-    },
-    // Version 3 is billing's (a parallel branch); the pharmacy is version 4.
-    Migration {
-        version: 4,
-        name: "pharmacy",
-        sql: include_str!("migrations/sqlite/0004_pharmacy.sql"),
-    },
-];
+/// The schema, one file per version (the list of steps is shared: [`super::sql::migrations`]).
+pub(crate) const MIGRATIONS: &[Migration] = super::sql::migrations!("sqlite");
 
 /// How long a writer waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -655,6 +641,73 @@ impl Reads for Tx<'_> {
         Ok(grants.into_iter().filter(|g| g.is_active(now)).collect())
     }
 
+    // --- billing ---
+
+    fn price_item(&self, code: &str) -> Result<Option<PriceItem>> {
+        self.record("SELECT record FROM price_items WHERE code = ?1", [code])
+    }
+
+    fn price_items(&self) -> Result<Vec<PriceItem>> {
+        self.records("SELECT record FROM price_items ORDER BY code", [])
+    }
+
+    fn coverage_plan(&self, payer: &str, plan: &str) -> Result<Option<CoveragePlan>> {
+        self.record(
+            "SELECT record FROM coverage_plans WHERE payer = ?1 AND plan = ?2",
+            params![payer, plan],
+        )
+    }
+
+    fn charge(&self, id: ChargeId) -> Result<Option<Charge>> {
+        self.record("SELECT record FROM charges WHERE id = ?1", [id.to_string()])
+    }
+
+    fn charge_by_source(&self, source: &ChargeSource) -> Result<Option<Charge>> {
+        self.record("SELECT record FROM charges WHERE source_key = ?1", [source.key()])
+    }
+
+    fn charges_of_patient(&self, patient: PatientId) -> Result<Vec<Charge>> {
+        self.records(
+            "SELECT record FROM charges WHERE patient_id = ?1 ORDER BY created_at, id",
+            [patient.to_string()],
+        )
+    }
+
+    fn invoice(&self, id: InvoiceId) -> Result<Option<Invoice>> {
+        self.record("SELECT record FROM invoices WHERE id = ?1", [id.to_string()])
+    }
+
+    fn invoices_of_patient(&self, patient: PatientId) -> Result<Vec<Invoice>> {
+        self.records(
+            "SELECT record FROM invoices WHERE patient_id = ?1 ORDER BY created_at, id",
+            [patient.to_string()],
+        )
+    }
+
+    fn invoices_with_status(&self, status: InvoiceStatus) -> Result<Vec<Invoice>> {
+        self.records(
+            "SELECT record FROM invoices WHERE status = ?1 ORDER BY created_at, id",
+            [status.code()],
+        )
+    }
+
+    fn payment(&self, id: PaymentId) -> Result<Option<Payment>> {
+        self.record("SELECT record FROM payments WHERE id = ?1", [id.to_string()])
+    }
+
+    fn payment_by_reference(&self, reference: &str) -> Result<Option<Payment>> {
+        self.record(
+            "SELECT record FROM payments WHERE external_reference = ?1",
+            [reference],
+        )
+    }
+
+    fn payments_of_patient(&self, patient: PatientId) -> Result<Vec<Payment>> {
+        self.records(
+            "SELECT record FROM payments WHERE patient_id = ?1 ORDER BY received_at, id",
+            [patient.to_string()],
+        )
+    }
     // --- pharmacy ---
 
     fn drug(&self, id: DrugId) -> Result<Option<Drug>> {
@@ -1227,6 +1280,16 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
+    // --- billing ---
+
+    fn put_price_item(&mut self, item: &PriceItem) -> Result<()> {
+        self.execute(
+            "INSERT INTO price_items (code, record) VALUES (?1, ?2)
+             ON CONFLICT (code) DO UPDATE SET record = excluded.record",
+            params![item.code, to_json(BACKEND, item)?],
+        )?;
+        Ok(())
+    }
     // --- pharmacy ---
 
     fn insert_drug(&mut self, d: &Drug) -> Result<()> {
@@ -1240,6 +1303,149 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
+    fn put_coverage_plan(&mut self, plan: &CoveragePlan) -> Result<()> {
+        self.execute(
+            "INSERT INTO coverage_plans (payer, plan, record) VALUES (?1, ?2, ?3)
+             ON CONFLICT (payer, plan) DO UPDATE SET record = excluded.record",
+            params![plan.payer, plan.plan, to_json(BACKEND, plan)?],
+        )?;
+        Ok(())
+    }
+
+    fn insert_charge(&mut self, c: &Charge) -> Result<()> {
+        if self.exists("SELECT 1 FROM charges WHERE id = ?1", [c.id.to_string()])? {
+            return Err(storage(BACKEND, format!("charge `{}` already stored", c.id)));
+        }
+        let key = c.source.key();
+        if self.exists("SELECT 1 FROM charges WHERE source_key = ?1", [&key])? {
+            return Err(BillingError::Duplicate { reference: key }.into());
+        }
+        self.execute(
+            "INSERT INTO charges (id, patient_id, source_key, invoice_id, created_at, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                c.id.to_string(),
+                c.patient.to_string(),
+                key,
+                c.invoice.map(|i| i.to_string()),
+                instant_text(c.created_at),
+                to_json(BACKEND, c)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_charge(&mut self, c: &Charge) -> Result<()> {
+        let old: Charge = self
+            .charge(c.id)?
+            .ok_or_else(|| Error::not_found("charge", c.id))?;
+        if old.source != c.source || old.patient != c.patient {
+            return Err(storage(
+                BACKEND,
+                format!("the source and patient of charge `{}` cannot change", c.id),
+            ));
+        }
+        self.execute(
+            "UPDATE charges SET invoice_id = ?2, record = ?3 WHERE id = ?1",
+            params![
+                c.id.to_string(),
+                c.invoice.map(|i| i.to_string()),
+                to_json(BACKEND, c)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn insert_invoice(&mut self, i: &Invoice) -> Result<()> {
+        if self.exists("SELECT 1 FROM invoices WHERE id = ?1", [i.id.to_string()])? {
+            return Err(storage(BACKEND, format!("invoice `{}` already stored", i.id)));
+        }
+        if let Some(n) = &i.number {
+            if self.exists("SELECT 1 FROM invoices WHERE number = ?1", [n])? {
+                return Err(BillingError::Duplicate { reference: n.clone() }.into());
+            }
+        }
+        let c = InvoiceColumns::of(BACKEND, i)?;
+        self.execute(
+            "INSERT INTO invoices (id, patient_id, kind, original_id, number, status, currency,
+                 patient_share, payer_share, paid_patient, paid_payer, credited_patient, credited_payer,
+                 figures, version, created_at, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            params![
+                i.id.to_string(),
+                i.patient.to_string(),
+                c.kind,
+                c.original.map(|o| o.to_string()),
+                c.number,
+                c.status,
+                c.currency,
+                c.patient_share,
+                c.payer_share,
+                c.paid_patient,
+                c.paid_payer,
+                c.credited_patient,
+                c.credited_payer,
+                c.figures,
+                c.version,
+                instant_text(i.created_at),
+                to_json(BACKEND, i)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_invoice(&mut self, i: &Invoice) -> Result<()> {
+        let old: Invoice = self
+            .invoice(i.id)?
+            .ok_or_else(|| Error::not_found("invoice", i.id))?;
+        let c = InvoiceColumns::of(BACKEND, i)?;
+        if old.status != InvoiceStatus::Draft && invoice_figures(BACKEND, &old)? != c.figures {
+            return Err(BillingError::ImmutableInvoice {
+                invoice: i.id,
+                status: old.status,
+            }
+            .into());
+        }
+        if old.patient != i.patient {
+            return Err(storage(
+                BACKEND,
+                format!("the patient of invoice `{}` cannot change", i.id),
+            ));
+        }
+        if let Some(n) = &i.number {
+            if self.exists(
+                "SELECT 1 FROM invoices WHERE number = ?1 AND id <> ?2",
+                params![n, i.id.to_string()],
+            )? {
+                return Err(BillingError::Duplicate { reference: n.clone() }.into());
+            }
+        }
+        self.execute(
+            "UPDATE invoices SET kind = ?2, original_id = ?3, number = ?4, status = ?5, currency = ?6,
+                 patient_share = ?7, payer_share = ?8, paid_patient = ?9, paid_payer = ?10,
+                 credited_patient = ?11, credited_payer = ?12, figures = ?13, version = ?14,
+                 record = ?15
+             WHERE id = ?1",
+            params![
+                i.id.to_string(),
+                c.kind,
+                c.original.map(|o| o.to_string()),
+                c.number,
+                c.status,
+                c.currency,
+                c.patient_share,
+                c.payer_share,
+                c.paid_patient,
+                c.paid_payer,
+                c.credited_patient,
+                c.credited_payer,
+                c.figures,
+                c.version,
+                to_json(BACKEND, i)?,
+            ],
+        )?;
+        Ok(())
+    }
     fn update_drug(&mut self, d: &Drug) -> Result<()> {
         let n = self.execute(
             "UPDATE drugs SET record = ?2 WHERE id = ?1",
@@ -1298,6 +1504,65 @@ impl Writes for Tx<'_> {
         Ok(())
     }
 
+    fn insert_payment(&mut self, p: &Payment) -> Result<()> {
+        if self.exists("SELECT 1 FROM payments WHERE id = ?1", [p.id.to_string()])? {
+            return Err(storage(BACKEND, format!("payment `{}` already stored", p.id)));
+        }
+        if let Some(r) = &p.external_reference {
+            if self.exists("SELECT 1 FROM payments WHERE external_reference = ?1", [r])? {
+                return Err(BillingError::Duplicate { reference: r.clone() }.into());
+            }
+        }
+        let c = PaymentColumns::of(BACKEND, p)?;
+        self.execute(
+            "INSERT INTO payments (id, patient_id, external_reference, currency, amount, refunded,
+                 allocated, received_at, version, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                p.id.to_string(),
+                p.patient.to_string(),
+                p.external_reference,
+                c.currency,
+                c.amount,
+                c.refunded,
+                c.allocated,
+                instant_text(p.received_at),
+                c.version,
+                to_json(BACKEND, p)?,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn update_payment(&mut self, p: &Payment) -> Result<()> {
+        let old: Payment = self
+            .payment(p.id)?
+            .ok_or_else(|| Error::not_found("payment", p.id))?;
+        if old.amount != p.amount
+            || old.external_reference != p.external_reference
+            || old.patient != p.patient
+        {
+            return Err(storage(
+                BACKEND,
+                format!(
+                    "the amount, patient and reference of payment `{}` cannot change",
+                    p.id
+                ),
+            ));
+        }
+        let c = PaymentColumns::of(BACKEND, p)?;
+        self.execute(
+            "UPDATE payments SET refunded = ?2, allocated = ?3, version = ?4, record = ?5 WHERE id = ?1",
+            params![
+                p.id.to_string(),
+                c.refunded,
+                c.allocated,
+                c.version,
+                to_json(BACKEND, p)?,
+            ],
+        )?;
+        Ok(())
+    }
     fn append_movement(&mut self, m: &Movement) -> Result<u64> {
         let drug = self
             .id("SELECT drug_id FROM batches WHERE id = ?1", [m.batch.to_string()])?
@@ -1494,6 +1759,7 @@ fn stored_alert_kind(name: &str) -> Result<AlertKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sql::latest;
     use crate::store::StorageError;
 
     /// A database path in a fresh directory that is removed when the guard is dropped.
@@ -1534,25 +1800,25 @@ mod tests {
 
     #[test]
     fn a_failed_migration_leaves_the_database_as_it_was() {
-        // Worked example: the file is at the newest version v; versions v+1 (fine) and v+2 (broken)
-        // are pending. Applying them fails at v+2, and afterwards the file is still at version v
-        // without the table that v+1 created: pending migrations land together or not at all. (v, not
-        // a number: the schema grows with each module, not always in version order.)
-        let v = crate::store::sql::latest(MIGRATIONS);
+        // Worked example: the file is at the latest version n; versions n + 1 (fine) and n + 2
+        // (broken) are pending. Applying them fails at n + 2, and afterwards the file is still at
+        // version n without the table that version n + 1 created: pending migrations land together
+        // or not at all.
+        let n = latest(MIGRATIONS);
         let path = TempDb::new("failed-migration");
         let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), v);
+        assert_eq!(store.schema_version().unwrap(), n);
         drop(store);
         let mut conn = Connection::open(&path).unwrap();
         let before = tables(&conn);
         let mut steps = MIGRATIONS.to_vec();
         steps.push(Migration {
-            version: v + 1,
+            version: n + 1,
             name: "fine",
             sql: "CREATE TABLE wards (id TEXT PRIMARY KEY) STRICT;",
         });
         steps.push(Migration {
-            version: v + 2,
+            version: n + 2,
             name: "broken",
             sql: "CREATE TABLE beds (id TEXT PRIMARY KEY) STRICT; INSERT INTO no_such_table VALUES (1);",
         });
@@ -1560,18 +1826,22 @@ mod tests {
         assert_eq!(err.code(), "storage");
         assert!(
             err.to_string()
-                .contains(&format!("migration {} `broken` failed", v + 2)),
+                .contains(&format!("migration {} `broken` failed", n + 2)),
             "{err}"
         );
-        assert_eq!(current_version(&conn).unwrap(), v);
-        assert_eq!(tables(&conn), before, "no table of version v+1 or v+2 remains");
-        // The file still opens and works at version v.
+        assert_eq!(current_version(&conn).unwrap(), n);
+        assert_eq!(
+            tables(&conn),
+            before,
+            "no table of version n + 1 or n + 2 remains"
+        );
+        // The file still opens and works at version n.
         drop(conn);
-        assert_eq!(SqliteStore::open(&path).unwrap().schema_version().unwrap(), v);
+        assert_eq!(SqliteStore::open(&path).unwrap().schema_version().unwrap(), n);
         // And the same steps without the broken one apply.
         let mut conn = Connection::open(&path).unwrap();
         let without_broken = steps.get(..steps.len() - 1).unwrap();
-        assert_eq!(migrate(&mut conn, without_broken).unwrap(), v + 1);
+        assert_eq!(migrate(&mut conn, without_broken).unwrap(), n + 1);
         assert!(tables(&conn).contains(&"wards".to_owned()));
     }
 
@@ -1593,7 +1863,7 @@ mod tests {
                 Error::Storage(StorageError::SchemaTooNew {
                     found: 9,
                     supported
-                }) if supported == crate::store::sql::latest(MIGRATIONS)
+                }) if supported == latest(MIGRATIONS)
             ),
             "{err:?}"
         );
@@ -1601,7 +1871,7 @@ mod tests {
             err.to_string(),
             format!(
                 "the database schema is version 9 but this library knows versions up to {}; upgrade the library",
-                crate::store::sql::latest(MIGRATIONS)
+                latest(MIGRATIONS)
             )
         );
         let conn = Connection::open(&path).unwrap();

@@ -411,15 +411,45 @@ fn a_pharmacist_sees_prescriptions_not_diagnoses() {
 #[test]
 fn billing_sees_invoices_not_clinical_notes() {
     let b = staff(Role::BillingClerk, 40);
-    for action in [Action::Read, Action::Create, Action::Cancel] {
+    // A clerk charges, discounts, issues, voids and credits invoices of any patient …
+    for action in [
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Cancel,
+        Action::Issue,
+    ] {
         allowed(
             &ask(b, action, ResourceKind::Invoice, Some(P_A), &none()),
             "billing-handles-invoices",
         );
     }
+    // … records and refunds payments …
+    for action in [Action::Read, Action::Create, Action::Refund] {
+        allowed(
+            &ask(b, action, ResourceKind::Payment, Some(P_A), &none()),
+            "billing-takes-payments",
+        );
+    }
+    // … keeps the price list and coverage plans, and reads the dues (aging) report.
+    for action in [Action::Read, Action::Update] {
+        allowed(
+            &ask(b, action, ResourceKind::PriceList, None, &none()),
+            "billing-keeps-price-list",
+        );
+    }
     allowed(
-        &ask(b, Action::Create, ResourceKind::Payment, Some(P_A), &none()),
-        "billing-handles-invoices",
+        &ask(b, Action::Read, ResourceKind::Report, None, &none()),
+        "billing-reads-reports",
+    );
+    // A payment is never "issued", an invoice never "refunded": those pairs match no rule.
+    denied(
+        &ask(b, Action::Refund, ResourceKind::Invoice, Some(P_A), &none()),
+        "default-deny",
+    );
+    denied(
+        &ask(b, Action::Issue, ResourceKind::Payment, Some(P_A), &none()),
+        "default-deny",
     );
     for kind in [
         ResourceKind::MedicalRecord,
@@ -427,6 +457,154 @@ fn billing_sees_invoices_not_clinical_notes() {
         ResourceKind::LabResult,
     ] {
         denied(&ask(b, Action::Read, kind, Some(P_A), &none()), "default-deny");
+    }
+}
+
+#[test]
+fn admins_stand_in_for_billing() {
+    let a = admin();
+    for action in [
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Cancel,
+        Action::Issue,
+    ] {
+        allowed(
+            &ask(a, action, ResourceKind::Invoice, Some(P_A), &none()),
+            "admin-runs-billing",
+        );
+    }
+    allowed(
+        &ask(a, Action::Refund, ResourceKind::Payment, Some(P_A), &none()),
+        "admin-runs-billing",
+    );
+    allowed(
+        &ask(a, Action::Update, ResourceKind::PriceList, None, &none()),
+        "admin-runs-billing",
+    );
+    // Still not the clinical notes behind the bill.
+    denied(
+        &ask(a, Action::Read, ResourceKind::MedicalRecord, Some(P_A), &none()),
+        "default-deny",
+    );
+}
+
+#[test]
+fn the_desk_charges_and_takes_payments_but_issues_voids_and_refunds_nothing() {
+    let r = staff(Role::Receptionist, 60);
+    for kind in [ResourceKind::Invoice, ResourceKind::Payment] {
+        for action in [Action::Read, Action::Create] {
+            allowed(
+                &ask(r, action, kind, Some(P_A), &none()),
+                "desk-charges-visits-and-takes-payments",
+            );
+        }
+    }
+    for (action, kind) in [
+        (Action::Issue, ResourceKind::Invoice),
+        (Action::Cancel, ResourceKind::Invoice),
+        (Action::Update, ResourceKind::Invoice),
+        (Action::Refund, ResourceKind::Payment),
+    ] {
+        denied(&ask(r, action, kind, Some(P_A), &none()), "default-deny");
+    }
+    // The desk reads prices but neither changes them nor reads the dues report.
+    allowed(
+        &ask(r, Action::Read, ResourceKind::PriceList, None, &none()),
+        "staff-read-price-list",
+    );
+    denied(
+        &ask(r, Action::Update, ResourceKind::PriceList, None, &none()),
+        "default-deny",
+    );
+    denied(
+        &ask(r, Action::Read, ResourceKind::Report, None, &none()),
+        "default-deny",
+    );
+}
+
+#[test]
+fn service_staff_charge_their_services_but_see_no_bills() {
+    for (role, n) in [
+        (Role::Nurse, N_5),
+        (Role::Pharmacist, 30),
+        (Role::LabTechnician, 50),
+    ] {
+        let s = staff(role, n);
+        allowed(
+            &ask(s, Action::Create, ResourceKind::Invoice, Some(P_A), &none()),
+            "service-staff-charge-their-services",
+        );
+        allowed(
+            &ask(s, Action::Read, ResourceKind::PriceList, None, &none()),
+            "staff-read-price-list",
+        );
+        for (action, kind) in [
+            (Action::Read, ResourceKind::Invoice),
+            (Action::Issue, ResourceKind::Invoice),
+            (Action::Create, ResourceKind::Payment),
+            (Action::Read, ResourceKind::Payment),
+        ] {
+            denied(&ask(s, action, kind, Some(P_A), &none()), "default-deny");
+        }
+    }
+}
+
+#[test]
+fn doctors_neither_bill_nor_take_payments() {
+    let d = staff(Role::Doctor, D_17);
+    // Even for a patient in their care.
+    let facts = care_team(D_17, P_A);
+    for (action, kind) in [
+        (Action::Create, ResourceKind::Payment),
+        (Action::Refund, ResourceKind::Payment),
+        (Action::Read, ResourceKind::Payment),
+        (Action::Create, ResourceKind::Invoice),
+        (Action::Read, ResourceKind::Invoice),
+        (Action::Issue, ResourceKind::Invoice),
+    ] {
+        denied(&ask(d, action, kind, Some(P_A), &facts), "default-deny");
+    }
+    // They look prices up like any member of staff.
+    allowed(
+        &ask(d, Action::Read, ResourceKind::PriceList, None, &none()),
+        "staff-read-price-list",
+    );
+}
+
+#[test]
+fn patients_read_and_pay_only_their_own_bills() {
+    let pa = patient_account(P_A);
+    for kind in [ResourceKind::Invoice, ResourceKind::Payment] {
+        allowed(
+            &ask(pa, Action::Read, kind, Some(P_A), &none()),
+            "patient-reads-own-records",
+        );
+        denied(
+            &ask(pa, Action::Read, kind, Some(P_B), &none()),
+            "patients-reach-only-their-own-data",
+        );
+    }
+    allowed(
+        &ask(pa, Action::Create, ResourceKind::Payment, Some(P_A), &none()),
+        "patient-pays-own-bills",
+    );
+    denied(
+        &ask(pa, Action::Create, ResourceKind::Payment, Some(P_B), &none()),
+        "patients-reach-only-their-own-data",
+    );
+    // A patient neither refunds their own payment, issues or voids their own invoice, nor sees the
+    // price list or the dues report.
+    for (action, kind, patient) in [
+        (Action::Refund, ResourceKind::Payment, Some(P_A)),
+        (Action::Issue, ResourceKind::Invoice, Some(P_A)),
+        (Action::Cancel, ResourceKind::Invoice, Some(P_A)),
+        (Action::Create, ResourceKind::Invoice, Some(P_A)),
+        (Action::Read, ResourceKind::PriceList, None),
+        (Action::Read, ResourceKind::Report, None),
+    ] {
+        denied(&ask(pa, action, kind, patient, &none()), "default-deny");
     }
 }
 

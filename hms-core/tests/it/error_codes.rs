@@ -81,6 +81,7 @@ fn scenarios() -> Vec<Error> {
     out.push(store.read(|_| Ok(())).unwrap_err());
     out.extend(availability_scenarios());
     out.extend(scheduling_scenarios());
+    out.extend(super::billing::billing_scenarios());
     out.extend(pharmacy_scenarios());
     out
 }

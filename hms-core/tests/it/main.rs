@@ -9,6 +9,7 @@
 mod access_facade;
 mod access_model;
 mod access_rules;
+mod billing;
 mod conformance_memory;
 mod conformance_postgres;
 mod conformance_sqlite;

@@ -17,10 +17,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use hms_core::access::{AuditRecord, BreakGlassGrant, CareTeamLink, RelationshipFact};
+use hms_core::billing::{Charge, ChargeSource, CoveragePlan, Invoice, InvoiceStatus, Payment, PriceItem};
 use hms_core::events::{DomainEvent, EventRecord};
 use hms_core::ids::{
-    AccountId, AppointmentId, BatchId, CareTeamLinkId, DispenseId, DrugId, EventId, PatientId,
-    PrescriptionId, ReservationId, ResourceId, SeededIds, StaffId, WaitlistId,
+    AccountId, AppointmentId, BatchId, CareTeamLinkId, ChargeId, DispenseId, DrugId, EventId, InvoiceId,
+    PatientId, PaymentId, PrescriptionId, ReservationId, ResourceId, SeededIds, StaffId, WaitlistId,
 };
 use hms_core::money::Currency;
 use hms_core::people::{
@@ -311,6 +312,43 @@ impl Reads for Counting<'_> {
         self.inner.break_glass_grants(staff, patient, now)
     }
 
+    // --- billing ---
+    fn price_item(&self, code: &str) -> Result<Option<PriceItem>> {
+        self.inner.price_item(code)
+    }
+    fn price_items(&self) -> Result<Vec<PriceItem>> {
+        self.inner.price_items()
+    }
+    fn coverage_plan(&self, payer: &str, plan: &str) -> Result<Option<CoveragePlan>> {
+        self.inner.coverage_plan(payer, plan)
+    }
+    fn charge(&self, id: ChargeId) -> Result<Option<Charge>> {
+        self.inner.charge(id)
+    }
+    fn charge_by_source(&self, source: &ChargeSource) -> Result<Option<Charge>> {
+        self.inner.charge_by_source(source)
+    }
+    fn charges_of_patient(&self, patient: PatientId) -> Result<Vec<Charge>> {
+        self.inner.charges_of_patient(patient)
+    }
+    fn invoice(&self, id: InvoiceId) -> Result<Option<Invoice>> {
+        self.inner.invoice(id)
+    }
+    fn invoices_of_patient(&self, patient: PatientId) -> Result<Vec<Invoice>> {
+        self.inner.invoices_of_patient(patient)
+    }
+    fn invoices_with_status(&self, status: InvoiceStatus) -> Result<Vec<Invoice>> {
+        self.inner.invoices_with_status(status)
+    }
+    fn payment(&self, id: PaymentId) -> Result<Option<Payment>> {
+        self.inner.payment(id)
+    }
+    fn payment_by_reference(&self, reference: &str) -> Result<Option<Payment>> {
+        self.inner.payment_by_reference(reference)
+    }
+    fn payments_of_patient(&self, patient: PatientId) -> Result<Vec<Payment>> {
+        self.inner.payments_of_patient(patient)
+    }
     // --- pharmacy ---
     fn drug(&self, id: DrugId) -> Result<Option<Drug>> {
         self.inner.drug(id)
@@ -445,6 +483,39 @@ impl Writes for Counting<'_> {
         self.inner.append_audit(record)
     }
 
+    // --- billing ---
+    fn put_price_item(&mut self, item: &PriceItem) -> Result<()> {
+        self.step();
+        self.inner.put_price_item(item)
+    }
+    fn put_coverage_plan(&mut self, plan: &CoveragePlan) -> Result<()> {
+        self.step();
+        self.inner.put_coverage_plan(plan)
+    }
+    fn insert_charge(&mut self, charge: &Charge) -> Result<()> {
+        self.step();
+        self.inner.insert_charge(charge)
+    }
+    fn update_charge(&mut self, charge: &Charge) -> Result<()> {
+        self.step();
+        self.inner.update_charge(charge)
+    }
+    fn insert_invoice(&mut self, invoice: &Invoice) -> Result<()> {
+        self.step();
+        self.inner.insert_invoice(invoice)
+    }
+    fn update_invoice(&mut self, invoice: &Invoice) -> Result<()> {
+        self.step();
+        self.inner.update_invoice(invoice)
+    }
+    fn insert_payment(&mut self, payment: &Payment) -> Result<()> {
+        self.step();
+        self.inner.insert_payment(payment)
+    }
+    fn update_payment(&mut self, payment: &Payment) -> Result<()> {
+        self.step();
+        self.inner.update_payment(payment)
+    }
     // --- pharmacy ---
     fn insert_drug(&mut self, drug: &Drug) -> Result<()> {
         self.step();

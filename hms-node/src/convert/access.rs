@@ -34,6 +34,10 @@ pub enum Action {
     Dispense,
     /// Give an account roles.
     Grant,
+    /// Issue (an invoice: its figures are final from then on).
+    Issue,
+    /// Give money back (a refund of a payment).
+    Refund,
 }
 
 impl From<Action> for core::Action {
@@ -46,6 +50,8 @@ impl From<Action> for core::Action {
             Action::Cancel => core::Action::Cancel,
             Action::Dispense => core::Action::Dispense,
             Action::Grant => core::Action::Grant,
+            Action::Issue => core::Action::Issue,
+            Action::Refund => core::Action::Refund,
         }
     }
 }
@@ -88,6 +94,8 @@ pub enum ResourceKind {
     BreakGlass,
     /// The pharmacy's drug catalog.
     DrugCatalog,
+    /// The price list and insurers' coverage plans.
+    PriceList,
 }
 
 impl From<ResourceKind> for core::ResourceKind {
@@ -111,6 +119,7 @@ impl From<ResourceKind> for core::ResourceKind {
             ResourceKind::CareTeam => C::CareTeam,
             ResourceKind::BreakGlass => C::BreakGlass,
             ResourceKind::DrugCatalog => C::DrugCatalog,
+            ResourceKind::PriceList => C::PriceList,
         }
     }
 }
@@ -585,6 +594,8 @@ mod tests {
             Action::Cancel,
             Action::Dispense,
             Action::Grant,
+            Action::Issue,
+            Action::Refund,
         ];
         assert_eq!(
             actions.map(core::Action::from).to_vec(),
@@ -601,10 +612,14 @@ mod tests {
             kinds.map(core::RelationshipKind::from).to_vec(),
             core::RelationshipKind::ALL.to_vec()
         );
-        assert_eq!(core::ResourceKind::ALL.len(), 17);
+        assert_eq!(core::ResourceKind::ALL.len(), 18);
         assert_eq!(
             core::ResourceKind::from(ResourceKind::DrugCatalog),
             core::ResourceKind::DrugCatalog
+        );
+        assert_eq!(
+            core::ResourceKind::from(ResourceKind::PriceList),
+            core::ResourceKind::PriceList
         );
     }
 }

@@ -181,6 +181,8 @@ class Action(str, enum.Enum):
     CANCEL = "cancel"
     DISPENSE = "dispense"
     GRANT = "grant"
+    ISSUE = "issue"
+    REFUND = "refund"
 
 class ResourceKind(str, enum.Enum):
     def __new__(cls, value: str) -> Self: ...
@@ -200,6 +202,8 @@ class ResourceKind(str, enum.Enum):
     REPORT = "report"
     CARE_TEAM = "care_team"
     BREAK_GLASS = "break_glass"
+    DRUG_CATALOG = "drug_catalog"
+    PRICE_LIST = "price_list"
 
 class AppointmentStatus(str, enum.Enum):
     def __new__(cls, value: str) -> Self: ...
