@@ -33,12 +33,13 @@ export type Role =
   | "admin" | "doctor" | "nurse" | "receptionist" | "pharmacist" | "lab_technician" | "billing_clerk"
   | "patient";
 /** What is being done. */
-export type Action = "read" | "create" | "update" | "deactivate" | "cancel" | "dispense" | "grant";
+export type Action =
+  | "read" | "create" | "update" | "deactivate" | "cancel" | "dispense" | "grant" | "issue" | "refund";
 /** What kind of thing an action is done to. */
 export type ResourceKind =
   | "patient_profile" | "medical_record" | "prescription" | "lab_order" | "lab_result" | "appointment"
   | "schedule" | "invoice" | "payment" | "stock" | "staff" | "user_account" | "audit_log" | "report"
-  | "care_team" | "break_glass" | "drug_catalog";
+  | "care_team" | "break_glass" | "price_list" | "drug_catalog";
 /** A kind of care relationship between a member of staff and a patient. */
 export type RelationshipKind = "care_team" | "appointment" | "encounter" | "admission" | "ward_assignment";
 /** The access vocabulary of this build (`accessVocabulary()`), e.g. for pickers. */
