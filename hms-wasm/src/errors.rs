@@ -27,12 +27,19 @@ pub(crate) fn bad_shape(argument: &str, problem: impl std::fmt::Display) -> Erro
 }
 
 /// Field paths of the core (`weekly_hours[0].buffer_minutes`) in the binding's camelCase
-/// (`weeklyHours[0].bufferMinutes`). Paths hold field names and indices only, never user input.
+/// (`weeklyHours[0].bufferMinutes`). Paths hold field names and indices; a map key, which is the
+/// caller's own text, is quoted (`copays["new_patient"]`) and left as it is.
 pub(crate) fn camel_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut upper = false;
+    let mut quoted = false;
     for c in path.chars() {
-        if c == '_' {
+        if c == '"' {
+            quoted = !quoted;
+            out.push(c);
+        } else if quoted {
+            out.push(c);
+        } else if c == '_' {
             upper = true;
         } else if upper {
             // Paths are ASCII identifiers; the Unicode tables of `to_uppercase` would cost the module
@@ -91,6 +98,10 @@ mod tests {
             "template.visitTypes[2].bufferMinutes"
         );
         assert_eq!(camel_path("exceptions[1].until"), "exceptions[1].until");
+        assert_eq!(
+            camel_path("coverage.plan.copays[\"new_patient\"]"),
+            "coverage.plan.copays[\"new_patient\"]"
+        );
     }
 
     #[test]

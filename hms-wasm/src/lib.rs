@@ -1,9 +1,10 @@
 #![doc = include_str!("../README.md")]
 //!
 //! This file only registers the exports; conversions live in `convert.rs` and one file per domain
-//! (`scheduling.rs`, `access.rs`), the error mapping in `errors.rs`.
+//! (`scheduling.rs`, `access.rs`, `billing.rs`), the error mapping in `errors.rs`.
 
 pub mod access;
+pub mod billing;
 mod convert;
 mod errors;
 pub mod scheduling;
@@ -22,10 +23,12 @@ const TS_ERRORS_TEXT: &str = r#"
 /** Every code an `HmsError` can carry (`errorCodes()` lists the same at run time). */
 export type HmsErrorCode =
   | "amount_overflow" | "batch_unusable" | "beyond_horizon" | "currency_mismatch" | "duplicate"
-  | "exceeds_dispensed" | "exceeds_prescription" | "forbidden" | "idempotency_mismatch" | "in_past"
-  | "inactive" | "insufficient_stock" | "invalid_input" | "invalid_interval" | "invalid_policy"
-  | "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time" | "not_found"
-  | "outside_availability" | "prescription_required" | "refills_exhausted" | "reservation_expired"
+  | "exceeds_dispensed" | "exceeds_prescription" | "forbidden" | "gateway_failed"
+  | "idempotency_mismatch" | "immutable_invoice" | "in_past" | "inactive" | "insufficient_stock"
+  | "invalid_input" | "invalid_interval" | "invalid_policy" | "invalid_signature"
+  | "invalid_transition" | "lead_time" | "no_price" | "no_resource" | "nonexistent_local_time"
+  | "not_chargeable" | "not_found" | "outside_availability" | "over_credit" | "over_refund"
+  | "overpayment" | "prescription_required" | "refills_exhausted" | "reservation_expired"
   | "slot_conflict" | "storage" | "time_out_of_range" | "unknown_currency" | "visit_type_not_offered";
 /** One bad input field: its path (camelCase, e.g. `template.weeklyHours[1]`), what is wrong, a message. */
 export interface FieldProblem { field: string; code: string; message: string; }
@@ -153,6 +156,20 @@ impl DoctorCalendar {
                 .bench_validate(&from_js(proposal, "proposal")?, iterations)
         })())
     }
+}
+
+/// Prices an invoice exactly as the server will: line amounts, line and invoice discounts, tax
+/// (inclusive or exclusive, rounded per line or per tax category) and, with the patient's coverage,
+/// each line's payer and patient shares. Every amount is a decimal string in the invoice's currency.
+///
+/// Throws an `HmsError`: `unknown_currency`; `invalid_input` listing every bad field (a decimal given
+/// as a number or not a decimal, a quantity not above zero, a negative price, a rate or discount
+/// outside 0–100 %, an amount discount too large or not in whole minor units, bad plan terms).
+#[wasm_bindgen(js_name = priceInvoice, unchecked_return_type = "InvoiceBreakdown")]
+pub fn price_invoice(
+    #[wasm_bindgen(unchecked_param_type = "PriceInvoiceInput")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    js((|| to_js(&billing::price_invoice(from_js(input, "input")?)?))())
 }
 
 /// The access vocabulary of this build: roles, actions, resource kinds and relationship kinds.
