@@ -1,17 +1,101 @@
 /* tslint:disable */
 /* eslint-disable */
 
+/** A decimal number as a string, e.g. `"12.50"`; never a JavaScript number (floats lose cents). */
+export type DecimalString = string;
+/** How tax is rounded: each line on its own, or once per tax category (EN 16931 BR-CO-17). */
+export type RoundingMode = "per_line" | "per_tax_category";
+/** A percentage off (0 to 100) or an amount off (whole minor units, at most what it discounts). */
+export type Discount = { kind: "percent"; value: DecimalString } | { kind: "amount"; value: DecimalString };
+/** A tax category (e.g. `S` standard, `Z` zero-rated, `E` exempt) and its rate in percent. */
+export interface TaxRate { category: string; percent: DecimalString; }
+/** One line to price; `unitPrice` may have more places than the minor unit. */
+export interface InvoiceLine {
+    itemCode: string;
+    /** Above zero; may be fractional (`"2.5"` hours). */
+    quantity: DecimalString;
+    unitPrice: DecimalString;
+    tax: TaxRate;
+    /** Whether `unitPrice` already includes the tax (default false). */
+    taxInclusive?: boolean;
+    discount?: Discount | null;
+    /** For a consultation: its visit type (coverage copays are per visit type). */
+    visitType?: string | null;
+    /** Whether the payer pre-authorized this service (default false). */
+    preauthorized?: boolean;
+}
+/** The terms of the patient's insurance plan; amounts in the invoice's currency. */
+export interface CoveragePlan {
+    payer: string;
+    plan?: string;
+    annualDeductible: DecimalString;
+    /** Copay per visit, by visit type code. */
+    copays?: Record<string, DecimalString>;
+    /** The patient's percentage of a covered amount after the deductible. */
+    coinsurancePercent: DecimalString;
+    /** The most the patient pays in cost sharing in a year; null for no cap. */
+    outOfPocketMax?: DecimalString | null;
+    /** Item codes the plan never pays for. */
+    notCovered?: string[];
+    /** Item codes the plan pays for only with a pre-authorization. */
+    preauthorizationRequired?: string[];
+}
+/** What the patient has used of the plan this year (nothing when left out). */
+export interface CoverageUsage { deductibleUsed: DecimalString; outOfPocketUsed: DecimalString; }
+/** Everything an invoice's figures depend on. */
+export interface PriceInvoiceInput {
+    /** ISO 4217, e.g. `USD`; every amount is in it. */
+    currency: string;
+    rounding: RoundingMode;
+    lines: InvoiceLine[];
+    invoiceDiscount?: Discount | null;
+    /** The patient's coverage; left out or null for self-pay. */
+    coverage?: { plan: CoveragePlan; usage?: CoverageUsage | null } | null;
+}
+/** Why a line was split between payer and patient the way it was. */
+export type ShareBasis =
+| "self_pay" | "not_covered" | "preauthorization_missing" | "copay" | "deductible_coinsurance";
+/** The figures of one line: `net + tax = gross`, `payer + patient = gross`. */
+export interface PricedLine {
+    extended: DecimalString; lineDiscount: DecimalString; invoiceDiscount: DecimalString;
+    net: DecimalString; tax: DecimalString; gross: DecimalString;
+    payer: DecimalString; patient: DecimalString;
+    /** The patient's share: `copay + deductible + coinsurance + notCovered`. */
+    copay: DecimalString; deductible: DecimalString; coinsurance: DecimalString; notCovered: DecimalString;
+    basis: ShareBasis;
+    /** Whether the out-of-pocket maximum lowered the patient's share. */
+    capped: boolean;
+}
+/** One tax category's subtotal. */
+export interface TaxSubtotal { category: string; percent: DecimalString; taxable: DecimalString; amount: DecimalString; }
+/** The invoice totals, each the sum of the lines' figures. */
+export interface InvoiceTotals {
+    extended: DecimalString; lineDiscounts: DecimalString; invoiceDiscount: DecimalString;
+    net: DecimalString; tax: DecimalString; gross: DecimalString; payer: DecimalString; patient: DecimalString;
+}
+/** The priced invoice: a line per input line (same order), tax subtotals in order of first appearance. */
+export interface InvoiceBreakdown {
+    currency: string;
+    rounding: RoundingMode;
+    lines: PricedLine[];
+    taxes: TaxSubtotal[];
+    totals: InvoiceTotals;
+}
+
+
+
 /** A role an account can hold. */
 export type Role =
 | "admin" | "doctor" | "nurse" | "receptionist" | "pharmacist" | "lab_technician" | "billing_clerk"
 | "patient";
 /** What is being done. */
-export type Action = "read" | "create" | "update" | "deactivate" | "cancel" | "dispense" | "grant";
+export type Action =
+| "read" | "create" | "update" | "deactivate" | "cancel" | "dispense" | "grant" | "issue" | "refund";
 /** What kind of thing an action is done to. */
 export type ResourceKind =
 | "patient_profile" | "medical_record" | "prescription" | "lab_order" | "lab_result" | "appointment"
 | "schedule" | "invoice" | "payment" | "stock" | "staff" | "user_account" | "audit_log" | "report"
-| "care_team" | "break_glass" | "drug_catalog";
+| "care_team" | "break_glass" | "price_list" | "drug_catalog";
 /** A kind of care relationship between a member of staff and a patient. */
 export type RelationshipKind = "care_team" | "appointment" | "encounter" | "admission" | "ward_assignment";
 /** The access vocabulary of this build (`accessVocabulary()`), e.g. for pickers. */
@@ -205,10 +289,12 @@ export interface BookingCheck { bookable: boolean; findings: Finding[]; conflict
 /** Every code an `HmsError` can carry (`errorCodes()` lists the same at run time). */
 export type HmsErrorCode =
 | "amount_overflow" | "batch_unusable" | "beyond_horizon" | "currency_mismatch" | "duplicate"
-| "exceeds_dispensed" | "exceeds_prescription" | "forbidden" | "idempotency_mismatch" | "in_past"
-| "inactive" | "insufficient_stock" | "invalid_input" | "invalid_interval" | "invalid_policy"
-| "invalid_transition" | "lead_time" | "no_resource" | "nonexistent_local_time" | "not_found"
-| "outside_availability" | "prescription_required" | "refills_exhausted" | "reservation_expired"
+| "exceeds_dispensed" | "exceeds_prescription" | "forbidden" | "gateway_failed"
+| "idempotency_mismatch" | "immutable_invoice" | "in_past" | "inactive" | "insufficient_stock"
+| "invalid_input" | "invalid_interval" | "invalid_policy" | "invalid_signature"
+| "invalid_transition" | "lead_time" | "no_price" | "no_resource" | "nonexistent_local_time"
+| "not_chargeable" | "not_found" | "outside_availability" | "over_credit" | "over_refund"
+| "overpayment" | "prescription_required" | "refills_exhausted" | "reservation_expired"
 | "slot_conflict" | "storage" | "time_out_of_range" | "unknown_currency" | "visit_type_not_offered";
 /** One bad input field: its path (camelCase, e.g. `template.weeklyHours[1]`), what is wrong, a message. */
 export interface FieldProblem { field: string; code: string; message: string; }
@@ -312,6 +398,17 @@ export function errorCodes(): HmsErrorCode[];
  * Throws an `HmsError`: `invalid_input` (every bad field), `visit_type_not_offered`.
  */
 export function freeSlots(input: FreeSlotsInput): Slot[];
+
+/**
+ * Prices an invoice exactly as the server will: line amounts, line and invoice discounts, tax
+ * (inclusive or exclusive, rounded per line or per tax category) and, with the patient's coverage,
+ * each line's payer and patient shares. Every amount is a decimal string in the invoice's currency.
+ *
+ * Throws an `HmsError`: `unknown_currency`; `invalid_input` listing every bad field (a decimal given
+ * as a number or not a decimal, a quantity not above zero, a negative price, a rate or discount
+ * outside 0–100 %, an amount discount too large or not in whole minor units, bad plan terms).
+ */
+export function priceInvoice(input: PriceInvoiceInput): InvoiceBreakdown;
 
 /**
  * The IANA time zones this build knows, sorted (a template's `zone` must be one of them).
