@@ -3,8 +3,8 @@
 // computed here, in the browser, by hms-core's rules compiled to WebAssembly, and clicking a time
 // checks it at once (working hours, lead time, conflicts with existing bookings) with no server round
 // trip. The server still checks the booking when it is made: this is for a fast screen, not for trust.
-import init, { DoctorCalendar } from "../../hms-wasm/pkg-web/hms_wasm.js";
-import { doctors } from "./clinic.js";
+import init, { DoctorCalendar, priceInvoice } from "../../hms-wasm/pkg-web/hms_wasm.js";
+import { doctors, fees } from "./clinic.js";
 
 /** @typedef {import("../../hms-wasm/pkg-web/hms_wasm.js").Slot} Slot */
 /** @typedef {import("../../hms-wasm/pkg-web/hms_wasm.js").Booking} Booking */
@@ -37,6 +37,7 @@ const result = byId("result", HTMLDivElement);
 const bookButton = byId("book", HTMLButtonElement);
 const errorBox = byId("error", HTMLParagraphElement);
 const dayTitle = byId("day-title", HTMLHeadingElement);
+const feeLine = byId("fee", HTMLParagraphElement);
 
 await init();
 
@@ -76,8 +77,26 @@ function fillVisits() {
   );
 }
 
+/** The chosen visit's fee, priced in the page by the server's own rules (amounts as decimal strings). */
+function renderFee() {
+  const fee = fees[Number(doctorSelect.value)];
+  const code = visitSelect.value;
+  const unitPrice = fee?.prices[code];
+  if (!fee || !unitPrice) {
+    feeLine.textContent = "";
+    return;
+  }
+  const quote = priceInvoice({
+    currency: fee.currency,
+    rounding: "per_tax_category",
+    lines: [{ itemCode: `visit.${code}`, quantity: "1", unitPrice, tax: { category: "E", percent: "0" }, visitType: code }],
+  });
+  feeLine.textContent = `Visit fee: ${quote.totals.gross} ${quote.currency} (self-pay, tax-exempt)`;
+}
+
 function renderSlots() {
   errorBox.hidden = true;
+  renderFee();
   const { s, zone } = current();
   const date = dateInput.value;
   dayTitle.textContent = `Slots on ${date} (${zone})`;

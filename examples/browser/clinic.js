@@ -83,3 +83,13 @@ export const doctors = [
     },
   },
 ];
+
+/**
+ * Each doctor's fee per visit type (self-pay, tax-exempt), in the clinic's currency: decimal strings,
+ * priced in the page by `priceInvoice` exactly as the invoice will be.
+ * @type {{ currency: string, prices: Record<string, string> }[]}
+ */
+export const fees = [
+  { currency: "EUR", prices: { follow_up: "45.00", new_patient: "89.50" } },
+  { currency: "USD", prices: { consultation: "120.00" } },
+];

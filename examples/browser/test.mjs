@@ -56,6 +56,8 @@ test("a receptionist sees free slots, a conflict on a taken time, and holds a fr
   // Dr. Rao, Monday 2 March 2026 in Berlin, follow-ups of 15 minutes; booked 09:00-09:30, 10:15-10:30
   // and 14:00-15:00.
   assert.equal(await page.textContent("#day-title"), "Slots on 2026-03-02 (Europe/Berlin)");
+  // The fee is priced in the page too, by the billing rules the invoice uses.
+  assert.equal(await page.textContent("#fee"), "Visit fee: 45.00 EUR (self-pay, tax-exempt)");
   assert.deepEqual(await labels(page, ".free"), [
     "09:30", "09:45", "10:00", "10:30", "10:45", "11:00", "11:15", "11:30", "11:45",
     "13:00", "13:15", "13:30", "13:45", "15:00", "15:15", "15:30", "15:45",
@@ -107,6 +109,7 @@ test("a New York clinic open 01:00-04:00 on the fall-back night shows 01:00 and 
   await page.goto(`${site.url}/examples/browser/index.html?now=${NOW}&date=2026-11-01`);
   await page.waitForSelector("body[data-ready=true]");
   await page.selectOption("#doctor", "1");
+  assert.equal(await page.textContent("#fee"), "Visit fee: 120.00 USD (self-pay, tax-exempt)");
   assert.deepEqual(await labels(page), ["01:00", "01:30", "01:00", "01:30", "02:00", "02:30", "03:00", "03:30"]);
   // The second 01:00 is 06:00 UTC (EST), an hour after the first (05:00 UTC, EDT).
   const starts = await page.$$eval("#slots button", (bs) => bs.map((b) => b.dataset.start));
