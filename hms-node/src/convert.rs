@@ -309,6 +309,18 @@ impl Reader {
         }
     }
 
+    /// The ISO 4217 currency of amounts of money (an unknown code is `unknown_currency`, see
+    /// [`Reader`]; a hospital's own currency setting is [`Reader::currency`]).
+    pub fn money_currency(&mut self, value: &str) -> Option<Currency> {
+        match Currency::from_code(value) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.error.get_or_insert(e.into());
+                None
+            }
+        }
+    }
+
     /// An exact decimal number.
     pub fn decimal(&mut self, field: &str, value: &str) -> Option<rust_decimal::Decimal> {
         match rust_decimal::Decimal::from_str_exact(value.trim()) {
@@ -327,13 +339,7 @@ impl Reader {
     /// An amount of money (an unknown currency is `unknown_currency`, see [`Reader`]).
     pub fn money(&mut self, field: &str, value: &Money) -> Option<CoreMoney> {
         let amount = self.decimal(&format!("{field}.amount"), &value.amount);
-        let currency = match Currency::from_code(&value.currency) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.error.get_or_insert(e.into());
-                None
-            }
-        };
+        let currency = self.money_currency(&value.currency);
         Some(CoreMoney::new(amount?, currency?))
     }
 

@@ -411,7 +411,7 @@ pub fn free_slots_async(
 #[napi(catch_unwind)]
 pub fn price_invoice(env: Env, input: InvoiceInput) -> napi::Result<Breakdown> {
     let mut r = Reader::new();
-    let currency = r.currency("currency", &input.currency);
+    let currency = r.money_currency(&input.currency);
     let lines: Vec<_> = input
         .lines
         .iter()

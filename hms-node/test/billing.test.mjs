@@ -53,7 +53,7 @@ test('priceInvoice: discounts and a coverage plan split every line between payer
 test('priceInvoice: unreadable fields are listed by path; bad figures are the core errors', () => {
   const e = throwsWith(() => hms.priceInvoice({ currency: 'EUR', lines: [line('a', 'two', '1.00'), line('b', '1', '1.00', { discount: { kind: 'percent' } })] }), 'invalid_input', 'validation')
   assert.deepEqual(e.problems.map((p) => [p.field, p.code]), [['lines[0].quantity', 'invalid_format'], ['lines[1].discount.percent', 'required']])
-  throwsWith(() => hms.priceInvoice({ currency: 'XYZ', lines: [] }), 'invalid_input')
+  throwsWith(() => hms.priceInvoice({ currency: 'XYZ', lines: [] }), 'unknown_currency', 'unknown_currency')
   throwsWith(() => hms.priceInvoice({ currency: 'EUR', lines: [line('a', '1', '1.00', { unitPrice: eur('1.00'), discount: { kind: 'amount', amount: { amount: '1', currency: 'ABC' } } })] }), 'unknown_currency')
   throwsWith(() => hms.priceInvoice({ currency: 'EUR', lines: [line('a', '1', '1.00', { unitPrice: { amount: '1.00', currency: 'USD' } })] }), 'currency_mismatch')
 })

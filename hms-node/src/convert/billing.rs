@@ -953,7 +953,7 @@ pub fn price_item(r: &mut Reader, path: &str, item: &PriceItem) -> Option<core::
 
 /// A coverage plan.
 pub fn coverage_plan(r: &mut Reader, path: &str, p: &CoveragePlan) -> Option<core::CoveragePlan> {
-    let currency = r.currency(&format!("{path}currency"), &p.currency);
+    let currency = r.money_currency(&p.currency);
     let deductible = r.money(&format!("{path}annualDeductible"), &p.annual_deductible);
     let mut copays = std::collections::BTreeMap::new();
     let mut copays_ok = true;
