@@ -7,7 +7,7 @@
 //! Tagged unions keep their explicit `kind` (`{ kind: 'manual', reference: 'AMB-1' }`), with the
 //! fields of every variant optional.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use hms_core::billing as core;
@@ -255,7 +255,7 @@ pub struct CoveragePlan {
     /// What the patient pays each year before coinsurance starts.
     pub annual_deductible: Money,
     /// A fixed copay per visit type (instead of deductible and coinsurance).
-    pub copays: Option<HashMap<String, Money>>,
+    pub copays: Option<BTreeMap<String, Money>>,
     /// The patient's percentage after the deductible.
     pub coinsurance_percent: Decimal,
     /// The most a patient pays in a year (no cap when left out).
@@ -955,11 +955,9 @@ pub fn price_item(r: &mut Reader, path: &str, item: &PriceItem) -> Option<core::
 pub fn coverage_plan(r: &mut Reader, path: &str, p: &CoveragePlan) -> Option<core::CoveragePlan> {
     let currency = r.money_currency(&p.currency);
     let deductible = r.money(&format!("{path}annualDeductible"), &p.annual_deductible);
-    let mut copays = std::collections::BTreeMap::new();
+    let mut copays = BTreeMap::new();
     let mut copays_ok = true;
-    let mut visit_types: Vec<_> = p.copays.iter().flatten().collect();
-    visit_types.sort_by(|a, b| a.0.cmp(b.0));
-    for (visit, m) in visit_types {
+    for (visit, m) in p.copays.iter().flatten() {
         match r.money(&format!("{path}copays.{visit}"), m) {
             Some(m) => {
                 copays.insert(visit.clone(), m);

@@ -5,7 +5,7 @@
 //! serde shapes, camelCased by napi), requests are read with a [`Reader`]. Location codes are
 //! strings (`main`, `ward-3`), read (trimmed, lower-cased) by the core's own parser.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use hms_core::error::FieldCode as CoreFieldCode;
@@ -145,7 +145,7 @@ pub struct DrugDetails {
     /// Needs a prescription (false when left out).
     pub prescription_only: Option<bool>,
     /// Reorder rules by location code.
-    pub reorder: Option<HashMap<String, ReorderRule>>,
+    pub reorder: Option<BTreeMap<String, ReorderRule>>,
 }
 
 /// A drug of the catalog.
@@ -699,9 +699,7 @@ pub fn drug_details(r: &mut Reader, d: &DrugDetails) -> Option<core::DrugDetails
     let form = same_enum(r, "form", &d.form);
     let mut reorder = BTreeMap::new();
     let mut ok = true;
-    let mut rules: Vec<_> = d.reorder.iter().flatten().collect();
-    rules.sort_by(|a, b| a.0.cmp(b.0));
-    for (code, rule) in rules {
+    for (code, rule) in d.reorder.iter().flatten() {
         match location(r, &format!("reorder.{code}"), code) {
             Some(l) => {
                 reorder.insert(
