@@ -55,6 +55,8 @@ test('stock: orders, receipts, transfers, adjustments, write-offs, recalls and t
   const counted = await h.adjustStock(pharmacist, a, 'ward-3', -2, 'count')
   assert.deepEqual([counted.movement.kind, counted.movement.quantity], [{ kind: 'adjustment', reason: 'count' }, -2])
   await rejectsWith(h.adjustStock(pharmacist, a, 'ward-3', 0, 'count'), 'invalid_input')
+  const huge = await rejectsWith(h.adjustStock(pharmacist, a, 'ward-3', 5_000_000_000, 'count'), 'invalid_input')
+  assert.deepEqual(huge.problems.map((p) => [p.field, p.code]), [['quantity', 'out_of_range']])
   const broken = await h.writeOffStock(pharmacist, a, 'ward-3', 3, 'damaged')
   assert.deepEqual([broken.movement.kind.kind, broken.movement.kind.reason, broken.movement.quantity], ['write_off', 'damaged', -3])
   await rejectsWith(h.writeOffStock(pharmacist, a, 'ward-3', undefined, 'expired'), 'invalid_input')

@@ -911,8 +911,8 @@ pub fn write_off_reason(r: &mut Reader, reason: WriteOffReason) -> Option<core::
     same_enum(r, "reason", &reason)
 }
 
-/// An adjustment's signed quantity must not be zero; the core checks that, this only names the
-/// field when the number is not a whole number of units.
+/// An adjustment's signed number of units: at most what a batch can hold either way (the core
+/// refuses zero and a balance below zero itself).
 pub fn signed_units(r: &mut Reader, field: &str, quantity: i64) -> Option<i64> {
     if quantity.unsigned_abs() > u64::from(u32::MAX) {
         r.problem(
