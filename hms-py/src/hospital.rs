@@ -7,7 +7,9 @@
 //! never blocks the interpreter — and converts the result back.
 
 pub(crate) mod access;
+pub(crate) mod billing;
 pub(crate) mod people;
+pub(crate) mod pharmacy;
 pub(crate) mod scheduling;
 
 use std::sync::Arc;
@@ -294,7 +296,8 @@ impl Setup {
                 zone,
                 currency: currency_arg(currency)?,
                 conflict_mode,
-                // Pharmacy is not exposed to Python yet: its settings keep their defaults.
+                // Invoice rounding, payment terms and the pharmacy's settings keep their defaults
+                // (not settable from Python yet).
                 ..HospitalSettings::default()
             },
             manual: opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t))),
