@@ -6,13 +6,20 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use hms_core::billing::{
+    self, CoveragePlan, CoverageUsage, Discount, InvoiceInput, LineInput, RoundingMode, TaxRate,
+};
+use hms_core::ids::{BatchId, DrugId};
 use hms_core::money::{Currency, Money};
 use hms_core::people::{self, Mrn, PatientDetails};
+use hms_core::pharmacy::fefo::{self, Candidate};
+use hms_core::pharmacy::{Location, PharmacyError};
 use hms_core::time::Interval;
 use hms_core::Error;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +68,8 @@ const OPS: &[&str] = &[
     "interval_overlap",
     "normalize_phone",
     "mrn_from_sequence",
+    "price_invoice",
+    "fefo_allocate",
 ];
 
 fn dir() -> PathBuf {
@@ -134,7 +143,180 @@ fn run(op: &str, input: &Value) -> Result<Value, Error> {
             let n = input["sequence"].as_u64().expect("`sequence` is a whole number");
             Ok(json!(Mrn::from_sequence(n).as_str()))
         }
+        "price_invoice" => price_invoice(input),
+        "fefo_allocate" => fefo_allocate(input),
         other => panic!("unknown op `{other}`: add it to this runner and to the README"),
+    }
+}
+
+/// `{"kind": "percent" | "amount", "value": decimal}` as a core discount in `currency`.
+fn discount(v: &Value, currency: Currency) -> Option<Discount> {
+    if v.is_null() {
+        return None;
+    }
+    let value = decimal(&v["value"]);
+    Some(match text(v, "kind") {
+        "percent" => Discount::Percent(value),
+        "amount" => Discount::Amount(Money::new(value, currency)),
+        other => panic!("unknown discount kind `{other}`"),
+    })
+}
+
+/// The `price_invoice` op: the vector's flat shapes (amounts as strings in the invoice currency)
+/// mapped onto `billing::calculate`, and the breakdown mapped back.
+fn price_invoice(input: &Value) -> Result<Value, Error> {
+    let currency = Currency::from_code(text(input, "currency"))?;
+    let money = |v: &Value| Money::new(decimal(v), currency);
+    let rounding: RoundingMode =
+        serde_json::from_value(input["rounding"].clone()).expect("`rounding` is a rounding mode");
+    let lines: Vec<LineInput> = input["lines"]
+        .as_array()
+        .expect("`lines` is a list")
+        .iter()
+        .map(|l| LineInput {
+            item_code: text(l, "item_code").to_owned(),
+            quantity: decimal(&l["quantity"]),
+            unit_price: money(&l["unit_price"]),
+            tax: TaxRate::new(text(&l["tax"], "category"), decimal(&l["tax"]["percent"])),
+            tax_inclusive: l["tax_inclusive"].as_bool().unwrap_or(false),
+            discount: discount(&l["discount"], currency),
+            visit_type: l["visit_type"].as_str().map(str::to_owned),
+            preauthorized: l["preauthorized"].as_bool().unwrap_or(false),
+        })
+        .collect();
+    let coverage = match &input["coverage"] {
+        Value::Null => None,
+        c => {
+            let p = &c["plan"];
+            let names = |key: &str| -> BTreeSet<String> {
+                p[key]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().expect("item codes are strings").to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let plan = CoveragePlan {
+                payer: text(p, "payer").to_owned(),
+                plan: p["plan"].as_str().unwrap_or("").to_owned(),
+                currency,
+                annual_deductible: money(&p["annual_deductible"]),
+                copays: p["copays"]
+                    .as_object()
+                    .map(|o| o.iter().map(|(k, v)| (k.clone(), money(v))).collect())
+                    .unwrap_or_default(),
+                coinsurance_percent: decimal(&p["coinsurance_percent"]),
+                out_of_pocket_max: (!p["out_of_pocket_max"].is_null())
+                    .then(|| money(&p["out_of_pocket_max"])),
+                not_covered: names("not_covered"),
+                preauthorization_required: names("preauthorization_required"),
+            };
+            let usage = CoverageUsage {
+                deductible_used: money(&c["usage"]["deductible_used"]),
+                out_of_pocket_used: money(&c["usage"]["out_of_pocket_used"]),
+            };
+            Some((plan, usage))
+        }
+    };
+    let b = billing::calculate(&InvoiceInput {
+        currency,
+        rounding,
+        lines: &lines,
+        invoice_discount: discount(&input["invoice_discount"], currency),
+        coverage: coverage.as_ref().map(|(p, u)| (p, *u)),
+    })?;
+    let amount = |m: &Money| json!(m.amount.to_string());
+    Ok(json!({
+        "lines": b.lines.iter().map(|l| json!({
+            "extended": amount(&l.extended),
+            "line_discount": amount(&l.line_discount),
+            "invoice_discount": amount(&l.invoice_discount),
+            "net": amount(&l.net),
+            "tax": amount(&l.tax),
+            "gross": amount(&l.gross),
+            "payer": amount(&l.share.payer),
+            "patient": amount(&l.share.patient),
+            "copay": amount(&l.share.copay),
+            "deductible": amount(&l.share.deductible),
+            "coinsurance": amount(&l.share.coinsurance),
+            "not_covered": amount(&l.share.not_covered),
+            "basis": serde_json::to_value(l.share.basis).expect("a basis serializes"),
+            "capped": l.share.capped,
+        })).collect::<Vec<_>>(),
+        "taxes": b.taxes.iter().map(|t| json!({
+            "category": t.tax.category,
+            "percent": t.tax.percent.to_string(),
+            "taxable": amount(&t.taxable),
+            "amount": amount(&t.amount),
+        })).collect::<Vec<_>>(),
+        "totals": {
+            "extended": amount(&b.totals.extended),
+            "line_discounts": amount(&b.totals.line_discounts),
+            "invoice_discount": amount(&b.totals.invoice_discount),
+            "net": amount(&b.totals.net),
+            "tax": amount(&b.totals.tax),
+            "gross": amount(&b.totals.gross),
+            "payer": amount(&b.totals.payer),
+            "patient": amount(&b.totals.patient),
+        },
+    }))
+}
+
+/// The `fefo_allocate` op: `pharmacy::fefo::allocate` over the listed batches; a shortfall is the
+/// `insufficient_stock` error the dispensing use cases report for it.
+fn fefo_allocate(input: &Value) -> Result<Value, Error> {
+    let date = |key: &str| NaiveDate::from_str(text(input, key)).expect("a date");
+    let candidates: Vec<Candidate> = input["batches"]
+        .as_array()
+        .expect("`batches` is a list")
+        .iter()
+        .map(|b| Candidate {
+            batch: BatchId::from_uuid(Uuid::parse_str(text(b, "batch")).expect("a batch id is a UUID")),
+            expiry: b["expiry"]
+                .as_str()
+                .map(|d| NaiveDate::from_str(d).expect("`expiry` is a date")),
+            received_at: instant(&b["received_at"]),
+            recalled: b["recalled"].as_bool().unwrap_or(false),
+            available: u32::try_from(b["available"].as_u64().expect("`available` is a whole number"))
+                .expect("`available` fits"),
+        })
+        .collect();
+    let quantity = u32::try_from(input["quantity"].as_u64().expect("`quantity` is a whole number"))
+        .expect("`quantity` fits");
+    match fefo::allocate(&candidates, quantity, date("today"), date("needed_through")) {
+        Ok(picks) => Ok(json!(picks
+            .iter()
+            .map(|p| json!({"batch": p.batch.to_string(), "quantity": p.quantity}))
+            .collect::<Vec<_>>())),
+        Err(s) => Err(PharmacyError::InsufficientStock {
+            drug: DrugId::from_uuid(Uuid::nil()),
+            batch: None,
+            location: Location::parse("main").expect("a location code"),
+            requested: s.requested,
+            available: s.available,
+        }
+        .into()),
+    }
+}
+
+/// Whether two JSON values are the same, strings that are both decimal numbers comparing as numbers.
+fn same_json(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(e), Value::String(a)) => {
+            match (Decimal::from_str_exact(e), Decimal::from_str_exact(a)) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => e == a,
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(e), Value::Object(a)) => {
+            e.len() == a.len() && e.iter().all(|(k, x)| a.get(k).is_some_and(|y| same_json(x, y)))
+        }
+        _ => expected == actual,
     }
 }
 
@@ -149,6 +331,7 @@ fn same_ok(op: &str, expected: &Value, actual: &Value) -> bool {
             e.len() == a.len() && e.iter().zip(a).all(|(x, y)| decimal(x) == decimal(y))
         }
         "money_round" => decimal(expected) == decimal(actual),
+        "price_invoice" => same_json(expected, actual),
         _ => expected == actual,
     }
 }
@@ -220,6 +403,8 @@ const FILES: &[&str] = &[
     "interval_overlap.json",
     "phone_normalization.json",
     "mrn.json",
+    "invoice_pricing.json",
+    "fefo_allocation.json",
 ];
 
 /// Vector files with a runner of their own (another module of this test binary).
@@ -258,6 +443,16 @@ fn mrn() {
 }
 
 #[test]
+fn invoice_pricing() {
+    assert_file("invoice_pricing.json");
+}
+
+#[test]
+fn fefo_allocation() {
+    assert_file("fefo_allocation.json");
+}
+
+#[test]
 fn every_vector_file_is_run() {
     let on_disk: BTreeSet<String> = std::fs::read_dir(dir())
         .expect("the vectors directory exists")
@@ -284,6 +479,16 @@ fn a_wrong_expectation_is_reported() {
     let got = run("normalize_phone", &input).unwrap();
     assert!(!same_ok("normalize_phone", &json!("+91 80 4123 4567"), &got));
     assert!(same_ok("money_round", &json!("12.30"), &json!("12.3")));
+    assert!(!same_ok(
+        "price_invoice",
+        &json!({"totals": {"gross": "10.00"}}),
+        &json!({"totals": {"gross": "10.01"}})
+    ));
+    assert!(same_ok(
+        "price_invoice",
+        &json!({"taxes": [{"category": "S", "amount": "1"}]}),
+        &json!({"taxes": [{"category": "S", "amount": "1.00"}]})
+    ));
     assert!(!same_ok(
         "money_allocate",
         &json!(["1.00", "2.00"]),
