@@ -113,6 +113,7 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::pharmacy::PyStockValuation>()?;
     m.add_class::<hospital::billing::PyMemoryGateway>()?;
     m.add_class::<calendar::PyCalendar>()?;
+    m.add_class::<hospital::PyPharmacySettings>()?;
     m.add_class::<hospital::PyHospital>()?;
 
     convert::register_rows(

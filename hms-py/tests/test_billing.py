@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 import hms
-from conftest import TODAY, Desk, at, inr, price_list
+from conftest import NOW, TODAY, Desk, at, inr, make_desk, price_list
 
 # --- the pure pricing function ----------------------------------------------------------------
 
@@ -285,3 +285,15 @@ def test_statement_aging_and_reminders(desk: Desk) -> None:
     assert report.open_invoices == 1 and report.patient.days_31_60 == inr("200.00")
     assert report.as_of == TODAY + dt.timedelta(days=45)
 
+
+
+def test_payment_terms_and_rounding_of_a_hospital() -> None:
+    h = hms.Hospital.in_memory(zone="Asia/Kolkata", currency="INR", now=NOW, seed=9, payment_terms_days=7, invoice_rounding="per_line")
+    assert (h.payment_terms_days, h.invoice_rounding) == (7, hms.RoundingMode.PER_LINE)
+    assert hms.Hospital.in_memory().invoice_rounding is hms.RoundingMode.PER_TAX_CATEGORY
+    d = make_desk(h)
+    d.hospital.add_charge(d.clerk, hms.ChargeRequest(d.clinic.ravi, hms.ChargeSource.manual("x"), "lab.cbc"))
+    inv = h.issue_invoice(d.clerk, h.open_invoice(d.clerk, d.clinic.ravi))
+    assert inv.due_date == TODAY + dt.timedelta(days=7) and inv.rounding is hms.RoundingMode.PER_LINE
+    with pytest.raises(hms.ValidationError):
+        hms.Hospital.in_memory(invoice_rounding="per_day")

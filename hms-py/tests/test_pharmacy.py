@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 import hms
-from conftest import NOW, TODAY, UTC, Desk, inr
+from conftest import NOW, TODAY, UTC, Desk, inr, make_desk
 
 B1, B2, B3 = (f"019cad8f-ac00-7a00-8000-00000000010{n}" for n in (1, 2, 3))
 
@@ -231,3 +231,23 @@ def test_value_objects(desk: Desk) -> None:
     with pytest.raises(hms.ValidationError):
         hms.GoodsReceipt(desk.paracetamol, "X", supplier="S", quantity=1, unit_cost=inr("1"), sale_price=inr("2"), location="ward 3")
     assert hms.ReorderRule(1, 2) == hms.ReorderRule(1, 2) and hash(hms.ReorderRule(1, 2)) == hash(hms.ReorderRule(1, 2))
+
+
+def test_pharmacy_settings_of_a_hospital() -> None:
+    assert hms.Hospital.in_memory().pharmacy == hms.PharmacySettings()
+    settings = hms.PharmacySettings(min_shelf_life_days=30, expiry_warning_days=10, reservation_minutes=15)
+    h = hms.Hospital.in_memory(zone="Asia/Kolkata", currency="INR", now=NOW, seed=8, pharmacy=settings)
+    assert h.pharmacy == settings and h.pharmacy.reservation_minutes == 15
+    p = make_desk(h)
+    # A 30-day minimum shelf life: a course ending on 6 March needs stock usable through 5 April,
+    # so the only batch (expiring on 1 April) cannot be dispensed.
+    receive(p, p.amoxicillin, "A-1", d(4, 1), 30)
+    rx = h.write_prescription(p.clinic.doctor_account, p.clinic.asha, [
+        hms.PrescriptionLine(p.amoxicillin, dose="1", frequency="daily", duration_days=5, quantity=5)
+    ])
+    with pytest.raises(hms.InsufficientStockError):
+        h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 5)])
+    held = h.reserve_stock(p.pharmacist, p.clinic.asha, p.amoxicillin, 1)
+    assert held.expires_at == NOW + dt.timedelta(minutes=15)
+    with pytest.raises(TypeError):
+        hms.Hospital.in_memory(pharmacy={"reservation_minutes": 15})  # type: ignore[arg-type]

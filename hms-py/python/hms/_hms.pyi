@@ -142,6 +142,7 @@ __all__ = [
     "PaymentRequest",
     "PersonName",
     "PharmacyError",
+    "PharmacySettings",
     "Pick",
     "Prescription",
     "PrescriptionLine",
@@ -2576,6 +2577,18 @@ class MemoryGateway:
     def sign(self, payload: bytes) -> str: ...
     def succeeded_webhook(self, intent: PaymentIntent, payment_reference: str) -> tuple[bytes, str]: ...
 
+@final
+class PharmacySettings:
+    def __new__(
+        cls, *, min_shelf_life_days: int = 0, expiry_warning_days: int = 90, reservation_minutes: int = 240
+    ) -> PharmacySettings: ...
+    @property
+    def min_shelf_life_days(self) -> int: ...
+    @property
+    def expiry_warning_days(self) -> int: ...
+    @property
+    def reservation_minutes(self) -> int: ...
+
 _Actor = Union[UserAccount, str]
 
 @final
@@ -2590,6 +2603,9 @@ class Hospital:
         seed: Optional[int] = None,
         conflict_mode: Union[ConflictMode, str, None] = None,
         policy: Optional[str] = None,
+        invoice_rounding: Union[RoundingMode, str, None] = None,
+        payment_terms_days: int = 30,
+        pharmacy: Optional[PharmacySettings] = None,
     ) -> Hospital: ...
     @staticmethod
     def open(
@@ -2602,6 +2618,9 @@ class Hospital:
         seed: Optional[int] = None,
         conflict_mode: Union[ConflictMode, str, None] = None,
         policy: Optional[str] = None,
+        invoice_rounding: Union[RoundingMode, str, None] = None,
+        payment_terms_days: int = 30,
+        pharmacy: Optional[PharmacySettings] = None,
     ) -> Hospital: ...
     @staticmethod
     def connect(
@@ -2615,6 +2634,9 @@ class Hospital:
         seed: Optional[int] = None,
         conflict_mode: Union[ConflictMode, str, None] = None,
         policy: Optional[str] = None,
+        invoice_rounding: Union[RoundingMode, str, None] = None,
+        payment_terms_days: int = 30,
+        pharmacy: Optional[PharmacySettings] = None,
     ) -> Hospital: ...
     @property
     def name(self) -> str: ...
@@ -2622,6 +2644,12 @@ class Hospital:
     def zone(self) -> ZoneInfo: ...
     @property
     def currency(self) -> str: ...
+    @property
+    def invoice_rounding(self) -> RoundingMode: ...
+    @property
+    def payment_terms_days(self) -> int: ...
+    @property
+    def pharmacy(self) -> PharmacySettings: ...
     @property
     def backend(self) -> str: ...
     def now(self) -> datetime.datetime: ...
