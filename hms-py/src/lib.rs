@@ -111,6 +111,8 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::pharmacy::PyAlertChanges>()?;
     m.add_class::<convert::pharmacy::PyDrugValuation>()?;
     m.add_class::<convert::pharmacy::PyStockValuation>()?;
+    m.add_class::<convert::billing::PyIntentRequest>()?;
+    m.add_class::<convert::billing::PyGatewayEvent>()?;
     m.add_class::<hospital::billing::PyMemoryGateway>()?;
     m.add_class::<calendar::PyCalendar>()?;
     m.add_class::<hospital::PyPharmacySettings>()?;

@@ -297,3 +297,59 @@ def test_payment_terms_and_rounding_of_a_hospital() -> None:
     assert inv.due_date == TODAY + dt.timedelta(days=7) and inv.rounding is hms.RoundingMode.PER_LINE
     with pytest.raises(hms.ValidationError):
         hms.Hospital.in_memory(invoice_rounding="per_day")
+
+
+class ToyGateway:
+    """A gateway adapter written in Python, as a host writes one for its provider: intents are
+    numbered, webhooks are `reference:patient:amount` signed by reversing the text."""
+
+    provider = "toy"
+
+    def __init__(self) -> None:
+        self.requests: list[hms.IntentRequest] = []
+
+    def create_intent(self, request: hms.IntentRequest) -> hms.PaymentIntent:
+        if request.amount.amount > 120:
+            raise RuntimeError("amount above the toy limit")
+        self.requests.append(request)
+        return hms.PaymentIntent(
+            id=f"toy_{len(self.requests)}", provider=self.provider, patient=request.patient_id,
+            amount=request.amount, client_secret="secret",
+        )
+
+    def verify_webhook(self, payload: bytes, signature: str) -> hms.GatewayEvent:
+        text = payload.decode()
+        if signature != text[::-1]:
+            raise hms.InvalidSignatureError("bad signature")
+        reference, patient, amount = text.split(":")
+        if reference == "dispute":
+            return hms.GatewayEvent.other("charge.disputed")
+        return hms.GatewayEvent.payment_succeeded(reference, "toy_1", patient, inr(amount))
+
+
+def test_a_gateway_written_in_python(desk: Desk) -> None:
+    h, c = desk.hospital, desk.clinic
+    issued_lab_invoice(desk)
+    gw = ToyGateway()
+    intent = h.create_payment_intent(desk.clerk, gw, c.ravi, inr("100.00"))
+    assert (intent.id, intent.provider) == ("toy_1", "toy")
+    [request] = gw.requests
+    assert (request.patient_id, request.amount) == (c.ravi.id, inr("100.00")) and request.reference.startswith("intent-")
+    payload = f"pay_9:{c.ravi.id}:100.00".encode()
+    paid = h.apply_gateway_webhook(gw, payload, payload.decode()[::-1])
+    assert paid is not None and (paid.provider, paid.external_reference, paid.amount) == ("toy", "pay_9", inr("100.00"))
+    dispute = f"dispute:{c.ravi.id}:1".encode()
+    assert h.apply_gateway_webhook(gw, dispute, dispute.decode()[::-1]) is None
+    with pytest.raises(hms.InvalidSignatureError) as bad:
+        h.apply_gateway_webhook(gw, payload, "nope")
+    assert bad.value.provider == "toy"
+    with pytest.raises(hms.GatewayFailedError) as refused:
+        h.create_payment_intent(desk.clerk, gw, c.ravi, inr("130.00"))
+    assert (refused.value.provider, refused.value.detail) == ("toy", "amount above the toy limit")
+    with pytest.raises(hms.GatewayFailedError) as unreadable:
+        h.apply_gateway_webhook(gw, b"x", "x")
+    assert "values to unpack" in unreadable.value.detail
+    with pytest.raises(TypeError):
+        h.create_payment_intent(desk.clerk, object(), c.ravi, inr("1.00"))  # type: ignore[arg-type]
+    event = hms.GatewayEvent.other("x")
+    assert (event.kind, event.name, event.amount) == ("other", "x", None)

@@ -6,7 +6,7 @@ import decimal
 import enum
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Optional, Union, final
+from typing import Any, Optional, Protocol, Union, final
 from zoneinfo import ZoneInfo
 
 from typing_extensions import Self
@@ -93,6 +93,7 @@ __all__ = [
     "FIELD_CODES",
     "FieldProblem",
     "ForbiddenError",
+    "GatewayEvent",
     "GatewayFailedError",
     "GoodsReceipt",
     "HmsError",
@@ -103,6 +104,7 @@ __all__ = [
     "InPastError",
     "InsufficientStockError",
     "InsurancePolicy",
+    "IntentRequest",
     "Interval",
     "InvalidIntervalError",
     "InvalidPolicyError",
@@ -2053,6 +2055,9 @@ class Payment(Mapping[str, Any]):
 
 @final
 class PaymentIntent:
+    def __new__(
+        cls, *, id: str, provider: str, patient: _PatientRef, amount: Money, client_secret: str
+    ) -> PaymentIntent: ...
     @property
     def id(self) -> str: ...
     @property
@@ -2570,6 +2575,41 @@ class StockValuation:
     def total(self) -> Money: ...
 
 @final
+class IntentRequest:
+    @property
+    def patient_id(self) -> str: ...
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def reference(self) -> str: ...
+
+@final
+class GatewayEvent:
+    @classmethod
+    def payment_succeeded(
+        cls, payment_reference: str, intent: str, patient: _PatientRef, amount: Money
+    ) -> GatewayEvent: ...
+    @classmethod
+    def other(cls, name: str) -> GatewayEvent: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def payment_reference(self) -> Optional[str]: ...
+    @property
+    def amount(self) -> Optional[Money]: ...
+
+# A payment gateway written in Python (a Stripe or Razorpay adapter).
+class _GatewayAdapter(Protocol):
+    @property
+    def provider(self) -> str: ...
+    def create_intent(self, request: IntentRequest) -> PaymentIntent: ...
+    def verify_webhook(self, payload: bytes, signature: str) -> GatewayEvent: ...
+
+_Gateway = Union[MemoryGateway, _GatewayAdapter]
+
+@final
 class MemoryGateway:
     def __new__(cls, secret: str, *, refusing: bool = False) -> MemoryGateway: ...
     @property
@@ -2797,9 +2837,9 @@ class Hospital:
         external_reference: Optional[str] = None,
     ) -> Payment: ...
     def create_payment_intent(
-        self, actor: _Actor, gateway: MemoryGateway, patient: _PatientRef, amount: Money
+        self, actor: _Actor, gateway: _Gateway, patient: _PatientRef, amount: Money
     ) -> PaymentIntent: ...
-    def apply_gateway_webhook(self, gateway: MemoryGateway, payload: bytes, signature: str) -> Optional[Payment]: ...
+    def apply_gateway_webhook(self, gateway: _Gateway, payload: bytes, signature: str) -> Optional[Payment]: ...
     def invoice(self, actor: _Actor, invoice: _InvoiceRef) -> Invoice: ...
     def patient_invoices(self, actor: _Actor, patient: _PatientRef) -> RecordList[Invoice]: ...
     def patient_payments(self, actor: _Actor, patient: _PatientRef) -> RecordList[Payment]: ...

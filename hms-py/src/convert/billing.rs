@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hms_core::billing::{
     Aging, Allocation, AppliedCoverage, Breakdown, Charge, ChargeSource, CoveragePlan, CoverageUsage,
-    CreditRequest, Discount, Invoice, InvoiceChange, InvoiceKind, InvoiceLine, InvoiceStatus, ItemKind,
-    LineInput, Payment, PaymentIntent, PaymentMethod, Price, PriceItem, PriceVersion, PricedLine, Refund,
-    Statement, StatementEntry, TaxRate, TaxSubtotal, Totals,
+    CreditRequest, Discount, GatewayEvent, IntentRequest, Invoice, InvoiceChange, InvoiceKind, InvoiceLine,
+    InvoiceStatus, ItemKind, LineInput, Payment, PaymentIntent, PaymentMethod, Price, PriceItem,
+    PriceVersion, PricedLine, Refund, Statement, StatementEntry, TaxRate, TaxSubtotal, Totals,
 };
 use hms_core::hospital::AgingReport;
 use hms_core::ids::{AdmissionId, AppointmentId, DispenseId, InvoiceId, LabOrderId, PaymentId};
@@ -1136,6 +1136,28 @@ record!(PyPayment, "Payment", columns [
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PyPaymentIntent(pub(crate) PaymentIntent);
 
+#[pymethods]
+impl PyPaymentIntent {
+    /// An intent as a gateway adapter written in Python returns it from `create_intent`.
+    #[new]
+    #[pyo3(signature = (*, id, provider, patient, amount, client_secret))]
+    fn new(
+        id: String,
+        provider: String,
+        patient: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+        client_secret: String,
+    ) -> PyResult<Self> {
+        Ok(PyPaymentIntent(PaymentIntent {
+            id,
+            provider,
+            patient: patient_id_arg(patient, "patient")?,
+            amount: PyMoney::arg(amount, "amount")?,
+            client_secret,
+        }))
+    }
+}
+
 record!(PyPaymentIntent, "PaymentIntent", |i, py| {
     id => obj(py, i.id.as_str()),
     provider => obj(py, i.provider.as_str()),
@@ -1149,6 +1171,71 @@ impl PyPaymentIntent {
         Ok(class_arg::<PyPaymentIntent>(obj, field)?.get().0.clone())
     }
 }
+
+/// What a gateway adapter is asked to start: a payment of `amount` by the patient, under the
+/// hospital's own `reference` (the gateway's idempotency key).
+#[pyclass(name = "IntentRequest", module = "hms._hms", frozen, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PyIntentRequest(pub(crate) IntentRequest);
+
+record!(PyIntentRequest, "IntentRequest", |r, py| {
+    patient_id => id_to_py(py, r.patient),
+    amount => money_to_py(py, r.amount),
+    reference => obj(py, r.reference.as_str()),
+});
+
+/// What a verified webhook says, as a gateway adapter written in Python returns it from
+/// `verify_webhook`: `GatewayEvent.payment_succeeded(...)` or `GatewayEvent.other(name)` (which
+/// records nothing).
+#[pyclass(name = "GatewayEvent", module = "hms._hms", frozen, eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PyGatewayEvent(pub(crate) GatewayEvent);
+
+#[pymethods]
+impl PyGatewayEvent {
+    /// A payment succeeded: the gateway's unique `payment_reference`, the `intent` it completes, the
+    /// patient who paid and how much.
+    #[classmethod]
+    fn payment_succeeded(
+        _cls: &Bound<'_, PyType>,
+        payment_reference: String,
+        intent: String,
+        patient: &Bound<'_, PyAny>,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        Ok(PyGatewayEvent(GatewayEvent::PaymentSucceeded {
+            payment_reference,
+            intent,
+            patient: patient_id_arg(patient, "patient")?,
+            amount: PyMoney::arg(amount, "amount")?,
+        }))
+    }
+
+    /// Anything else (a failure, a dispute), by the gateway's event name.
+    #[classmethod]
+    fn other(_cls: &Bound<'_, PyType>, name: String) -> Self {
+        PyGatewayEvent(GatewayEvent::Other { name })
+    }
+}
+
+record!(PyGatewayEvent, "GatewayEvent", |e, py| {
+    kind => obj(py, match e {
+        GatewayEvent::PaymentSucceeded { .. } => "payment_succeeded",
+        GatewayEvent::Other { .. } => "other",
+    }),
+    name => match e {
+        GatewayEvent::Other { name } => obj(py, name.as_str()),
+        GatewayEvent::PaymentSucceeded { .. } => obj(py, "payment_succeeded"),
+    },
+    payment_reference => match e {
+        GatewayEvent::PaymentSucceeded { payment_reference, .. } => obj(py, payment_reference.as_str()),
+        GatewayEvent::Other { .. } => Ok(py.None().into_bound(py)),
+    },
+    amount => match e {
+        GatewayEvent::PaymentSucceeded { amount, .. } => money_to_py(py, *amount),
+        GatewayEvent::Other { .. } => Ok(py.None().into_bound(py)),
+    },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Dues

@@ -4,14 +4,16 @@
 
 use std::sync::Arc;
 
-use hms_core::billing::{InvoiceStatus, MemoryGateway};
+use hms_core::billing::{
+    BillingError, GatewayEvent, IntentRequest, InvoiceStatus, MemoryGateway, PaymentGateway, PaymentIntent,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::convert::billing::{
     invoice_id_arg, invoice_status_arg, payment_id_arg, PyAgingReport, PyBreakdown, PyCharge,
-    PyChargeRequest, PyCoveragePlan, PyCreditRequest, PyDiscount, PyInvoice, PyPayment, PyPaymentIntent,
-    PyPaymentRequest, PyPriceItem, PyStatement,
+    PyChargeRequest, PyCoveragePlan, PyCreditRequest, PyDiscount, PyGatewayEvent, PyIntentRequest, PyInvoice,
+    PyPayment, PyPaymentIntent, PyPaymentRequest, PyPriceItem, PyStatement,
 };
 use crate::convert::money::PyMoney;
 use crate::convert::people::{account_id_arg, patient_id_arg};
@@ -41,7 +43,6 @@ impl PyMemoryGateway {
     /// The provider's name (`memory`).
     #[getter]
     fn provider(&self) -> &str {
-        use hms_core::billing::PaymentGateway;
         self.0.provider()
     }
 
@@ -68,13 +69,101 @@ impl PyMemoryGateway {
     }
 }
 
-fn gateway_arg(obj: &Bound<'_, PyAny>) -> PyResult<Arc<MemoryGateway>> {
-    Ok(
-        crate::convert::people::class_arg::<PyMemoryGateway>(obj, "gateway")?
-            .get()
-            .0
-            .clone(),
-    )
+/// A payment gateway written in Python (e.g. a Stripe or Razorpay adapter): any object with a
+/// `provider` name, `create_intent(request: IntentRequest) -> PaymentIntent` and
+/// `verify_webhook(payload: bytes, signature: str) -> GatewayEvent`. Its methods are called with
+/// the GIL held, outside any store transaction. An `InvalidSignatureError` raised by
+/// `verify_webhook` means a bad signature; any other exception is a `GatewayFailedError` carrying
+/// its text.
+struct PyGateway {
+    obj: Py<PyAny>,
+    provider: String,
+}
+
+impl std::fmt::Debug for PyGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PyGateway({})", self.provider)
+    }
+}
+
+impl PyGateway {
+    fn failed(&self, py: Python<'_>, e: &PyErr) -> BillingError {
+        BillingError::GatewayFailed {
+            provider: self.provider.clone(),
+            message: e.value(py).str().map(|s| s.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+impl PaymentGateway for PyGateway {
+    fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    fn create_intent(&self, request: &IntentRequest) -> Result<PaymentIntent, BillingError> {
+        Python::attach(|py| {
+            let call = || -> PyResult<PaymentIntent> {
+                let arg = Bound::new(py, PyIntentRequest(request.clone()))?;
+                let intent = self.obj.bind(py).call_method1("create_intent", (arg,))?;
+                PyPaymentIntent::arg(&intent, "create_intent()")
+            };
+            call().map_err(|e| self.failed(py, &e))
+        })
+    }
+
+    fn verify_webhook(&self, payload: &[u8], signature: &str) -> Result<GatewayEvent, BillingError> {
+        Python::attach(|py| {
+            let call = || -> PyResult<GatewayEvent> {
+                let event = self
+                    .obj
+                    .bind(py)
+                    .call_method1("verify_webhook", (PyBytes::new(py, payload), signature))?;
+                Ok(
+                    crate::convert::people::class_arg::<PyGatewayEvent>(&event, "verify_webhook()")?
+                        .get()
+                        .0
+                        .clone(),
+                )
+            };
+            call().map_err(|e| {
+                let bad_signature = py
+                    .import("hms._hms")
+                    .and_then(|m| m.getattr("InvalidSignatureError"))
+                    .is_ok_and(|cls| e.is_instance(py, &cls));
+                if bad_signature {
+                    BillingError::InvalidSignature {
+                        provider: self.provider.clone(),
+                    }
+                } else {
+                    self.failed(py, &e)
+                }
+            })
+        })
+    }
+}
+
+/// A gateway argument: a `MemoryGateway`, or an adapter written in Python (see [`PyGateway`]).
+fn gateway_arg(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn PaymentGateway>> {
+    if let Ok(g) = obj.cast::<PyMemoryGateway>() {
+        return Ok(g.get().0.clone());
+    }
+    let provider = obj.getattr("provider").map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(
+            "`gateway` must be a `MemoryGateway` or an object with `provider`, `create_intent` and \
+             `verify_webhook`",
+        )
+    })?;
+    for method in ["create_intent", "verify_webhook"] {
+        if !obj.hasattr(method)? {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "`gateway` has no `{method}` method"
+            )));
+        }
+    }
+    Ok(Arc::new(PyGateway {
+        obj: obj.clone().unbind(),
+        provider: provider.extract()?,
+    }))
 }
 
 #[pymethods]
