@@ -87,21 +87,52 @@ export type HmsError =
   | (HmsErrorBase<'forbidden', 'unknown_account'> & { accountId: string })
   | HmsErrorBase<'forbidden', 'not_signed_in'>
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
-  | HmsErrorBase<'batch_unusable', 'unknown'>
-  | HmsErrorBase<'exceeds_dispensed', 'unknown'>
-  | HmsErrorBase<'exceeds_prescription', 'unknown'>
-  | HmsErrorBase<'insufficient_stock', 'unknown'>
-  | HmsErrorBase<'prescription_required', 'unknown'>
-  | HmsErrorBase<'refills_exhausted', 'unknown'>
-  | HmsErrorBase<'reservation_expired', 'unknown'>
-  | HmsErrorBase<'gateway_failed', 'unknown'>
-  | HmsErrorBase<'immutable_invoice', 'unknown'>
-  | HmsErrorBase<'invalid_signature', 'unknown'>
-  | HmsErrorBase<'no_price', 'unknown'>
-  | HmsErrorBase<'not_chargeable', 'unknown'>
-  | HmsErrorBase<'over_credit', 'unknown'>
-  | HmsErrorBase<'over_refund', 'unknown'>
-  | HmsErrorBase<'overpayment', 'unknown'>
+  | (HmsErrorBase<'invalid_transition', 'invoice_transition'> & {
+      invoiceId: string
+      from: InvoiceStatus
+      to: InvoiceStatus
+    })
+  | (HmsErrorBase<'immutable_invoice', 'immutable_invoice'> & { invoiceId: string; status: InvoiceStatus })
+  | (HmsErrorBase<'not_chargeable', 'not_chargeable'> & { appointmentId: string; status: AppointmentStatus })
+  | (HmsErrorBase<'no_price', 'no_price'> & { item: string; date: IsoDate })
+  | (HmsErrorBase<'idempotency_mismatch', 'reference_reused'> & { reference: string; what: string })
+  | (HmsErrorBase<'duplicate', 'duplicate_reference'> & { reference: string })
+  | (HmsErrorBase<'overpayment', 'overpayment'> & { amount: Money; due: Money })
+  | (HmsErrorBase<'over_refund', 'over_refund'> & { paymentId: string; amount: Money; refundable: Money })
+  | (HmsErrorBase<'over_credit', 'over_credit'> & { invoiceId: string; amount: Money; open: Money })
+  | (HmsErrorBase<'invalid_signature', 'invalid_signature'> & { provider: string })
+  | (HmsErrorBase<'gateway_failed', 'gateway_failed'> & { provider: string; detail: string })
+  | (HmsErrorBase<'insufficient_stock', 'insufficient_stock'> & {
+      drugId: string
+      /** Present when one batch was asked for (a chosen batch, a transfer). */
+      batchId?: string
+      location: string
+      requested: number
+      available: number
+    })
+  | (HmsErrorBase<'batch_unusable', 'batch_unusable'> & { batchId: string; problem: BatchProblemDetail })
+  | (HmsErrorBase<'prescription_required', 'prescription_required'> & { drugId: string })
+  | (HmsErrorBase<'exceeds_prescription', 'exceeds_prescription'> & {
+      prescriptionId: string
+      line: number
+      fill: number
+      requested: number
+      remaining: number
+    })
+  | (HmsErrorBase<'refills_exhausted', 'refills_exhausted'> & { prescriptionId: string; line: number; fills: number })
+  | (HmsErrorBase<'exceeds_dispensed', 'exceeds_dispensed'> & {
+      dispenseId: string
+      line: number
+      requested: number
+      remaining: number
+    })
+  | (HmsErrorBase<'reservation_expired', 'reservation_expired'> & { reservationId: string; expiredAt: string })
+  | (HmsErrorBase<'invalid_transition', 'reservation_closed'> & {
+      reservationId: string
+      status: ReservationStatus
+    })
+  | (HmsErrorBase<'invalid_transition', 'already_recalled'> & { batchId: string })
+  | (HmsErrorBase<'duplicate', 'duplicate_batch'> & { drugId: string; batchNumber: string; existingId: string })
   | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
   | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
       staffId: string
@@ -165,8 +196,205 @@ export declare class Calendar {
   entries(): Array<CalendarEntry>
 }
 
-/** A hospital: registration and scheduling use cases over a store. */
+/** A hospital: registration, scheduling, access, billing and pharmacy use cases over a store. */
 export declare class Hospital {
+  /**
+   * Adds or replaces an item of the price list (billing clerks, admins). Versions already in
+   * force are history and must be kept; a price change is a new version from today or later.
+   * Rejects with `forbidden`, `invalid_input` (every bad field, or a changed version in force),
+   * `unknown_currency`.
+   */
+  setPriceItem(actor: IdRef, item: PriceItem): Promise<PriceItem>
+  /** The price list, ordered by code. Rejects with `forbidden` for patients. */
+  priceList(actor: IdRef): Promise<Array<PriceItem>>
+  /**
+   * Adds or replaces an insurance plan's terms (keyed by payer and plan name). Rejects with
+   * `forbidden`, `invalid_input`, `unknown_currency`.
+   */
+  setCoveragePlan(actor: IdRef, plan: CoveragePlan): Promise<CoveragePlan>
+  /**
+   * Charges a fulfilled appointment (the consultation, from the doctor's fee by visit type);
+   * charging it again returns the first charge. Rejects with `forbidden`, `not_found`,
+   * `not_chargeable` unless it is fulfilled, `no_price` when no price is in force that day.
+   */
+  chargeAppointment(actor: IdRef, appointment: IdRef): Promise<Charge>
+  /**
+   * Charges a patient for a service from its source event (charged once: the same source again
+   * returns the first charge). Rejects with `forbidden`, `not_found`, `invalid_input`, `no_price`,
+   * `idempotency_mismatch` when the source was charged for something else.
+   */
+  addCharge(actor: IdRef, request: ChargeRequest): Promise<Charge>
+  /**
+   * The patient's draft invoice (made when there is none), holding every charge not yet
+   * invoiced. Rejects with `forbidden`, `not_found`.
+   */
+  openInvoice(actor: IdRef, patient: IdRef): Promise<Invoice>
+  /**
+   * Sets (or with `null` removes) a discount on a draft's line (`line`, from 0) or, with `line`
+   * `null`, on the whole draft. Rejects with `forbidden`, `not_found`, `immutable_invoice` once
+   * issued, `invalid_input` for an unknown line or a discount that does not fit.
+   */
+  setDiscount(actor: IdRef, invoice: IdRef, line?: number | undefined | null, discount?: Discount | undefined | null): Promise<Invoice>
+  /**
+   * An invoice's figures: an issued one's frozen breakdown, or what a draft would come to if
+   * issued now. Rejects with `forbidden`, `not_found`.
+   */
+  invoiceBreakdown(actor: IdRef, invoice: IdRef): Promise<Breakdown>
+  /**
+   * Issues a draft: prices it with the patient's coverage, numbers it, sets its due date and
+   * freezes it (nothing due: balanced at once). Rejects with `forbidden`, `not_found`,
+   * `invalid_transition` unless a draft, `invalid_input` for an invoice without lines.
+   */
+  issueInvoice(actor: IdRef, invoice: IdRef): Promise<Invoice>
+  /**
+   * Cancels a draft (`to` `cancelled`) or marks an invoice `entered-in-error` (an issued one
+   * only while nothing was paid or credited); its charges go on the next draft. Rejects with
+   * `forbidden`, `not_found`, `invalid_input` (blank reason, another status), `invalid_transition`.
+   */
+  voidInvoice(actor: IdRef, invoice: IdRef, to: InvoiceStatus, reason: string): Promise<Invoice>
+  /**
+   * Issues a credit note against an issued invoice, crediting whole lines or parts of them; the
+   * original stays as it was. Resolves to the credit note. Rejects with `forbidden`,
+   * `not_found`, `invalid_input` (blank reason, unknown line, not issued), `over_credit`.
+   */
+  issueCreditNote(actor: IdRef, invoice: IdRef, lines: Array<CreditRequest>, reason: string): Promise<Invoice>
+  /**
+   * One invoice or credit note. Rejects with `forbidden` (a patient sees only their own),
+   * `not_found`.
+   */
+  invoice(actor: IdRef, invoice: IdRef): Promise<Invoice>
+  /** A patient's invoices and credit notes, oldest first. Rejects with `forbidden`. */
+  patientInvoices(actor: IdRef, patient: IdRef): Promise<Array<Invoice>>
+  /**
+   * Records a payment and applies it (oldest first, or as directed): an insurance remittance to
+   * the payer's shares, anything else to the patient's. A request with an external reference
+   * already recorded resolves to that payment. Rejects with `forbidden`, `not_found`,
+   * `invalid_input`, `currency_mismatch`, `overpayment` (nothing stored),
+   * `idempotency_mismatch`.
+   */
+  recordPayment(actor: IdRef, request: PaymentRequest): Promise<Payment>
+  /**
+   * Refunds part of a payment, from its most recent invoice first (a balanced invoice it
+   * reopens goes back to issued). Rejects with `forbidden`, `not_found`, `invalid_input` (blank
+   * reason, an amount not above zero), `over_refund`.
+   */
+  refundPayment(actor: IdRef, payment: IdRef, amount: Money, reason: string, externalReference?: string | undefined | null): Promise<Payment>
+  /** A patient's payments, oldest first. Rejects with `forbidden`. */
+  patientPayments(actor: IdRef, patient: IdRef): Promise<Array<Payment>>
+  /**
+   * Starts an online payment of (part of) what a patient owes through `gateway`; the payment is
+   * recorded when its webhook arrives (`applyGatewayWebhook`). Rejects with `forbidden`,
+   * `not_found`, `invalid_input`, `overpayment`, `gateway_failed`.
+   */
+  createPaymentIntent(actor: IdRef, gateway: PaymentGateway, patient: IdRef, amount: Money): Promise<PaymentIntent>
+  /**
+   * Applies a gateway webhook (the host's endpoint passes the raw body and the signature
+   * header): a verified successful payment is recorded once and applied oldest first; the
+   * same webhook again resolves to the same payment. Other events record nothing and resolve
+   * to `null`. Rejects with `invalid_signature`, `gateway_failed` (unreadable payload),
+   * `not_found`, `overpayment`.
+   */
+  applyGatewayWebhook(gateway: PaymentGateway, payload: string | Buffer, signature: string): Promise<Payment | null>
+  /**
+   * A patient's statement of account as of today: invoices, credit notes, payments and refunds
+   * with the running balance, its aging, and what insurers still owe. Rejects with
+   * `forbidden`, `not_found`.
+   */
+  statement(actor: IdRef, patient: IdRef): Promise<Statement>
+  /**
+   * What patients and insurers owe today, by the age of the invoices (billing clerks,
+   * admins). Rejects with `forbidden`.
+   */
+  agingReport(actor: IdRef): Promise<AgingReport>
+  /**
+   * The due-date reminder job (a daily job of the host): records the reminder each issued
+   * invoice's due date calls for, once each, as an `invoice.due_reminder` event. Resolves to
+   * the ids of the invoices reminded.
+   */
+  sendDueReminders(): Promise<Array<string>>
+  /** Adds a drug to the catalog (pharmacists). Rejects with `forbidden`, `invalid_input`. */
+  addDrug(actor: IdRef, details: DrugDetails): Promise<Drug>
+  /** Replaces a drug's details. Rejects with `forbidden`, `not_found`, `invalid_input`. */
+  updateDrug(actor: IdRef, drug: IdRef, details: DrugDetails): Promise<Drug>
+  /** The drug catalog. */
+  drugs(actor: IdRef): Promise<Array<Drug>>
+  /** Orders stock from a supplier (it counts as on order for the low-stock alert until received). */
+  orderStock(actor: IdRef, request: StockOrderRequest): Promise<StockOrder>
+  /**
+   * Receives a batch into stock. Rejects with `forbidden`, `not_found`, `invalid_input` (an
+   * expired batch, costs in another currency, …), `duplicate` for a batch number received
+   * before.
+   */
+  receiveStock(actor: IdRef, receipt: GoodsReceipt): Promise<Batch>
+  /**
+   * Recalls a batch: it is never dispensed again. Rejects with `forbidden`, `not_found`,
+   * `invalid_input` (blank reason), `invalid_transition` when already recalled.
+   */
+  recallBatch(actor: IdRef, batch: IdRef, reason: string): Promise<Batch>
+  /**
+   * Moves units of a batch between locations (two ledger entries). Rejects with `forbidden`,
+   * `not_found`, `invalid_input`, `insufficient_stock`.
+   */
+  transferStock(actor: IdRef, request: TransferRequest): Promise<Array<LedgerEntry>>
+  /**
+   * Corrects a count by `quantity` units (negative takes away), with a reason. Rejects with
+   * `forbidden`, `not_found`, `invalid_input` (zero, blank reason), `insufficient_stock` below
+   * zero.
+   */
+  adjustStock(actor: IdRef, batch: IdRef, location: string, quantity: number, reason: string): Promise<LedgerEntry>
+  /**
+   * Writes stock off: `quantity` units, or everything on hand there when left out. Expired stock
+   * must be expired and recalled stock recalled. Rejects with `forbidden`, `not_found`,
+   * `invalid_input`, `insufficient_stock`.
+   */
+  writeOffStock(actor: IdRef, batch: IdRef, location: string, quantity: number | undefined | null, reason: WriteOffReason): Promise<LedgerEntry>
+  /** What each batch of a drug has on hand, by location. */
+  stockOnHand(actor: IdRef, drug: IdRef): Promise<Array<StockBalance>>
+  /** A batch's stock card: every movement, oldest first. Rejects with `not_found`. */
+  stockCard(actor: IdRef, batch: IdRef): Promise<Array<LedgerEntry>>
+  /**
+   * Writes a prescription (doctors; the prescriber is the acting doctor). Rejects with
+   * `forbidden`, `not_found`, `inactive`, `invalid_input`.
+   */
+  writePrescription(actor: IdRef, prescription: NewPrescription): Promise<Prescription>
+  /** One prescription. Rejects with `forbidden`, `not_found`. */
+  prescription(actor: IdRef, prescription: IdRef): Promise<Prescription>
+  /** The dispenses made against a prescription, oldest first. */
+  prescriptionDispenses(actor: IdRef, prescription: IdRef): Promise<Array<Dispense>>
+  /**
+   * Dispenses against a prescription, first-expiry-first-out unless a batch is chosen, and
+   * charges the patient. Rejects with `forbidden`, `not_found`, `invalid_input`,
+   * `exceeds_prescription`, `refills_exhausted`, `insufficient_stock`, `batch_unusable`,
+   * `reservation_expired`, `invalid_transition` (a used reservation).
+   */
+  dispensePrescription(actor: IdRef, request: DispenseRequest): Promise<Dispense>
+  /**
+   * Sells medicine without a prescription (a registered patient's sale is charged). Rejects
+   * with `forbidden`, `not_found`, `invalid_input`, `prescription_required`,
+   * `insufficient_stock`, `batch_unusable`.
+   */
+  sellOverTheCounter(actor: IdRef, sale: CounterSale): Promise<Dispense>
+  /**
+   * Takes medicine back into stock. Rejects with `forbidden`, `not_found`, `invalid_input`,
+   * `exceeds_dispensed`.
+   */
+  returnDispensed(actor: IdRef, request: ReturnRequest): Promise<Dispense>
+  /**
+   * Holds stock for a patient (first-expiry-first-out) until used, released or expired.
+   * Rejects with `forbidden`, `not_found`, `invalid_input`, `insufficient_stock`.
+   */
+  reserveStock(actor: IdRef, request: ReservationRequest): Promise<Reservation>
+  /** Gives up a reservation. Rejects with `forbidden`, `not_found`, `invalid_transition`. */
+  releaseReservation(actor: IdRef, reservation: IdRef): Promise<Reservation>
+  /** The stock alerts that hold now (low stock, expiring soon, expired on the shelf). */
+  stockAlerts(actor: IdRef): Promise<Array<Alert>>
+  /**
+   * The alert job (a daily job of the host): publishes alerts that newly hold (dates move
+   * batches into the warning window) and clears those that no longer do.
+   */
+  sweepStockAlerts(): Promise<AlertChanges>
+  /** The value of the stock on hand, first in first out. */
+  stockValuation(actor: IdRef): Promise<StockValuation>
   /**
    * A hospital whose store lives in memory (gone when the process ends): for tests, demos and
    * simulations, under `policy` (the built-in hospital policy when left out). Throws
@@ -379,6 +607,28 @@ export declare class Hospital {
 }
 
 /**
+ * A payment gateway adapter for online payments (`createPaymentIntent`,
+ * `applyGatewayWebhook`). This binding ships the core's in-memory gateway, for tests, demos and
+ * the host's own integration tests: its webhooks are `key=value` lines signed with a keyed hash
+ * of a shared secret (not cryptographic; a real provider signs with HMAC-SHA256).
+ */
+export declare class PaymentGateway {
+  /** The in-memory gateway, signing with `secret`; it accepts every intent. */
+  static memory(secret: string): PaymentGateway
+  /** The in-memory gateway in an outage: it refuses every intent (`gateway_failed`). */
+  static refusing(secret: string): PaymentGateway
+  /** The provider's name (`memory`). */
+  get provider(): string
+  /** The signature of a payload. */
+  sign(payload: string): string
+  /**
+   * The signed webhook the gateway posts when the payment of `intent` succeeds under
+   * `paymentReference`.
+   */
+  succeededWebhook(intent: PaymentIntent, paymentReference: string): GatewayWebhook
+}
+
+/**
  * An access policy: rules as data (deny unless a rule permits; a forbid rule beats any permit),
  * and its settings (the appointment window, the longest emergency access).
  */
@@ -493,12 +743,122 @@ export interface Address {
 /** Administrative sex, as FHIR `AdministrativeGender` codes it. */
 export type AdministrativeSex = 'female' | 'male' | 'other' | 'unknown'
 
+/** What is owed, by the age of the invoices. */
+export interface Aging {
+  /** Not yet due, or at most 30 days past due. */
+  current: Money
+  /** 31 to 60 days past due. */
+  days31To60: Money
+  /** 61 to 90 days past due. */
+  days61To90: Money
+  /** More than 90 days past due. */
+  over90: Money
+}
+
+/** What patients and insurers owe the hospital, by age. */
+export interface AgingReport {
+  /** The report date. */
+  asOf: IsoDate
+  /** What patients owe. */
+  patient: Aging
+  /** What insurers owe. */
+  payer: Aging
+  /** How many invoices are open. */
+  openInvoices: number
+}
+
+/** A stock alert, with the fields of its kind. */
+export interface Alert {
+  /** Which kind. */
+  kind: AlertKind
+  /** The drug. */
+  drug: string
+  /** Where. */
+  location: string
+  /** Usable units (`low_stock`). */
+  usable?: number
+  /** Units on order (`low_stock`). */
+  onOrder?: number
+  /** The reorder level (`low_stock`). */
+  reorderLevel?: number
+  /** Units to order (`low_stock`). */
+  suggestedQuantity?: number
+  /** The batches (`expiring_soon`, `expired`). */
+  batches?: Array<string>
+  /** Their units (`expiring_soon`, `expired`). */
+  quantity?: number
+  /** The first expiry (`expiring_soon`). */
+  earliestExpiry?: IsoDate
+}
+
+/** What the alert sweep published and cleared. */
+export interface AlertChanges {
+  /** Alerts newly raised. */
+  raised: Array<Alert>
+  /** Alerts that no longer hold. */
+  cleared: Array<AlertKey>
+}
+
+/** What an alert is about, without its figures. */
+export interface AlertKey {
+  /** The drug. */
+  drug: string
+  /** Where. */
+  location: string
+  /** Which kind. */
+  kind: AlertKind
+}
+
+/** What a stock alert is about. */
+export type AlertKind = 'low_stock' | 'expiring_soon' | 'expired'
+
 /**
  * Splits `money` (rounded first) into parts proportional to `weights` (decimal strings) that add
  * up to it exactly: the largest-remainder method, ties to the earlier part. 100.00 three ways is
  * 33.34 + 33.33 + 33.33.
  */
 export declare function allocate(money: Money, weights: Array<Decimal>): Array<Money>
+
+/** A payment's amount applied to one invoice. */
+export interface Allocation {
+  /** The invoice. */
+  invoice: string
+  /** How much was applied. */
+  amount: Money
+  /** How much of it was refunded since. */
+  refunded: Money
+}
+
+/** How a payment is applied to invoices. */
+export type AllocationKind = 'oldest_first' | 'explicit'
+
+/** An amount applied to one invoice. */
+export interface AllocationPart {
+  /** The invoice. */
+  invoice: string
+  /** How much. */
+  amount: Money
+}
+
+/** How to apply a payment: `{ kind: 'oldest_first' }` or `{ kind: 'explicit', parts }`. */
+export interface AllocationRule {
+  /** Which way. */
+  kind: AllocationKind
+  /** The amounts per invoice (`explicit`). */
+  parts?: Array<AllocationPart>
+}
+
+/** The insurance an invoice was issued under. */
+export interface AppliedCoverage {
+  /** The insurer. */
+  payer: string
+  /** The plan. */
+  plan: string
+  /** The patient's member id. */
+  memberId: string
+  /** The plan year. */
+  year: number
+}
 
 /** An appointment. */
 export interface Appointment {
@@ -644,6 +1004,44 @@ export interface AvailabilityTemplate {
   horizonDays: number
 }
 
+/** A batch (lot) of a drug. */
+export interface Batch {
+  /** Its id. */
+  id: string
+  /** The drug. */
+  drug: string
+  /** The batch number. */
+  batchNumber: string
+  /** The supplier. */
+  supplier: string
+  /** The expiry date. */
+  expiry?: IsoDate
+  /** When it was received. */
+  receivedAt: Date
+  /** Units received. */
+  receivedQuantity: number
+  /** What one unit cost. */
+  unitCost: Money
+  /** What one unit sells for. */
+  salePrice: Money
+  /** Where it was received. */
+  receivedAtLocation: string
+  /** The stock order it filled. */
+  order?: string
+  /** Its recall, if recalled. */
+  recall?: Recall
+}
+
+/** Why a batch cannot be dispensed (in a `batch_unusable` error). */
+export interface BatchProblemDetail {
+  /** `expired`, `recalled` or `expires_too_soon`. */
+  kind: 'expired' | 'recalled' | 'expires_too_soon'
+  /** The batch's expiry date (`expired`, `expires_too_soon`). */
+  expiry?: string
+  /** The last day the medicine is needed (`expires_too_soon`). */
+  neededThrough?: string
+}
+
 /**
  * Everything that stands against booking a `visitType` visit for `interval` with the doctor of
  * `template`, as findings for a screen: errors (`outside_availability`, `in_past`, `lead_time`,
@@ -670,6 +1068,20 @@ export interface BookingRequest {
   overrideReason?: string
   /** The reason for the visit. */
   note?: string
+}
+
+/** An invoice's figures: every line, the tax by category and the totals. */
+export interface Breakdown {
+  /** The currency. */
+  currency: string
+  /** How tax was rounded. */
+  rounding: RoundingMode
+  /** The lines, in order. */
+  lines: Array<PricedLine>
+  /** The tax by category. */
+  taxes: Array<TaxSubtotal>
+  /** The totals. */
+  totals: Totals
 }
 
 /**
@@ -721,6 +1133,20 @@ export interface CalendarEntry {
  */
 export declare function canChangeStatus(from: AppointmentStatus, to: AppointmentStatus): boolean
 
+/** A batch FEFO may take units from. */
+export interface Candidate {
+  /** The batch. */
+  batch: string
+  /** Its expiry date (none: it does not expire). */
+  expiry?: IsoDate
+  /** When it was received (the tie-break). */
+  receivedAt: Instant
+  /** Whether it is recalled (false when left out). */
+  recalled?: boolean
+  /** Units available. */
+  available: number
+}
+
 /** A member of staff on a patient's care team, over `[validFrom, validUntil)`. */
 export interface CareTeamLink {
   /** The link's id (pass it to `endCareTeamMember`). */
@@ -760,6 +1186,79 @@ export type ChainProblemKind = 'edited' | 'broken_link' | 'out_of_sequence' | 'h
 export type ChangeKind =
   | { kind: 'status'; from?: AppointmentStatus; to: AppointmentStatus }
   | { kind: 'rescheduled'; from: Interval; to: Interval }
+
+/** A charge: one service used, priced from the price list in force on the service date. */
+export interface Charge {
+  /** The charge's id. */
+  id: string
+  /** The patient. */
+  patient: string
+  /** The event charged. */
+  source: ChargeSource
+  /** The price-list item. */
+  itemCode: string
+  /** What kind of service. */
+  kind: ItemKind
+  /** The line's text. */
+  description: string
+  /** How many. */
+  quantity: Decimal
+  /** The unit price. */
+  unitPrice: Money
+  /** The tax. */
+  tax: TaxRate
+  /** Whether the unit price includes the tax. */
+  taxInclusive: boolean
+  /** The visit type (consultations), for copays. */
+  visitType?: string
+  /** The pre-authorization number. */
+  preauthorization?: string
+  /** The service date. */
+  serviceDate: IsoDate
+  /** The invoice it is on, once it is on one. */
+  invoice?: string
+  /** Who made it. */
+  createdBy: string
+  /** When. */
+  createdAt: Date
+}
+
+/** A request to charge a patient for a service. */
+export interface ChargeRequest {
+  /** The patient. */
+  patient: string
+  /** The event charged (charged once: the same source again returns the first charge). */
+  source: ChargeSource
+  /** The price-list item. */
+  itemCode: string
+  /** How many, e.g. `"1"`. */
+  quantity: Decimal
+  /** The unit price, for an item priced `from_source`. */
+  unitPrice?: Money
+  /** The service date (today when left out), `YYYY-MM-DD`. */
+  serviceDate?: IsoDate
+  /** The insurer's pre-authorization number. */
+  preauthorization?: string
+  /** A note for the invoice line. */
+  note?: string
+}
+
+/** The clinical event a charge is for (a source is charged once). */
+export interface ChargeSource {
+  /** What kind of event. */
+  kind: ChargeSourceKind
+  /** The appointment, dispense or lab order. */
+  id?: string
+  /** The admission (`bed_day`). */
+  admission?: string
+  /** The day (`bed_day`), `YYYY-MM-DD`. */
+  date?: IsoDate
+  /** The clerk's reference (`manual`). */
+  reference?: string
+}
+
+/** The kind of clinical event a charge is for. */
+export type ChargeSourceKind = 'appointment' | 'dispense' | 'lab_order' | 'bed_day' | 'manual'
 
 /**
  * Like `bookingFindings`, but throws the first error (`outside_availability`, `in_past`,
@@ -803,6 +1302,72 @@ export interface ConflictOverride {
 /** How an emergency contact is related to the patient. */
 export type ContactRelationship = 'spouse' | 'partner' | 'parent' | 'child' | 'sibling' | 'guardian' | 'relative' | 'friend' | 'other'
 
+/** A sale without a prescription. */
+export interface CounterSale {
+  /** The registered patient buying, if any. */
+  patient?: string
+  /** Where. */
+  location: string
+  /** What. */
+  lines: Array<CounterSaleLine>
+}
+
+/** One drug sold over the counter. */
+export interface CounterSaleLine {
+  /** The drug (one that needs no prescription). */
+  drug: string
+  /** Units. */
+  quantity: number
+  /** A batch chosen by hand. */
+  batch?: string
+}
+
+/** The plan an invoice is priced under, with what the patient used of it this year. */
+export interface CoverageInput {
+  /** The plan. */
+  plan: CoveragePlan
+  /** What was used this year (nothing when left out). */
+  usage?: CoverageUsage
+}
+
+/** An insurance plan's terms: deductible, copays by visit type, coinsurance, out-of-pocket cap. */
+export interface CoveragePlan {
+  /** The insurer, as written on patients' policies. */
+  payer: string
+  /** The plan's name (empty when left out). */
+  plan?: string
+  /** The currency of its amounts. */
+  currency: string
+  /** What the patient pays each year before coinsurance starts. */
+  annualDeductible: Money
+  /** A fixed copay per visit type (instead of deductible and coinsurance). */
+  copays?: Record<string, Money>
+  /** The patient's percentage after the deductible. */
+  coinsurancePercent: Decimal
+  /** The most a patient pays in a year (no cap when left out). */
+  outOfPocketMax?: Money
+  /** Item codes the plan does not cover. */
+  notCovered?: Array<string>
+  /** Item codes covered only with a pre-authorization. */
+  preauthorizationRequired?: Array<string>
+}
+
+/** What a patient has used of a plan this year. */
+export interface CoverageUsage {
+  /** Deductible paid so far this year. */
+  deductibleUsed: Money
+  /** Cost sharing paid so far this year. */
+  outOfPocketUsed: Money
+}
+
+/** One crediting of an invoice line: all of it (no `amount`) or part. */
+export interface CreditRequest {
+  /** The line's position (from 0). */
+  line: number
+  /** How much of the line's gross to credit (the whole line when left out). */
+  amount?: Money
+}
+
 /** Local dates from `from` to `until`, both included (at most 731 days). */
 export interface DateRange {
   /** The first date. */
@@ -834,6 +1399,83 @@ export interface Decision {
   breakGlass: boolean
 }
 
+/** A discount: `{ kind: 'percent', percent: '10' }` or `{ kind: 'amount', amount: { … } }`. */
+export interface Discount {
+  /** Which kind. */
+  kind: DiscountKind
+  /** The percentage (`percent`). */
+  percent?: Decimal
+  /** The amount (`amount`). */
+  amount?: Money
+}
+
+/** A percentage or a fixed amount off. */
+export type DiscountKind = 'percent' | 'amount'
+
+/** Medicine handed out, against a prescription or over the counter. */
+export interface Dispense {
+  /** Its id. */
+  id: string
+  /** The prescription. */
+  prescription?: string
+  /** The patient (none for an anonymous customer). */
+  patient?: string
+  /** Where. */
+  location: string
+  /** The lines. */
+  lines: Array<DispenseLine>
+  /** What it comes to. */
+  total: Money
+  /** When. */
+  dispensedAt: Date
+  /** Who. */
+  dispensedBy: string
+  /** The reservation it used. */
+  reservation?: string
+}
+
+/** One line of a dispense. */
+export interface DispenseLine {
+  /** The prescription line (none over the counter). */
+  prescriptionLine?: number
+  /** The fill (0 the first, 1 the first refill, …). */
+  fill: number
+  /** The drug. */
+  drug: string
+  /** The batch. */
+  batch: string
+  /** Units handed out. */
+  quantity: number
+  /** Units given back since. */
+  returned: number
+  /** The unit price. */
+  unitPrice: Money
+  /** What the line comes to. */
+  amount: Money
+}
+
+/** One prescription line to hand out. */
+export interface DispenseLineRequest {
+  /** The prescription line's position (from 0). */
+  line: number
+  /** Units to hand out now. */
+  quantity: number
+  /** A batch chosen by hand; first-expiry-first-out otherwise. */
+  batch?: string
+}
+
+/** A dispense against a prescription. */
+export interface DispenseRequest {
+  /** The prescription. */
+  prescription: string
+  /** Where it is handed out from. */
+  location: string
+  /** The lines. */
+  lines: Array<DispenseLineRequest>
+  /** A reservation to use. */
+  reservation?: string
+}
+
 /** A doctor's appointments on one local date. */
 export interface DoctorDay {
   /** The doctor. */
@@ -858,6 +1500,55 @@ export interface DoctorSlot {
   doctor: string
   /** The slot. */
   slot: Slot
+}
+
+/** The form a medicine comes in. */
+export type DosageForm = 'tablet' | 'capsule' | 'syrup' | 'suspension' | 'injection' | 'infusion' | 'cream' | 'ointment' | 'drops' | 'inhaler' | 'patch' | 'suppository' | 'powder' | 'other'
+
+/** A drug of the catalog. */
+export interface Drug {
+  /** Its id. */
+  id: string
+  /** Its details. */
+  details: DrugDetails
+  /** When it was added. */
+  addedAt: Date
+  /** Its version. */
+  version: number
+}
+
+/** A drug's catalog details. */
+export interface DrugDetails {
+  /** The generic name, e.g. `amoxicillin`. */
+  genericName: string
+  /** The brand name. */
+  brand?: string
+  /** The strength, e.g. `500 mg`. */
+  strength: string
+  /** The form. */
+  form: DosageForm
+  /** The unit stock is counted in, e.g. `tablet`. */
+  dispensingUnit: string
+  /** Units in a pack. */
+  packSize: number
+  /** The WHO ATC code, e.g. `J01CA04`. */
+  atcCode: string
+  /** A controlled substance (false when left out). */
+  controlled?: boolean
+  /** Needs a prescription (false when left out). */
+  prescriptionOnly?: boolean
+  /** Reorder rules by location code. */
+  reorder?: Record<string, ReorderRule>
+}
+
+/** The value of one drug's stock. */
+export interface DrugValuation {
+  /** The drug. */
+  drug: string
+  /** Units on hand. */
+  onHand: number
+  /** What they cost (first in, first out). */
+  value: Money
 }
 
 /** Someone to call in an emergency. */
@@ -889,6 +1580,25 @@ export interface EventRecord {
   type: string
   /** The event's fields (ids as strings, instants as ISO strings), keys in camelCase. */
   data: Record<string, unknown>
+}
+
+/**
+ * Plans which batches to take `quantity` units from, first-expiry-first-out: batches that are
+ * expired on `today`, recalled, or expire before `neededThrough` (the last day of the course) are
+ * never used; among the rest the earliest expiry goes first (then the earliest received), and a
+ * batch without an expiry date last. Returns the picks, or (with no picks) the `shortfall` when
+ * the usable batches hold fewer units than asked for.
+ *
+ * Throws `invalid_input` for an unreadable candidate or date.
+ */
+export declare function fefoAllocate(candidates: Array<Candidate>, quantity: number, today: IsoDate, neededThrough: IsoDate): FefoPlan
+
+/** A FEFO plan: the picks, or (with no picks) the shortfall. */
+export interface FefoPlan {
+  /** Units to take from each batch, in order; empty when short. */
+  picks: Array<Pick>
+  /** Why nothing was planned. */
+  shortfall?: Shortfall
 }
 
 /** What is wrong with one input field. */
@@ -944,6 +1654,36 @@ export interface FreeSlotsQuery {
   patient?: string
 }
 
+/** A signed webhook body, as a gateway would post it. */
+export interface GatewayWebhook {
+  /** The raw body. */
+  payload: string
+  /** The signature header. */
+  signature: string
+}
+
+/** Goods received from a supplier: one batch of one drug. */
+export interface GoodsReceipt {
+  /** The drug. */
+  drug: string
+  /** The manufacturer's batch (lot) number. */
+  batchNumber: string
+  /** The supplier. */
+  supplier: string
+  /** The expiry date (none for goods that do not expire), `YYYY-MM-DD`. */
+  expiry?: IsoDate
+  /** Units received. */
+  quantity: number
+  /** What one unit cost. */
+  unitCost: Money
+  /** What one unit sells for. */
+  salePrice: Money
+  /** Where it goes. */
+  location: string
+  /** The stock order it fills. */
+  order?: string
+}
+
 /** Anything with an `id` (only the `id` is read). */
 export interface HasId {
   /** The id. */
@@ -979,6 +1719,16 @@ export interface HospitalOptions {
   now?: Instant
   /** Make ids reproducible from this seed (for tests and simulations). Without it ids are random. */
   seed?: number
+  /** How invoice tax is rounded (`per_tax_category`, the default, or `per_line`). */
+  invoiceRounding?: RoundingMode
+  /** Days from the invoice date to the due date of the patient's share (30). */
+  paymentTermsDays?: number
+  /** Days a dispensed medicine must stay usable after the last day of its course (0). */
+  minShelfLifeDays?: number
+  /** A batch expiring within this many days counts as expiring soon (90). */
+  expiryWarningDays?: number
+  /** How long a reservation holds stock when the request does not say, in minutes (240). */
+  reservationMinutes?: number
 }
 
 /** An insurance policy that covers the patient (primary first). */
@@ -1017,6 +1767,130 @@ export interface IntervalInput {
  */
 export declare function intervalsOverlap(a: IntervalInput, b: IntervalInput): boolean
 
+/** An invoice or a credit note. */
+export interface Invoice {
+  /** Its id. */
+  id: string
+  /** Invoice or credit note. */
+  kind: InvoiceKind
+  /** Its number, from issue on (`INV-2026-000001`, `CN-…`). */
+  number?: string
+  /** The patient. */
+  patient: string
+  /** The currency. */
+  currency: string
+  /** Its status. */
+  status: InvoiceStatus
+  /** The lines. */
+  lines: Array<InvoiceLine>
+  /** A discount on the whole invoice. */
+  invoiceDiscount?: Discount
+  /** How tax is rounded. */
+  rounding: RoundingMode
+  /** The insurance it was issued under. */
+  coverage?: AppliedCoverage
+  /** The frozen figures, from issue on. */
+  breakdown?: Breakdown
+  /** When it was issued. */
+  issuedAt?: Date
+  /** The invoice date. */
+  issueDate?: IsoDate
+  /** The due date of the patient's share. */
+  dueDate?: IsoDate
+  /** Paid on the patient's share. */
+  paidPatient: Money
+  /** Paid on the payer's share. */
+  paidPayer: Money
+  /** Credited on the patient's share. */
+  creditedPatient: Money
+  /** Credited on the payer's share. */
+  creditedPayer: Money
+  /** The reminders sent. */
+  reminders: Array<ReminderStage>
+  /** Every status change. */
+  history: Array<InvoiceChange>
+  /** Who made it. */
+  createdBy: string
+  /** When. */
+  createdAt: Date
+  /** Its version (for optimistic concurrency). */
+  version: number
+}
+
+/** One status change of an invoice. */
+export interface InvoiceChange {
+  /** When. */
+  at: Date
+  /** Who (none for a job of the host). */
+  by?: string
+  /** From (none when created). */
+  from?: InvoiceStatus
+  /** To. */
+  to: InvoiceStatus
+  /** Why. */
+  reason?: string
+}
+
+/** Everything `priceInvoice` needs. */
+export interface InvoiceInput {
+  /** The invoice's currency. */
+  currency: string
+  /** How tax is rounded (`per_tax_category` when left out). */
+  rounding?: RoundingMode
+  /** The lines. */
+  lines: Array<LineInput>
+  /** A discount on the whole invoice. */
+  invoiceDiscount?: Discount
+  /** The insurance plan, if any. */
+  coverage?: CoverageInput
+}
+
+/** The kind of an invoice: `{ kind: 'invoice' }` or `{ kind: 'credit_note', original, reason }`. */
+export interface InvoiceKind {
+  /** Which. */
+  kind: InvoiceKindCode
+  /** The invoice a credit note corrects. */
+  original?: string
+  /** Why. */
+  reason?: string
+}
+
+/** An invoice, or a credit note against one. */
+export type InvoiceKindCode = 'invoice' | 'credit_note'
+
+/** One line of an invoice: a charge, with the figures it was priced with. */
+export interface InvoiceLine {
+  /** The charge. */
+  charge: string
+  /** Its source event. */
+  source: ChargeSource
+  /** The item code. */
+  itemCode: string
+  /** The text. */
+  description: string
+  /** The service date. */
+  serviceDate: IsoDate
+  /** How many. */
+  quantity: Decimal
+  /** The unit price. */
+  unitPrice: Money
+  /** The tax. */
+  tax: TaxRate
+  /** Whether the unit price includes the tax. */
+  taxInclusive: boolean
+  /** The line's discount. */
+  discount?: Discount
+  /** The visit type. */
+  visitType?: string
+  /** The pre-authorization number. */
+  preauthorization?: string
+  /** On a credit note: the original invoice's line it credits. */
+  creditsLine?: number
+}
+
+/** FHIR R4 invoice statuses. */
+export type InvoiceStatus = 'draft' | 'issued' | 'balanced' | 'cancelled' | 'entered-in-error'
+
 /**
  * Whether `value` is an error thrown by this library: an `Error` named `HmsError` whose `code` is
  * one of `errorCodes()`.
@@ -1029,6 +1903,37 @@ export interface IsoInterval {
   start: string
   /** The first instant after. */
   end: string
+}
+
+/** What kind of service a price-list item is. */
+export type ItemKind = 'consultation' | 'lab_test' | 'procedure' | 'treatment' | 'bed_day' | 'medicine' | 'other'
+
+/** A movement with its place in the ledger. */
+export interface LedgerEntry {
+  /** Its sequence number. */
+  seq: number
+  /** The movement. */
+  movement: Movement
+}
+
+/** One line to price with `priceInvoice`. */
+export interface LineInput {
+  /** The item code. */
+  itemCode: string
+  /** How many. */
+  quantity: Decimal
+  /** The unit price. */
+  unitPrice: Money
+  /** The tax. */
+  tax: TaxRate
+  /** Whether the unit price includes the tax (false when left out). */
+  taxInclusive?: boolean
+  /** The line's discount. */
+  discount?: Discount
+  /** The visit type (consultations), for copays. */
+  visitType?: string
+  /** Whether the insurer pre-authorized it (false when left out). */
+  preauthorized?: boolean
 }
 
 /**
@@ -1062,6 +1967,45 @@ export declare function moneyFromMinor(minor: number, currency: string): Money
 /** The amount in minor units, or `null` when it is not a whole number of them. */
 export declare function moneyToMinor(money: Money): number | null
 
+/** One stock movement: units in (positive) or out (negative) of a batch at a location. */
+export interface Movement {
+  /** Its id. */
+  id: string
+  /** The drug. */
+  drug: string
+  /** The batch. */
+  batch: string
+  /** Where. */
+  location: string
+  /** Units in (positive) or out (negative). */
+  quantity: number
+  /** What it was. */
+  kind: MovementKind
+  /** When. */
+  at: Date
+  /** Who. */
+  actor?: string
+}
+
+/** What a movement was, with the fields of its kind. */
+export interface MovementKind {
+  /** Which kind. */
+  kind: MovementKindCode
+  /** The dispense (`dispense`, `return`). */
+  dispense?: string
+  /** The transfer (`transfer_out`, `transfer_in`). */
+  transfer?: string
+  /** Where it went (`transfer_out`). */
+  to?: string
+  /** Where it came from (`transfer_in`). */
+  from?: string
+  /** Why (`adjustment`: free text; `write_off`: a `WriteOffReason`). */
+  reason?: string
+}
+
+/** What a stock movement was. */
+export type MovementKindCode = 'receipt' | 'dispense' | 'return' | 'transfer_out' | 'transfer_in' | 'adjustment' | 'write_off'
+
 /**
  * The medical record number of sequence number `sequence` (1, 2, 3, …): 8 digits and a Luhn check
  * digit, e.g. `000000018` for 1.
@@ -1076,6 +2020,16 @@ export interface NewAccount {
   person?: PersonRef
   /** At least one role. */
   roles: Array<Role>
+}
+
+/** A prescription to write. */
+export interface NewPrescription {
+  /** The patient. */
+  patient: string
+  /** The lines. */
+  lines: Array<PrescriptionLine>
+  /** A note. */
+  note?: string
 }
 
 /** A room or piece of equipment to add. */
@@ -1159,6 +2113,72 @@ export interface PatientQuery {
   limit?: number
 }
 
+/** A payment and where it went. */
+export interface Payment {
+  /** Its id. */
+  id: string
+  /** The patient. */
+  patient: string
+  /** How much. */
+  amount: Money
+  /** How. */
+  method: PaymentMethod
+  /** The external reference. */
+  externalReference?: string
+  /** When it was received. */
+  receivedAt: Date
+  /** Who recorded it (none for a gateway webhook). */
+  recordedBy?: string
+  /** The invoices it was applied to. */
+  allocations: Array<Allocation>
+  /** Its refunds. */
+  refunds: Array<Refund>
+  /** Its version. */
+  version: number
+}
+
+/** An online payment started at a gateway. */
+export interface PaymentIntent {
+  /** The gateway's id. */
+  id: string
+  /** The gateway. */
+  provider: string
+  /** The patient. */
+  patient: string
+  /** How much. */
+  amount: Money
+  /** What the browser needs to complete it. */
+  clientSecret: string
+}
+
+/** How a payment was made: `{ kind: 'cash' }`, `{ kind: 'gateway', provider: 'stripe' }`, … */
+export interface PaymentMethod {
+  /** Which way. */
+  kind: PaymentMethodKind
+  /** The gateway (`gateway`). */
+  provider?: string
+}
+
+/** How a payment was made. */
+export type PaymentMethodKind = 'cash' | 'card' | 'insurance_remittance' | 'gateway'
+
+/** A payment to record. */
+export interface PaymentRequest {
+  /** The patient. */
+  patient: string
+  /** How much. */
+  amount: Money
+  /** How it was paid. */
+  method: PaymentMethod
+  /**
+   * The bank's, card terminal's or gateway's reference (a second request with it returns the
+   * first payment).
+   */
+  externalReference?: string
+  /** How to apply it (oldest first when left out). */
+  allocation?: AllocationRule
+}
+
 /** Which kind of person an account belongs to. */
 export type PersonKind = 'staff' | 'patient'
 
@@ -1180,6 +2200,14 @@ export interface PersonRef {
   id: string
 }
 
+/** Units of one batch. */
+export interface Pick {
+  /** The batch. */
+  batch: string
+  /** Units. */
+  quantity: number
+}
+
 /** One problem of a policy document (in an `invalid_policy` error). */
 export interface PolicyProblem {
   /** Where, e.g. `rules[3].roles[1]` or `settings.break_glass_max_minutes`. */
@@ -1188,6 +2216,130 @@ export interface PolicyProblem {
   code: PolicyProblemCode
   /** A message for a person. */
   message: string
+}
+
+/** A prescription. */
+export interface Prescription {
+  /** Its id. */
+  id: string
+  /** The patient. */
+  patient: string
+  /** The prescribing doctor. */
+  prescriber: string
+  /** When it was written. */
+  writtenAt: Date
+  /** The lines. */
+  lines: Array<PrescriptionLine>
+  /** A note. */
+  note?: string
+}
+
+/** One line of a prescription. */
+export interface PrescriptionLine {
+  /** The drug. */
+  drug: string
+  /** The dose, e.g. `1 tablet`. */
+  dose: string
+  /** How often, e.g. `3 times a day`. */
+  frequency: string
+  /** How many days the course lasts. */
+  durationDays: number
+  /** Units per fill. */
+  quantity: number
+  /** Refills after the first fill (0 when left out). */
+  refills?: number
+}
+
+/** How a price-list item's unit price is found. */
+export interface Price {
+  /** Which way. */
+  kind: PriceKind
+  /** The unit price (`fixed`). */
+  amount?: Money
+  /** The percentage of the doctor's fee (`doctor_fee`). */
+  percent?: Decimal
+}
+
+/** One line of a priced invoice. */
+export interface PricedLine {
+  /** Quantity times unit price (net of tax when the price includes it). */
+  extended: Money
+  /** The line's own discount. */
+  lineDiscount: Money
+  /** Its part of the invoice discount. */
+  invoiceDiscount: Money
+  /** What is taxed. */
+  net: Money
+  /** Its tax. */
+  tax: Money
+  /** Net plus tax. */
+  gross: Money
+  /** How the gross splits between the payer and the patient. */
+  share: Share
+}
+
+/**
+ * Prices an invoice: every line's extended amount, discounts, tax and gross, the tax by category
+ * and the totals, in exact decimal arithmetic rounded half-up to the currency's minor unit (the
+ * lines always add up to the totals), with each line split between the insurer and the patient
+ * when a plan is given. The same function issues invoices in a `Hospital`.
+ *
+ * Throws `invalid_input` listing every bad field (a line in another currency, a discount that
+ * does not fit, …), `unknown_currency`, `amount_overflow`.
+ */
+export declare function priceInvoice(input: InvoiceInput): Breakdown
+
+/** An item of the price list, with its price history. */
+export interface PriceItem {
+  /** The item code, e.g. `consultation.follow_up`, `cbc`, `ambulance`. */
+  code: string
+  /** What the patient sees on the invoice. */
+  name: string
+  /** What kind of service it is. */
+  kind: ItemKind
+  /** The prices, each from its date. */
+  versions: Array<PriceVersion>
+}
+
+/** How an item's unit price is found. */
+export type PriceKind = 'fixed' | 'doctor_fee' | 'from_source'
+
+/** A price in force from a date. */
+export interface PriceVersion {
+  /** The first day it applies, `YYYY-MM-DD`. */
+  effectiveFrom: IsoDate
+  /** The price. */
+  price: Price
+  /** The tax on it. */
+  tax: TaxRate
+  /** Whether the price includes the tax (false when left out). */
+  taxInclusive?: boolean
+}
+
+/** A batch's recall. */
+export interface Recall {
+  /** When. */
+  at: Date
+  /** Why. */
+  reason: string
+}
+
+/** Money given back from a payment. */
+export interface Refund {
+  /** Its id. */
+  id: string
+  /** How much. */
+  amount: Money
+  /** Why. */
+  reason: string
+  /** The bank's or gateway's reference. */
+  externalReference?: string
+  /** Taken back from these invoices. */
+  allocations: Array<AllocationPart>
+  /** When. */
+  at: Date
+  /** Who. */
+  by?: string
 }
 
 /** An occurrence of a series that could not be booked. */
@@ -1217,6 +2369,17 @@ export interface RelationshipFactInput {
 /** A kind of care relationship between a member of staff and a patient. */
 export type RelationshipKind = 'care_team' | 'appointment' | 'encounter' | 'admission' | 'ward_assignment'
 
+/** A due-date reminder stage. */
+export type ReminderStage = 'upcoming' | 'due' | 'overdue'
+
+/** When to reorder a drug at a location, and how much. */
+export interface ReorderRule {
+  /** Reorder when usable stock is at or below this many units. */
+  level: number
+  /** How many units to order. */
+  quantity: number
+}
+
 /**
  * How a series repeats, told apart by `kind`:
  * - `weekly`: on `weekdays` every `everyWeeks` weeks (1: every week, 2: every other week, …);
@@ -1225,6 +2388,49 @@ export type RelationshipKind = 'care_team' | 'appointment' | 'encounter' | 'admi
 export type Repeat =
   | { kind: 'weekly'; weekdays: Array<Weekday>; everyWeeks: number }
   | { kind: 'daily'; everyDays: number }
+
+/** Stock held for a patient. */
+export interface Reservation {
+  /** Its id. */
+  id: string
+  /** For whom. */
+  patient: string
+  /** The prescription. */
+  prescription?: string
+  /** The drug. */
+  drug: string
+  /** Where. */
+  location: string
+  /** The batches held. */
+  lines: Array<Pick>
+  /** When. */
+  createdAt: Date
+  /** When it lapses. */
+  expiresAt: Date
+  /** Where it stands. */
+  status: ReservationStatus
+  /** Who made it. */
+  createdBy: string
+}
+
+/** Stock to hold for a patient. */
+export interface ReservationRequest {
+  /** For whom. */
+  patient: string
+  /** The drug. */
+  drug: string
+  /** Where. */
+  location: string
+  /** Units. */
+  quantity: number
+  /** The prescription it is for. */
+  prescription?: string
+  /** How long to hold it (the hospital's default when left out; at most a week). */
+  minutes?: number
+}
+
+/** Where a reservation stands. */
+export type ReservationStatus = 'active' | 'fulfilled' | 'released'
 
 /** A bookable room or piece of equipment. */
 export interface Resource {
@@ -1243,8 +2449,29 @@ export interface Resource {
 /** What kind of thing a request is about. */
 export type ResourceKind = 'patient_profile' | 'medical_record' | 'prescription' | 'lab_order' | 'lab_result' | 'appointment' | 'schedule' | 'invoice' | 'payment' | 'stock' | 'staff' | 'user_account' | 'audit_log' | 'report' | 'care_team' | 'break_glass' | 'drug_catalog' | 'price_list'
 
+/** Units of one dispense line given back. */
+export interface ReturnLine {
+  /** The dispense line's position (from 0). */
+  line: number
+  /** Units given back. */
+  quantity: number
+}
+
+/** Medicine given back to the pharmacy. */
+export interface ReturnRequest {
+  /** The dispense. */
+  dispense: string
+  /** What comes back. */
+  lines: Array<ReturnLine>
+  /** Why. */
+  reason: string
+}
+
 /** A role an account holds (what the access policy decides on). */
 export type Role = 'admin' | 'doctor' | 'nurse' | 'receptionist' | 'pharmacist' | 'lab_technician' | 'billing_clerk' | 'patient'
+
+/** How an invoice's tax is rounded to the minor unit. */
+export type RoundingMode = 'per_line' | 'per_tax_category'
 
 /**
  * Rounds half-up (a tie goes away from zero) to the currency's minor unit: 0.125 USD is 0.13,
@@ -1305,6 +2532,37 @@ export interface SeriesRule {
 
 /** How serious a finding is. */
 export type Severity = 'error' | 'warning'
+
+/** How one line's gross splits between payer and patient (`payer + patient = gross`). */
+export interface Share {
+  /** The insurer's part. */
+  payer: Money
+  /** The patient's part (`copay + deductible + coinsurance + notCovered`). */
+  patient: Money
+  /** The copay. */
+  copay: Money
+  /** The deductible. */
+  deductible: Money
+  /** The coinsurance. */
+  coinsurance: Money
+  /** What the plan does not cover. */
+  notCovered: Money
+  /** Why it split this way. */
+  basis: ShareBasis
+  /** Whether the out-of-pocket maximum capped the patient's part. */
+  capped: boolean
+}
+
+/** Why a line was split between payer and patient the way it was. */
+export type ShareBasis = 'self_pay' | 'not_covered' | 'preauthorization_missing' | 'copay' | 'deductible_coinsurance'
+
+/** Fewer units are available than were asked for. */
+export interface Shortfall {
+  /** Units asked for. */
+  requested: number
+  /** Units the eligible batches hold. */
+  available: number
+}
 
 /** A time at which a visit can be booked. */
 export interface Slot {
@@ -1371,8 +2629,144 @@ export interface StaffDetails {
 /** A member of staff's role. */
 export type StaffRole = 'doctor' | 'nurse' | 'receptionist' | 'pharmacist' | 'lab_technician' | 'billing_clerk' | 'admin'
 
+/** A patient's statement of account. */
+export interface Statement {
+  /** The patient. */
+  patient: string
+  /** The currency. */
+  currency: string
+  /** The date. */
+  asOf: IsoDate
+  /** The lines, oldest first. */
+  entries: Array<StatementEntry>
+  /** What the patient owes. */
+  balance: Money
+  /** Its aging. */
+  aging: Aging
+  /** What insurers still owe on the patient's invoices. */
+  payerPending: Money
+}
+
+/** One line of a statement of account. */
+export interface StatementEntry {
+  /** When. */
+  at: Date
+  /** What. */
+  kind: StatementEntryKind
+  /** The invoice number or payment reference. */
+  reference: string
+  /** What it adds to the balance. */
+  charge: Money
+  /** What it takes off. */
+  credit: Money
+  /** The balance after it. */
+  balance: Money
+}
+
+/** What a statement line is. */
+export type StatementEntryKind = 'invoice' | 'credit_note' | 'payment' | 'refund'
+
+/** What a batch has on hand at a location. */
+export interface StockBalance {
+  /** The batch. */
+  batch: string
+  /** The drug. */
+  drug: string
+  /** Where. */
+  location: string
+  /** Units on hand. */
+  onHand: number
+}
+
+/** A stock order. */
+export interface StockOrder {
+  /** Its id. */
+  id: string
+  /** The drug. */
+  drug: string
+  /** Where. */
+  location: string
+  /** Units. */
+  quantity: number
+  /** When. */
+  orderedAt: Date
+  /** When its goods arrived. */
+  receivedAt?: Date
+}
+
+/** Stock to order from a supplier. */
+export interface StockOrderRequest {
+  /** The drug. */
+  drug: string
+  /** Where it is to go. */
+  location: string
+  /** Units. */
+  quantity: number
+}
+
+/** The value of the stock on hand. */
+export interface StockValuation {
+  /** By drug. */
+  lines: Array<DrugValuation>
+  /** The total. */
+  total: Money
+}
+
 /** `a - b`. Throws `currency_mismatch` when the currencies differ. */
 export declare function subtractMoney(a: Money, b: Money): Money
+
+/**
+ * A tax category and its rate, e.g. `{ category: 'S', percent: '20' }`; `E` (exempt) for most
+ * medical services.
+ */
+export interface TaxRate {
+  /** The UNCL 5305 category code, e.g. `S`, `Z`, `E`. */
+  category: string
+  /** The rate in percent, e.g. `"20"`. */
+  percent: Decimal
+}
+
+/** The tax of one category. */
+export interface TaxSubtotal {
+  /** The category and rate. */
+  tax: TaxRate
+  /** The taxable amount. */
+  taxable: Money
+  /** The tax. */
+  amount: Money
+}
+
+/** An invoice's totals (the lines add up to them exactly). */
+export interface Totals {
+  /** Sum of the lines' extended amounts. */
+  extended: Money
+  /** Sum of the line discounts. */
+  lineDiscounts: Money
+  /** The invoice discount. */
+  invoiceDiscount: Money
+  /** What is taxed. */
+  net: Money
+  /** The tax. */
+  tax: Money
+  /** What the invoice comes to. */
+  gross: Money
+  /** The insurers' share. */
+  payer: Money
+  /** The patient's share. */
+  patient: Money
+}
+
+/** Stock moved from one location to another. */
+export interface TransferRequest {
+  /** The batch. */
+  batch: string
+  /** From where. */
+  from: string
+  /** To where. */
+  to: string
+  /** Units. */
+  quantity: number
+}
 
 /** A login account. */
 export interface UserAccount {
@@ -1473,3 +2867,6 @@ export interface WeeklyHours {
  * after `exceptions` (leave, holidays, unavailable blocks, extra sessions), sorted and joined.
  */
 export declare function workingIntervals(template: AvailabilityTemplate, exceptions: Array<AvailabilityException>, range: DateRange): Array<Interval>
+
+/** Why stock is written off. */
+export type WriteOffReason = 'expired' | 'damaged' | 'recalled'

@@ -42,21 +42,22 @@ export const STATUS = {
   invalid_transition: 409,
   inactive: 409,
   storage: 503,
-  batch_unusable: 409, // pharmacy (not served by this example)
-  exceeds_dispensed: 409, // pharmacy (not served by this example)
-  exceeds_prescription: 409, // pharmacy (not served by this example)
-  insufficient_stock: 409, // pharmacy (not served by this example)
-  prescription_required: 409, // pharmacy (not served by this example)
-  refills_exhausted: 409, // pharmacy (not served by this example)
-  reservation_expired: 409, // pharmacy (not served by this example)
-  gateway_failed: 503, // billing (not served by this example)
-  immutable_invoice: 409, // billing (not served by this example)
-  invalid_signature: 409, // billing (not served by this example)
-  no_price: 409, // billing (not served by this example)
-  not_chargeable: 409, // billing (not served by this example)
-  over_credit: 409, // billing (not served by this example)
-  over_refund: 409, // billing (not served by this example)
-  overpayment: 409, // billing (not served by this example)
+  // Billing and pharmacy (the binding exposes them; this example serves only the front desk).
+  batch_unusable: 409,
+  exceeds_dispensed: 409,
+  exceeds_prescription: 409,
+  insufficient_stock: 409,
+  prescription_required: 409,
+  refills_exhausted: 409,
+  reservation_expired: 409,
+  gateway_failed: 502, // the payment provider failed, not this server
+  immutable_invoice: 409,
+  invalid_signature: 400, // a webhook that does not verify
+  no_price: 422,
+  not_chargeable: 409,
+  over_credit: 409,
+  over_refund: 409,
+  overpayment: 409,
 }
 
 /**

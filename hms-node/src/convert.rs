@@ -33,7 +33,9 @@ use napi::{JsDate, JsValue};
 use napi_derive::napi;
 
 pub mod access;
+pub mod billing;
 pub mod people;
+pub mod pharmacy;
 pub mod records;
 pub mod scheduling;
 
@@ -307,6 +309,18 @@ impl Reader {
         }
     }
 
+    /// The ISO 4217 currency of amounts of money (an unknown code is `unknown_currency`, see
+    /// [`Reader`]; a hospital's own currency setting is [`Reader::currency`]).
+    pub fn money_currency(&mut self, value: &str) -> Option<Currency> {
+        match Currency::from_code(value) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.error.get_or_insert(e.into());
+                None
+            }
+        }
+    }
+
     /// An exact decimal number.
     pub fn decimal(&mut self, field: &str, value: &str) -> Option<rust_decimal::Decimal> {
         match rust_decimal::Decimal::from_str_exact(value.trim()) {
@@ -325,13 +339,7 @@ impl Reader {
     /// An amount of money (an unknown currency is `unknown_currency`, see [`Reader`]).
     pub fn money(&mut self, field: &str, value: &Money) -> Option<CoreMoney> {
         let amount = self.decimal(&format!("{field}.amount"), &value.amount);
-        let currency = match Currency::from_code(&value.currency) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.error.get_or_insert(e.into());
-                None
-            }
-        };
+        let currency = self.money_currency(&value.currency);
         Some(CoreMoney::new(amount?, currency?))
     }
 
@@ -341,6 +349,51 @@ impl Reader {
         let start = self.instant(&format!("{field}.start"), &value.start);
         let end = self.instant(&format!("{field}.end"), &value.end);
         Some((start?, end?))
+    }
+}
+
+/// A core value as the transfer type of the same serde shape (the billing and pharmacy results,
+/// whose transfer types derive `Deserialize` with the core's field names and tags), or a transfer
+/// enum as the core's. Field by field the shapes are equal, so this fails only when the two drift
+/// apart, which the Node suite sees at once (a `storage` error naming the field).
+///
+/// # Errors
+/// `storage` (backend `node`) when the shapes differ.
+pub fn bridge<C: serde::Serialize, N: serde::de::DeserializeOwned>(value: &C) -> hms_core::Result<N> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|e| {
+            hms_core::error::StorageError::Backend {
+                backend: "node",
+                message: format!("a value could not be converted: {e}"),
+            }
+            .into()
+        })
+}
+
+/// A list of core values as transfer types (see [`bridge`]).
+///
+/// # Errors
+/// As [`bridge`].
+pub fn bridge_all<C: serde::Serialize, N: serde::de::DeserializeOwned>(
+    values: &[C],
+) -> hms_core::Result<Vec<N>> {
+    values.iter().map(bridge).collect()
+}
+
+/// A closed-set value of a transfer type as the core's (the two have the same serde names), read
+/// on the JavaScript side where a mismatch cannot happen; a drift is a problem on `field`.
+pub fn same_enum<N: serde::Serialize, C: serde::de::DeserializeOwned>(
+    r: &mut Reader,
+    field: &str,
+    value: &N,
+) -> Option<C> {
+    match bridge(value) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            r.problem(field, CoreFieldCode::InvalidFormat, e.to_string());
+            None
+        }
     }
 }
 
@@ -403,7 +456,7 @@ pub struct IntervalInput {
 
 /// An amount of money: an exact decimal string and an ISO 4217 currency code.
 #[napi(object)]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Money {
     /// The amount, e.g. `"12.50"` (as many places as it was made with; see `roundMoney`).
     pub amount: Decimal,

@@ -19,7 +19,9 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use hms_core::access::AccessError;
+use hms_core::billing::BillingError;
 use hms_core::error::{MoneyError, PeopleError, StorageError, TimeError};
+use hms_core::pharmacy::{BatchProblem, PharmacyError};
 use hms_core::scheduling::availability::AvailabilityError;
 use hms_core::scheduling::SchedulingError;
 use hms_core::time::Interval;
@@ -30,27 +32,11 @@ use napi_derive::napi;
 
 use crate::convert::access::PolicyProblem;
 use crate::convert::scheduling::Party;
-use crate::convert::FieldProblem;
+use crate::convert::{FieldProblem, Money};
 
-/// The codes of domains this binding does not expose yet (pharmacy, billing): they arrive with their code
-/// and message and the kind `unknown`.
-pub const NOT_EXPOSED: &[&str] = &[
-    "batch_unusable",
-    "exceeds_dispensed",
-    "exceeds_prescription",
-    "gateway_failed",
-    "immutable_invoice",
-    "insufficient_stock",
-    "invalid_signature",
-    "no_price",
-    "not_chargeable",
-    "over_credit",
-    "over_refund",
-    "overpayment",
-    "prescription_required",
-    "refills_exhausted",
-    "reservation_expired",
-];
+/// The codes of domains this binding does not expose (they would arrive with their code and
+/// message and the kind `unknown`). Every domain of the core is exposed, so the list is empty.
+pub const NOT_EXPOSED: &[&str] = &[];
 
 /// The kind reported for a variant this binding does not know yet.
 pub const UNKNOWN_KIND: &str = "unknown";
@@ -75,6 +61,227 @@ pub struct ConflictDetail {
     pub appointment_id: String,
     /// The time it holds.
     pub interval: IsoInterval,
+}
+
+/// Why a batch cannot be dispensed (in a `batch_unusable` error).
+#[napi(object, object_from_js = false)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchProblemDetail {
+    /// `expired`, `recalled` or `expires_too_soon`.
+    #[napi(ts_type = "'expired' | 'recalled' | 'expires_too_soon'")]
+    pub kind: String,
+    /// The batch's expiry date (`expired`, `expires_too_soon`).
+    pub expiry: Option<String>,
+    /// The last day the medicine is needed (`expires_too_soon`).
+    pub needed_through: Option<String>,
+}
+
+fn batch_problem(p: &BatchProblem) -> BatchProblemDetail {
+    let (kind, expiry, needed_through) = match p {
+        BatchProblem::Expired { expiry } => ("expired", Some(expiry.to_string()), None),
+        BatchProblem::Recalled => ("recalled", None, None),
+        BatchProblem::ExpiresTooSoon {
+            expiry,
+            needed_through,
+        } => (
+            "expires_too_soon",
+            Some(expiry.to_string()),
+            Some(needed_through.to_string()),
+        ),
+        // WILDCARD(non_exhaustive): a batch problem this binding does not know yet.
+        _ => (UNKNOWN_KIND, None, None),
+    };
+    BatchProblemDetail {
+        kind: kind.to_owned(),
+        expiry,
+        needed_through,
+    }
+}
+
+fn count(n: usize) -> Detail {
+    Detail::Number(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+fn money(m: &hms_core::money::Money) -> Detail {
+    Detail::Amount(Money::from(*m))
+}
+
+fn billing_details(b: &BillingError) -> (&'static str, Vec<(&'static str, Detail)>) {
+    match b {
+        BillingError::InvalidTransition { invoice, from, to } => (
+            "invoice_transition",
+            vec![
+                ("invoiceId", text(invoice)),
+                ("from", text(from.code())),
+                ("to", text(to.code())),
+            ],
+        ),
+        BillingError::ImmutableInvoice { invoice, status } => (
+            "immutable_invoice",
+            vec![("invoiceId", text(invoice)), ("status", text(status.code()))],
+        ),
+        BillingError::NotChargeable { appointment, status } => (
+            "not_chargeable",
+            vec![
+                ("appointmentId", text(appointment)),
+                ("status", text(status.code())),
+            ],
+        ),
+        BillingError::NoPrice { item, date } => {
+            ("no_price", vec![("item", text(item)), ("date", text(date))])
+        }
+        BillingError::IdempotencyMismatch { reference, what } => (
+            "reference_reused",
+            vec![("reference", text(reference)), ("what", text(what))],
+        ),
+        BillingError::Duplicate { reference } => {
+            ("duplicate_reference", vec![("reference", text(reference))])
+        }
+        BillingError::Overpayment { amount, due } => (
+            "overpayment",
+            vec![("amount", money(amount)), ("due", money(due))],
+        ),
+        BillingError::OverRefund {
+            payment,
+            amount,
+            refundable,
+        } => (
+            "over_refund",
+            vec![
+                ("paymentId", text(payment)),
+                ("amount", money(amount)),
+                ("refundable", money(refundable)),
+            ],
+        ),
+        BillingError::OverCredit {
+            invoice,
+            amount,
+            open,
+        } => (
+            "over_credit",
+            vec![
+                ("invoiceId", text(invoice)),
+                ("amount", money(amount)),
+                ("open", money(open)),
+            ],
+        ),
+        BillingError::InvalidSignature { provider } => {
+            ("invalid_signature", vec![("provider", text(provider))])
+        }
+        BillingError::GatewayFailed { provider, message } => (
+            "gateway_failed",
+            vec![("provider", text(provider)), ("detail", text(message))],
+        ),
+        // WILDCARD(non_exhaustive): a billing error this binding does not know yet.
+        _ => (UNKNOWN_KIND, vec![]),
+    }
+}
+
+fn pharmacy_details(p: &PharmacyError) -> (&'static str, Vec<(&'static str, Detail)>) {
+    match p {
+        PharmacyError::InsufficientStock {
+            drug,
+            batch,
+            location,
+            requested,
+            available,
+        } => {
+            let mut d = vec![("drugId", text(drug))];
+            if let Some(b) = batch {
+                d.push(("batchId", text(b)));
+            }
+            d.extend([
+                ("location", text(location)),
+                ("requested", Detail::Number(*requested)),
+                ("available", Detail::Number(*available)),
+            ]);
+            ("insufficient_stock", d)
+        }
+        PharmacyError::BatchUnusable { batch, problem } => (
+            "batch_unusable",
+            vec![
+                ("batchId", text(batch)),
+                ("problem", Detail::BatchProblem(batch_problem(problem))),
+            ],
+        ),
+        PharmacyError::PrescriptionRequired { drug } => {
+            ("prescription_required", vec![("drugId", text(drug))])
+        }
+        PharmacyError::ExceedsPrescription {
+            prescription,
+            line,
+            fill,
+            requested,
+            remaining,
+        } => (
+            "exceeds_prescription",
+            vec![
+                ("prescriptionId", text(prescription)),
+                ("line", count(*line)),
+                ("fill", Detail::Number(*fill)),
+                ("requested", Detail::Number(*requested)),
+                ("remaining", Detail::Number(*remaining)),
+            ],
+        ),
+        PharmacyError::RefillsExhausted {
+            prescription,
+            line,
+            fills,
+        } => (
+            "refills_exhausted",
+            vec![
+                ("prescriptionId", text(prescription)),
+                ("line", count(*line)),
+                ("fills", Detail::Number(*fills)),
+            ],
+        ),
+        PharmacyError::ExceedsDispensed {
+            dispense,
+            line,
+            requested,
+            remaining,
+        } => (
+            "exceeds_dispensed",
+            vec![
+                ("dispenseId", text(dispense)),
+                ("line", count(*line)),
+                ("requested", Detail::Number(*requested)),
+                ("remaining", Detail::Number(*remaining)),
+            ],
+        ),
+        PharmacyError::ReservationExpired {
+            reservation,
+            expired_at,
+        } => (
+            "reservation_expired",
+            vec![
+                ("reservationId", text(reservation)),
+                ("expiredAt", text(iso(*expired_at))),
+            ],
+        ),
+        PharmacyError::ReservationClosed { reservation, status } => (
+            "reservation_closed",
+            vec![
+                ("reservationId", text(reservation)),
+                ("status", text(status.as_str())),
+            ],
+        ),
+        PharmacyError::AlreadyRecalled { batch } => ("already_recalled", vec![("batchId", text(batch))]),
+        PharmacyError::DuplicateBatch {
+            drug,
+            batch_number,
+            existing,
+        } => (
+            "duplicate_batch",
+            vec![
+                ("drugId", text(drug)),
+                ("batchNumber", text(batch_number)),
+                ("existingId", text(existing)),
+            ],
+        ),
+        // WILDCARD(non_exhaustive): a pharmacy error this binding does not know yet.
+        _ => (UNKNOWN_KIND, vec![]),
+    }
 }
 
 /// An instant as `Date#toISOString` prints it.
@@ -104,6 +311,10 @@ pub enum Detail {
     Span(IsoInterval),
     /// The problems of an `invalid_policy` error.
     PolicyProblems(Vec<PolicyProblem>),
+    /// An amount of money.
+    Amount(Money),
+    /// Why a batch cannot be dispensed.
+    BatchProblem(BatchProblemDetail),
 }
 
 /// What a JavaScript error object is made of.
@@ -347,8 +558,10 @@ pub fn describe(e: &Error) -> Described {
             // WILDCARD(non_exhaustive): a storage error this binding does not know yet.
             _ => (UNKNOWN_KIND, vec![]),
         },
-        // WILDCARD(non_exhaustive): a domain this binding does not know yet (billing, pharmacy, …
-        // as they are merged): the code and message still arrive.
+        Error::Billing(b) => billing_details(b),
+        Error::Pharmacy(p) => pharmacy_details(p),
+        // WILDCARD(non_exhaustive): a domain this binding does not know yet (as they are merged):
+        // the code and message still arrive.
         _ => (UNKNOWN_KIND, vec![]),
     };
     Described {
@@ -377,6 +590,8 @@ pub fn to_js_object<'env>(env: &'env Env, e: &Error) -> napi::Result<Object<'env
             Detail::Conflicts(c) => obj.set_named_property(key, c)?,
             Detail::Span(i) => obj.set_named_property(key, i)?,
             Detail::PolicyProblems(p) => obj.set_named_property(key, p)?,
+            Detail::Amount(m) => obj.set_named_property(key, m)?,
+            Detail::BatchProblem(p) => obj.set_named_property(key, p)?,
         }
     }
     Ok(obj)
@@ -483,7 +698,7 @@ mod tests {
         let iv = Interval::new(at(9, 0), at(9, 15)).unwrap();
         let status = hms_core::scheduling::AppointmentStatus::Booked;
         let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        vec![
+        let mut errors: Vec<Error> = vec![
             ValidationError::single("x", FieldCode::Required, "m").into(),
             Error::NotFound {
                 entity: "patient",
@@ -618,7 +833,145 @@ mod tests {
             }
             .into(),
             StorageError::Poisoned.into(),
-        ]
+        ];
+        let usd = |n: i64| hms_core::money::Money::from_minor(n, hms_core::money::Currency::USD);
+        let invoice = hms_core::ids::InvoiceId::from_uuid(id);
+        let issued = hms_core::billing::InvoiceStatus::Issued;
+        let drug = hms_core::ids::DrugId::from_uuid(id);
+        let batch = hms_core::ids::BatchId::from_uuid(id);
+        let rx = hms_core::ids::PrescriptionId::from_uuid(id);
+        let reservation = hms_core::ids::ReservationId::from_uuid(id);
+        errors.extend(
+            [
+                BillingError::InvalidTransition {
+                    invoice,
+                    from: issued,
+                    to: hms_core::billing::InvoiceStatus::Draft,
+                },
+                BillingError::ImmutableInvoice {
+                    invoice,
+                    status: issued,
+                },
+                BillingError::NotChargeable {
+                    appointment: AppointmentId::from_uuid(id),
+                    status,
+                },
+                BillingError::NoPrice {
+                    item: "cbc".into(),
+                    date: day,
+                },
+                BillingError::IdempotencyMismatch {
+                    reference: "r".into(),
+                    what: "payment",
+                },
+                BillingError::Duplicate {
+                    reference: "r".into(),
+                },
+                BillingError::Overpayment {
+                    amount: usd(2),
+                    due: usd(1),
+                },
+                BillingError::OverRefund {
+                    payment: hms_core::ids::PaymentId::from_uuid(id),
+                    amount: usd(2),
+                    refundable: usd(1),
+                },
+                BillingError::OverCredit {
+                    invoice,
+                    amount: usd(2),
+                    open: usd(1),
+                },
+                BillingError::InvalidSignature {
+                    provider: "memory".into(),
+                },
+                BillingError::GatewayFailed {
+                    provider: "memory".into(),
+                    message: "down".into(),
+                },
+            ]
+            .map(Error::from),
+        );
+        let ward = hms_core::pharmacy::Location::parse("ward-3").unwrap();
+        errors.extend(
+            [
+                PharmacyError::InsufficientStock {
+                    drug,
+                    batch: Some(batch),
+                    location: ward,
+                    requested: 5,
+                    available: 2,
+                },
+                PharmacyError::BatchUnusable {
+                    batch,
+                    problem: BatchProblem::Expired { expiry: day },
+                },
+                PharmacyError::PrescriptionRequired { drug },
+                PharmacyError::ExceedsPrescription {
+                    prescription: rx,
+                    line: 0,
+                    fill: 0,
+                    requested: 5,
+                    remaining: 2,
+                },
+                PharmacyError::RefillsExhausted {
+                    prescription: rx,
+                    line: 0,
+                    fills: 1,
+                },
+                PharmacyError::ExceedsDispensed {
+                    dispense: hms_core::ids::DispenseId::from_uuid(id),
+                    line: 0,
+                    requested: 5,
+                    remaining: 2,
+                },
+                PharmacyError::ReservationExpired {
+                    reservation,
+                    expired_at: at(9, 0),
+                },
+                PharmacyError::ReservationClosed {
+                    reservation,
+                    status: hms_core::pharmacy::ReservationStatus::Released,
+                },
+                PharmacyError::AlreadyRecalled { batch },
+                PharmacyError::DuplicateBatch {
+                    drug,
+                    batch_number: "B1".into(),
+                    existing: batch,
+                },
+            ]
+            .map(Error::from),
+        );
+        errors
+    }
+
+    #[test]
+    fn money_details_are_exact_strings_and_batch_problems_name_their_dates() {
+        let usd = |n| hms_core::money::Money::from_minor(n, hms_core::money::Currency::USD);
+        let d = describe(
+            &BillingError::Overpayment {
+                amount: usd(1050),
+                due: usd(1000),
+            }
+            .into(),
+        );
+        assert_eq!(d.code, "overpayment");
+        assert_eq!(
+            d.details[0],
+            (
+                "amount",
+                Detail::Amount(Money {
+                    amount: "10.50".into(),
+                    currency: "USD".into()
+                })
+            )
+        );
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let p = batch_problem(&BatchProblem::ExpiresTooSoon {
+            expiry: day,
+            needed_through: day,
+        });
+        assert_eq!(p.kind, "expires_too_soon");
+        assert_eq!(p.needed_through.as_deref(), Some("2026-03-02"));
     }
 
     #[test]

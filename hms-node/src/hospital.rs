@@ -26,6 +26,7 @@ use napi_derive::napi;
 
 use crate::access::Policy;
 use crate::convert::access::{AccessReportEntry, AuditVerification, BreakGlassGrant, CareTeamLink};
+use crate::convert::billing::RoundingMode;
 use crate::convert::people::{
     self, new_account, patient_details, staff_details, NewAccount, Patient, PatientDetails, PatientQuery,
     Role, Staff, StaffDetails, StaffRole, UserAccount,
@@ -67,6 +68,13 @@ macro_rules! on_backend {
     };
 }
 
+// The billing and pharmacy use cases, in `impl Hospital` blocks of their own (after the macro, so
+// that they can use it).
+mod billing;
+mod pharmacy;
+
+pub use billing::{GatewayWebhook, PaymentGateway};
+
 /// How to set up a hospital. Every field is optional.
 #[napi(object, object_to_js = false)]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -84,9 +92,19 @@ pub struct HospitalOptions {
     pub now: Option<Instant>,
     /// Make ids reproducible from this seed (for tests and simulations). Without it ids are random.
     pub seed: Option<i64>,
+    /// How invoice tax is rounded (`per_tax_category`, the default, or `per_line`).
+    pub invoice_rounding: Option<RoundingMode>,
+    /// Days from the invoice date to the due date of the patient's share (30).
+    pub payment_terms_days: Option<u32>,
+    /// Days a dispensed medicine must stay usable after the last day of its course (0).
+    pub min_shelf_life_days: Option<u32>,
+    /// A batch expiring within this many days counts as expiring soon (90).
+    pub expiry_warning_days: Option<u32>,
+    /// How long a reservation holds stock when the request does not say, in minutes (240).
+    pub reservation_minutes: Option<u32>,
 }
 
-/// A hospital: registration and scheduling use cases over a store.
+/// A hospital: registration, scheduling, access, billing and pharmacy use cases over a store.
 #[napi]
 #[derive(Debug)]
 pub struct Hospital {
@@ -136,8 +154,22 @@ impl Setup {
             zone,
             currency,
             conflict_mode: o.conflict_mode.map_or(defaults.conflict_mode, Into::into),
-            // Pharmacy is not exposed by this binding yet: its settings keep their defaults.
-            ..defaults
+            pharmacy: hms_core::pharmacy::PharmacySettings {
+                min_shelf_life_days: o
+                    .min_shelf_life_days
+                    .unwrap_or(defaults.pharmacy.min_shelf_life_days),
+                expiry_warning_days: o
+                    .expiry_warning_days
+                    .unwrap_or(defaults.pharmacy.expiry_warning_days),
+                reservation_minutes: o
+                    .reservation_minutes
+                    .unwrap_or(defaults.pharmacy.reservation_minutes),
+            },
+            invoice_rounding: o.invoice_rounding.map_or(defaults.invoice_rounding, |m| match m {
+                RoundingMode::PerLine => hms_core::billing::RoundingMode::PerLine,
+                RoundingMode::PerTaxCategory => hms_core::billing::RoundingMode::PerTaxCategory,
+            }),
+            payment_terms_days: o.payment_terms_days.unwrap_or(defaults.payment_terms_days),
         };
         let manual = now.flatten().map(|t| Arc::new(ManualClock::new(t)));
         let clock: Arc<dyn Clock> = match &manual {

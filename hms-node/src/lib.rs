@@ -26,7 +26,7 @@ use napi_derive::napi;
 pub enum HmsErrorCode {
     /// Money arithmetic beyond the largest amount a decimal holds.
     AmountOverflow,
-    /// A pharmacy batch cannot be used. (Pharmacy: not exposed by this binding yet.)
+    /// A pharmacy batch cannot be used.
     BatchUnusable,
     /// The visit would start after the booking horizon.
     BeyondHorizon,
@@ -34,23 +34,23 @@ pub enum HmsErrorCode {
     CurrencyMismatch,
     /// The record is already there (patient, licence, login).
     Duplicate,
-    /// A return exceeds what was dispensed. (Pharmacy: not exposed by this binding yet.)
+    /// A return exceeds what was dispensed.
     ExceedsDispensed,
-    /// A dispense exceeds the prescription. (Pharmacy: not exposed by this binding yet.)
+    /// A dispense exceeds the prescription.
     ExceedsPrescription,
     /// The policy denied the request.
     Forbidden,
-    /// The payment gateway failed; nothing was recorded. (Billing: not exposed by this binding yet.)
+    /// The payment gateway failed; nothing was recorded.
     GatewayFailed,
     /// A client key was reused for a different request.
     IdempotencyMismatch,
-    /// An issued invoice cannot change; corrections are credit notes. (Billing: not exposed by this binding yet.)
+    /// An issued invoice cannot change; corrections are credit notes.
     ImmutableInvoice,
     /// The visit would start in the past.
     InPast,
     /// The record is deactivated.
     Inactive,
-    /// Not enough stock. (Pharmacy: not exposed by this binding yet.)
+    /// Not enough stock.
     InsufficientStock,
     /// One or more input fields are invalid (`problems`).
     InvalidInput,
@@ -58,35 +58,35 @@ pub enum HmsErrorCode {
     InvalidInterval,
     /// An access policy document is invalid (`problems`).
     InvalidPolicy,
-    /// A payment webhook whose signature does not verify. (Billing: not exposed by this binding yet.)
+    /// A payment webhook whose signature does not verify.
     InvalidSignature,
     /// A status change the status machine does not allow.
     InvalidTransition,
     /// The visit would start inside the booking lead time.
     LeadTime,
-    /// No price is in force for the service on that day. (Billing: not exposed by this binding yet.)
+    /// No price is in force for the service on that day.
     NoPrice,
     /// No resource of a needed kind exists.
     NoResource,
     /// A wall-clock time the clocks skip.
     NonexistentLocalTime,
-    /// The source cannot be charged (already charged, or not billable). (Billing: not exposed by this binding yet.)
+    /// The source cannot be charged (already charged, or not billable).
     NotChargeable,
     /// The entity does not exist.
     NotFound,
     /// The visit is outside the doctor's working hours.
     OutsideAvailability,
-    /// A credit note for more than is open. (Billing: not exposed by this binding yet.)
+    /// A credit note for more than is open.
     OverCredit,
-    /// A refund for more than was paid. (Billing: not exposed by this binding yet.)
+    /// A refund for more than was paid.
     OverRefund,
-    /// A payment allocation for more than is due. (Billing: not exposed by this binding yet.)
+    /// A payment allocation for more than is due.
     Overpayment,
-    /// The drug needs a prescription. (Pharmacy: not exposed by this binding yet.)
+    /// The drug needs a prescription.
     PrescriptionRequired,
-    /// The prescription has no refills left. (Pharmacy: not exposed by this binding yet.)
+    /// The prescription has no refills left.
     RefillsExhausted,
-    /// A stock reservation has lapsed. (Pharmacy: not exposed by this binding yet.)
+    /// A stock reservation has lapsed.
     ReservationExpired,
     /// The time collides with existing bookings (`conflicts`).
     SlotConflict,

@@ -1,5 +1,6 @@
 //! The pure rules, callable without a hospital or a database: registration checks, money, time,
-//! the appointment status machine, and availability (working hours, bookability, free slots).
+//! the appointment status machine, availability (working hours, bookability, free slots), invoice
+//! pricing and first-expiry-first-out stock allocation.
 //! They are synchronous, except `freeSlotsAsync` for searches long enough to be worth a thread.
 //!
 //! Every function is `catch_unwind`: the core does not panic on purpose, but a panic that escaped
@@ -7,8 +8,10 @@
 //! process that hosts the addon.
 
 use chrono::{DateTime, Utc};
+use hms_core::billing;
 use hms_core::money::Money as CoreMoney;
 use hms_core::people::{self, Mrn};
+use hms_core::pharmacy::fefo;
 use hms_core::scheduling::availability::{self as av, LocalAppointmentTime};
 use hms_core::scheduling::{slots, VisitType};
 use hms_core::time::Interval as CoreInterval;
@@ -16,11 +19,14 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::Env;
 use napi_derive::napi;
 
+use crate::convert::billing::{self as bc, Breakdown, InvoiceInput};
 use crate::convert::people::{patient_details, staff_details, PatientDetails, StaffDetails};
+use crate::convert::pharmacy::{self as pc, Candidate, FefoPlan, Shortfall};
 use crate::convert::scheduling::{
     date_range, exceptions, template, AppointmentStatus, AvailabilityException, AvailabilityTemplate,
     DateRange, Slot,
 };
+use crate::convert::{bridge, bridge_all, same_enum};
 use crate::convert::{
     interval, Decimal, Finding, Instant, Interval, IntervalInput, IsoDate, LocalTime, Money, Reader,
 };
@@ -393,4 +399,94 @@ pub fn free_slots_async(
 ) -> AsyncTask<Job<Vec<Slot>>> {
     let search = SlotSearch::read(template, exceptions, bookings, visit_type, range, now);
     Job::spawn(move || Ok(search?.run()))
+}
+
+/// Prices an invoice: every line's extended amount, discounts, tax and gross, the tax by category
+/// and the totals, in exact decimal arithmetic rounded half-up to the currency's minor unit (the
+/// lines always add up to the totals), with each line split between the insurer and the patient
+/// when a plan is given. The same function issues invoices in a `Hospital`.
+///
+/// Throws `invalid_input` listing every bad field (a line in another currency, a discount that
+/// does not fit, …), `unknown_currency`, `amount_overflow`.
+#[napi(catch_unwind)]
+pub fn price_invoice(env: Env, input: InvoiceInput) -> napi::Result<Breakdown> {
+    let mut r = Reader::new();
+    let currency = r.money_currency(&input.currency);
+    let lines: Vec<_> = input
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| bc::line_input(&mut r, &format!("lines[{i}]."), l))
+        .collect();
+    let lines: Option<Vec<_>> = lines.into_iter().collect();
+    let discount = bc::opt_discount(&mut r, "invoiceDiscount.", input.invoice_discount.as_ref());
+    let coverage = match &input.coverage {
+        None => Some(None),
+        Some(c) => {
+            let plan = bc::coverage_plan(&mut r, "coverage.plan.", &c.plan);
+            let usage = match &c.usage {
+                None => Some(None),
+                Some(u) => bc::coverage_usage(&mut r, "coverage.usage.", u).map(Some),
+            };
+            plan.zip(usage).map(Some)
+        }
+    };
+    let rounding = match input.rounding {
+        None => Some(billing::RoundingMode::default()),
+        Some(m) => same_enum(&mut r, "rounding", &m),
+    };
+    let (((currency, lines), (discount, coverage)), rounding) = r
+        .take(currency.zip(lines).zip(discount.zip(coverage)).zip(rounding))
+        .or_throw(&env)?;
+    let coverage = coverage.map(|(plan, usage)| {
+        let usage = usage.unwrap_or(billing::CoverageUsage {
+            deductible_used: CoreMoney::zero(plan.currency),
+            out_of_pocket_used: CoreMoney::zero(plan.currency),
+        });
+        (plan, usage)
+    });
+    let breakdown = billing::calculate(&billing::InvoiceInput {
+        currency,
+        rounding,
+        lines: &lines,
+        invoice_discount: discount,
+        coverage: coverage.as_ref().map(|(p, u)| (p, *u)),
+    })
+    .or_throw(&env)?;
+    bridge(&breakdown).or_throw(&env)
+}
+
+/// Plans which batches to take `quantity` units from, first-expiry-first-out: batches that are
+/// expired on `today`, recalled, or expire before `neededThrough` (the last day of the course) are
+/// never used; among the rest the earliest expiry goes first (then the earliest received), and a
+/// batch without an expiry date last. Returns the picks, or (with no picks) the `shortfall` when
+/// the usable batches hold fewer units than asked for.
+///
+/// Throws `invalid_input` for an unreadable candidate or date.
+#[napi(catch_unwind)]
+pub fn fefo_allocate(
+    env: Env,
+    candidates: Vec<Candidate>,
+    quantity: u32,
+    today: IsoDate,
+    needed_through: IsoDate,
+) -> napi::Result<FefoPlan> {
+    let mut r = Reader::new();
+    let cs = pc::candidates(&mut r, &candidates);
+    let today = r.date("today", &today);
+    let through = r.date("neededThrough", &needed_through);
+    let ((cs, today), through) = r.take(cs.zip(today).zip(through)).or_throw(&env)?;
+    Ok(match fefo::allocate(&cs, quantity, today, through) {
+        Ok(picks) => FefoPlan {
+            picks: bridge_all(&picks).or_throw(&env)?,
+            shortfall: None,
+        },
+        Err(s) => FefoPlan {
+            picks: Vec::new(),
+            shortfall: Some(Shortfall {
+                requested: s.requested,
+                available: s.available,
+            }),
+        },
+    })
 }

@@ -5,9 +5,12 @@
 import {
   Calendar,
   Hospital,
+  PaymentGateway,
   Policy,
   allocate,
   errorCodes,
+  fefoAllocate,
+  priceInvoice,
   freeSlotsAsync,
   isHmsError,
   roundMoney,
@@ -22,6 +25,15 @@ import {
   type HmsErrorCode,
   type Money,
   type Slot,
+  type Breakdown,
+  type Dispense,
+  type FefoPlan,
+  type Invoice,
+  type InvoiceStatus,
+  type Payment,
+  type ReservationStatus,
+  type ShareBasis,
+  type StockValuation,
 } from '..'
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
@@ -50,7 +62,10 @@ function httpStatus(code: HmsErrorCode): number {
     case 'beyond_horizon':
     case 'visit_type_not_offered':
     case 'no_resource':
+    case 'no_price':
       return 422
+    case 'invalid_signature':
+      return 400
     case 'not_found':
       return 404
     case 'forbidden':
@@ -67,8 +82,6 @@ function httpStatus(code: HmsErrorCode): number {
     case 'refills_exhausted':
     case 'reservation_expired':
     case 'immutable_invoice':
-    case 'invalid_signature':
-    case 'no_price':
     case 'not_chargeable':
     case 'over_credit':
     case 'over_refund':
@@ -76,8 +89,9 @@ function httpStatus(code: HmsErrorCode): number {
     case 'inactive':
       return 409
     case 'storage':
-    case 'gateway_failed':
       return 503
+    case 'gateway_failed':
+      return 502
     case 'invalid_policy':
       return 500
     default: {
@@ -179,4 +193,43 @@ async function access(): Promise<boolean> {
   return decision.allowed && verified.intact && action !== 'grant' && resource !== 'stock'
 }
 
-export const checks = [bookTwice, money, calendar, codes, access]
+function pricing(): string {
+  const b: Breakdown = priceInvoice({
+    currency: 'EUR',
+    lines: [{ itemCode: 'lab', quantity: '1', unitPrice: { amount: '25.00', currency: 'EUR' }, tax: { category: 'E', percent: '0' } }],
+    invoiceDiscount: { kind: 'percent', percent: '10' },
+  })
+  // @ts-expect-error money is a decimal string, never a number
+  priceInvoice({ currency: 'EUR', lines: [{ itemCode: 'x', quantity: 1, unitPrice: { amount: '1', currency: 'EUR' }, tax: { category: 'E', percent: '0' } }] })
+  const basis: ShareBasis = b.lines[0]!.share.basis
+  assertType<Equals<Breakdown['totals']['gross']['amount'], string>>()
+  const plan: FefoPlan = fefoAllocate([{ batch: 'b', expiry: '2026-06-30', receivedAt: new Date(), available: 5 }], 3, '2026-03-02', '2026-03-09')
+  const short: number | undefined = plan.shortfall?.available
+  return `${b.totals.gross.amount} ${basis} ${plan.picks.length} ${short}`
+}
+
+async function billingAndPharmacy(): Promise<number> {
+  const h = Hospital.inMemory({ currency: 'EUR', invoiceRounding: 'per_line', paymentTermsDays: 14, reservationMinutes: 60 })
+  const admin = await h.bootstrapAdmin('admin')
+  await h.setPriceItem(admin, { code: 'lab', name: 'Lab', kind: 'lab_test', versions: [{ effectiveFrom: '2026-01-01', price: { kind: 'fixed', amount: { amount: '25.00', currency: 'EUR' } }, tax: { category: 'E', percent: '0' } }] })
+  const invoice: Invoice = await h.openInvoice(admin, '00000000-0000-7000-8000-0000000000a1')
+  const status: InvoiceStatus = invoice.status
+  // @ts-expect-error statuses are FHIR codes with dashes
+  const wrong: InvoiceStatus = 'entered_in_error'
+  const gw = PaymentGateway.memory('whsec')
+  const paid: Payment | null = await h.applyGatewayWebhook(gw, 'event=x', gw.sign('event=x'))
+  const drug = await h.addDrug(admin, { genericName: 'Paracetamol', strength: '500 mg', form: 'tablet', dispensingUnit: 'tablet', packSize: 20, atcCode: 'N02BE01' })
+  const sale: Dispense = await h.sellOverTheCounter(admin, { location: 'main', lines: [{ drug: drug.id, quantity: 1 }] })
+  const value: StockValuation = await h.stockValuation(admin)
+  const held: ReservationStatus = (await h.reserveStock(admin, { patient: 'p', drug: drug.id, location: 'main', quantity: 1 })).status
+  try {
+    await h.writeOffStock(admin, sale.lines[0]!.batch, 'main', undefined, 'expired')
+  } catch (e) {
+    if (isHmsError(e) && e.code === 'insufficient_stock') return e.requested - e.available
+    if (isHmsError(e) && e.code === 'overpayment') return Number(e.due.amount)
+    if (isHmsError(e) && e.code === 'batch_unusable') return e.problem.kind === 'expires_too_soon' ? 1 : 0
+  }
+  return Number(value.total.amount) + (paid ? 1 : 0) + (status === wrong ? 1 : 0) + (held === 'active' ? 1 : 0)
+}
+
+export const checks = [bookTwice, money, calendar, codes, access, pricing, billingAndPharmacy]

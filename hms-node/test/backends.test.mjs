@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 
-import { CLINIC, berlin, hms, populate, rejectsWith } from './support.mjs'
+import { CLINIC, berlin, billingClinic, eur, hms, pharmacyClinic, populate, rejectsWith } from './support.mjs'
 
 const { Hospital, Policy } = hms
 const dir = mkdtempSync(join(tmpdir(), 'hms-node-'))
@@ -105,4 +105,54 @@ test('PostgreSQL: a hospital in its own schema runs the use cases, keeps its dat
   const fresh = await Hospital.connect(PG_URL, CLINIC, undefined, schema)
   await fresh.bootstrapAdmin('admin')
   await fresh.dropSchema()
+})
+
+/** A lab charge invoiced, issued, paid in part and refunded; the statement and the aging agree. */
+async function billingFlow(h) {
+  const { clerk, patients } = await billingClinic(h)
+  const p = patients[1]
+  await h.addCharge(clerk, { patient: p.id, source: { kind: 'manual', reference: 'LAB-1' }, itemCode: 'lab.cbc', quantity: '2' })
+  const inv = await h.issueInvoice(clerk, await h.openInvoice(clerk, p))
+  assert.deepEqual([inv.status, inv.breakdown.totals.gross], ['issued', eur('50.00')])
+  const cash = await h.recordPayment(clerk, { patient: p.id, amount: eur('30.00'), method: { kind: 'cash' } })
+  await rejectsWith(h.recordPayment(clerk, { patient: p.id, amount: eur('20.01'), method: { kind: 'cash' } }), 'overpayment')
+  await h.refundPayment(clerk, cash, eur('10.00'), 'overcharged')
+  await h.issueCreditNote(clerk, inv, [{ line: 0, amount: eur('5.00') }], 'goodwill')
+  const st = await h.statement(clerk, p)
+  assert.equal(st.balance.amount, '25.00')
+  assert.equal((await h.agingReport(clerk)).patient.current.amount, '25.00')
+  assert.deepEqual(await h.invoice(clerk, inv.id), (await h.patientInvoices(clerk, p))[0])
+}
+
+/** Stock received, dispensed first-expiry-first-out against a prescription, sold, returned. */
+async function pharmacyFlow(h) {
+  const { pharmacist, paracetamol, amoxicillin, receive, prescribe, dispense } = await pharmacyClinic(h)
+  const june = await receive(amoxicillin, 'JUNE', '2026-06-30', 3)
+  const dec = await receive(amoxicillin, 'DEC', '2026-12-31', 10)
+  const rx = await prescribe(5)
+  const d = await dispense(rx, 5)
+  assert.deepEqual(d.lines.map((l) => [l.batch, l.quantity]), [[june.id, 3], [dec.id, 2]])
+  await rejectsWith(dispense(rx, 1), 'refills_exhausted')
+  await h.returnDispensed(pharmacist, { dispense: d.id, lines: [{ line: 1, quantity: 1 }], reason: 'unused' })
+  await receive(paracetamol, 'P1', '2026-12-31', 20)
+  await h.sellOverTheCounter(pharmacist, { location: 'main', lines: [{ drug: paracetamol.id, quantity: 5 }] })
+  assert.deepEqual((await h.stockOnHand(pharmacist, amoxicillin)).map((b) => b.onHand).sort(), [0, 9])
+  assert.equal((await h.stockValuation(pharmacist)).total.amount, '2.40')
+  assert.deepEqual((await h.stockCard(pharmacist, dec)).map((e) => e.movement.kind.kind), ['receipt', 'dispense', 'return'])
+}
+
+test('SQLite: billing and pharmacy on a file', async () => {
+  await billingFlow(await Hospital.open(join(dir, 'billing.db'), CLINIC))
+  await pharmacyFlow(await Hospital.open(join(dir, 'pharmacy.db'), CLINIC))
+})
+
+test('PostgreSQL: billing and pharmacy in a schema of their own', { skip: pgSkip }, async () => {
+  for (const flow of [billingFlow, pharmacyFlow]) {
+    const h = await Hospital.connect(PG_URL, CLINIC, undefined, freshSchema())
+    try {
+      await flow(h)
+    } finally {
+      await h.dropSchema()
+    }
+  }
 })

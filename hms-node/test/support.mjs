@@ -106,3 +106,57 @@ export function assertHmsError(error, code, kind) {
 
 /** Every code raised through the binding in this process (see errors.test.mjs). */
 export const codesSeen = new Set()
+
+/** Euros. */
+export const eur = (amount) => ({ amount, currency: 'EUR' })
+
+const exempt = { category: 'E', percent: '0' }
+
+/** The clinic's price list: consultations at a share of the doctor's fee, a blood count, and a
+ * television (standard rate, not covered by insurance). */
+export const PRICE_LIST = [
+  { code: 'consultation.follow_up', name: 'Consultation, follow-up', kind: 'consultation', versions: [{ effectiveFrom: '2026-01-01', price: { kind: 'doctor_fee', percent: '50' }, tax: exempt }] },
+  { code: 'lab.cbc', name: 'Complete blood count', kind: 'lab_test', versions: [{ effectiveFrom: '2026-01-01', price: { kind: 'fixed', amount: eur('25.00') }, tax: exempt }] },
+  { code: 'amenity.tv', name: 'Television', kind: 'other', versions: [{ effectiveFrom: '2026-01-01', price: { kind: 'fixed', amount: eur('4.00') }, tax: { category: 'S', percent: '19' }, taxInclusive: true }] },
+]
+
+/** Acme Health's Silver plan: 50 € deductible, 20 % coinsurance, 1500 € out-of-pocket cap. */
+export const SILVER = {
+  payer: 'Acme Health', plan: 'Silver', currency: 'EUR', annualDeductible: eur('50.00'), copays: { new_patient: eur('20.00') },
+  coinsurancePercent: '20', outOfPocketMax: eur('1500.00'), notCovered: ['amenity.tv'],
+}
+
+/** The clinic of `clinic()` with a billing clerk, the price list and the Silver plan, patient 0
+ * insured with it; on any store when `h` is given. */
+export async function billingClinic(h = undefined) {
+  const c = h ? await populate(h) : await clinic()
+  const { admin, patients } = c
+  const clerkStaff = await c.h.hireStaff(admin, { name: { given: 'Karl', family: 'Brandt' }, role: 'billing_clerk' })
+  const clerk = await c.h.openAccount(admin, { login: 'clerk', person: { kind: 'staff', id: clerkStaff.id }, roles: ['billing_clerk'] })
+  for (const item of PRICE_LIST) await c.h.setPriceItem(clerk, item)
+  await c.h.setCoveragePlan(clerk, SILVER)
+  const { details } = await c.h.patient(admin, patients[0])
+  await c.h.updatePatient(admin, patients[0], { ...details, insurance: [{ payer: 'Acme Health', memberId: 'ACM-778812', plan: 'Silver', validFrom: '2026-01-01' }] })
+  return { ...c, clerk }
+}
+
+/** The clinic of `clinic()` with a pharmacist, Dr Sen's account (on patient 0's care team), and
+ * two drugs: paracetamol (over the counter, reorder at 50) and amoxicillin (prescription only). */
+export async function pharmacyClinic(h = undefined) {
+  const c = h ? await populate(h) : await clinic()
+  const { admin, doctor, patients } = c
+  const ph = await c.h.hireStaff(admin, { name: { given: 'Pia', family: 'Roth' }, role: 'pharmacist', licenseNumber: 'ph-2001' })
+  const pharmacist = await c.h.openAccount(admin, { login: 'pharma', person: { kind: 'staff', id: ph.id }, roles: ['pharmacist'] })
+  const sen = await c.h.openAccount(admin, { login: 'sen', person: { kind: 'staff', id: doctor.id }, roles: ['doctor'] })
+  await c.h.addCareTeamMember(admin, patients[0], doctor)
+  const drug = (genericName, atcCode, more) => ({ genericName, strength: '500 mg', form: 'tablet', dispensingUnit: 'tablet', packSize: 20, atcCode, ...more })
+  const paracetamol = await c.h.addDrug(pharmacist, drug('Paracetamol', 'N02BE01', { reorder: { main: { level: 50, quantity: 100 } } }))
+  const amoxicillin = await c.h.addDrug(pharmacist, drug('Amoxicillin', 'J01CA04', { form: 'capsule', dispensingUnit: 'capsule', prescriptionOnly: true }))
+  const receive = (d, batchNumber, expiry, quantity, price = '0.30') =>
+    c.h.receiveStock(pharmacist, { drug: d.id, batchNumber, supplier: 'Phoenix', expiry, quantity, unitCost: eur('0.10'), salePrice: eur(price), location: 'main' })
+  const prescribe = (quantity, refills = 0, durationDays = 7, patient = patients[0]) =>
+    c.h.writePrescription(sen, { patient: patient.id, lines: [{ drug: amoxicillin.id, dose: '1 capsule', frequency: '3 times a day', durationDays, quantity, refills }] })
+  const dispense = (rx, quantity, batch = undefined, more = {}) =>
+    c.h.dispensePrescription(pharmacist, { prescription: rx.id, location: 'main', lines: [{ line: 0, quantity, batch: batch?.id }], ...more })
+  return { ...c, pharmacist, sen, paracetamol, amoxicillin, receive, prescribe, dispense }
+}

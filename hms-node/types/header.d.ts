@@ -87,21 +87,52 @@ export type HmsError =
   | (HmsErrorBase<'forbidden', 'unknown_account'> & { accountId: string })
   | HmsErrorBase<'forbidden', 'not_signed_in'>
   | HmsErrorBase<'forbidden', 'already_bootstrapped'>
-  | HmsErrorBase<'batch_unusable', 'unknown'>
-  | HmsErrorBase<'exceeds_dispensed', 'unknown'>
-  | HmsErrorBase<'exceeds_prescription', 'unknown'>
-  | HmsErrorBase<'insufficient_stock', 'unknown'>
-  | HmsErrorBase<'prescription_required', 'unknown'>
-  | HmsErrorBase<'refills_exhausted', 'unknown'>
-  | HmsErrorBase<'reservation_expired', 'unknown'>
-  | HmsErrorBase<'gateway_failed', 'unknown'>
-  | HmsErrorBase<'immutable_invoice', 'unknown'>
-  | HmsErrorBase<'invalid_signature', 'unknown'>
-  | HmsErrorBase<'no_price', 'unknown'>
-  | HmsErrorBase<'not_chargeable', 'unknown'>
-  | HmsErrorBase<'over_credit', 'unknown'>
-  | HmsErrorBase<'over_refund', 'unknown'>
-  | HmsErrorBase<'overpayment', 'unknown'>
+  | (HmsErrorBase<'invalid_transition', 'invoice_transition'> & {
+      invoiceId: string
+      from: InvoiceStatus
+      to: InvoiceStatus
+    })
+  | (HmsErrorBase<'immutable_invoice', 'immutable_invoice'> & { invoiceId: string; status: InvoiceStatus })
+  | (HmsErrorBase<'not_chargeable', 'not_chargeable'> & { appointmentId: string; status: AppointmentStatus })
+  | (HmsErrorBase<'no_price', 'no_price'> & { item: string; date: IsoDate })
+  | (HmsErrorBase<'idempotency_mismatch', 'reference_reused'> & { reference: string; what: string })
+  | (HmsErrorBase<'duplicate', 'duplicate_reference'> & { reference: string })
+  | (HmsErrorBase<'overpayment', 'overpayment'> & { amount: Money; due: Money })
+  | (HmsErrorBase<'over_refund', 'over_refund'> & { paymentId: string; amount: Money; refundable: Money })
+  | (HmsErrorBase<'over_credit', 'over_credit'> & { invoiceId: string; amount: Money; open: Money })
+  | (HmsErrorBase<'invalid_signature', 'invalid_signature'> & { provider: string })
+  | (HmsErrorBase<'gateway_failed', 'gateway_failed'> & { provider: string; detail: string })
+  | (HmsErrorBase<'insufficient_stock', 'insufficient_stock'> & {
+      drugId: string
+      /** Present when one batch was asked for (a chosen batch, a transfer). */
+      batchId?: string
+      location: string
+      requested: number
+      available: number
+    })
+  | (HmsErrorBase<'batch_unusable', 'batch_unusable'> & { batchId: string; problem: BatchProblemDetail })
+  | (HmsErrorBase<'prescription_required', 'prescription_required'> & { drugId: string })
+  | (HmsErrorBase<'exceeds_prescription', 'exceeds_prescription'> & {
+      prescriptionId: string
+      line: number
+      fill: number
+      requested: number
+      remaining: number
+    })
+  | (HmsErrorBase<'refills_exhausted', 'refills_exhausted'> & { prescriptionId: string; line: number; fills: number })
+  | (HmsErrorBase<'exceeds_dispensed', 'exceeds_dispensed'> & {
+      dispenseId: string
+      line: number
+      requested: number
+      remaining: number
+    })
+  | (HmsErrorBase<'reservation_expired', 'reservation_expired'> & { reservationId: string; expiredAt: string })
+  | (HmsErrorBase<'invalid_transition', 'reservation_closed'> & {
+      reservationId: string
+      status: ReservationStatus
+    })
+  | (HmsErrorBase<'invalid_transition', 'already_recalled'> & { batchId: string })
+  | (HmsErrorBase<'duplicate', 'duplicate_batch'> & { drugId: string; batchNumber: string; existingId: string })
   | (HmsErrorBase<'invalid_policy', 'invalid_policy'> & { problems: PolicyProblem[] })
   | (HmsErrorBase<'duplicate', 'duplicate_care_team_member'> & {
       staffId: string

@@ -612,14 +612,30 @@ mod tests {
             kinds.map(core::RelationshipKind::from).to_vec(),
             core::RelationshipKind::ALL.to_vec()
         );
-        assert_eq!(core::ResourceKind::ALL.len(), 18);
+        // Every resource kind, billing's price list and the pharmacy's drug catalog included.
+        let resources = [
+            ResourceKind::PatientProfile,
+            ResourceKind::MedicalRecord,
+            ResourceKind::Prescription,
+            ResourceKind::LabOrder,
+            ResourceKind::LabResult,
+            ResourceKind::Appointment,
+            ResourceKind::Schedule,
+            ResourceKind::Invoice,
+            ResourceKind::Payment,
+            ResourceKind::Stock,
+            ResourceKind::Staff,
+            ResourceKind::UserAccount,
+            ResourceKind::AuditLog,
+            ResourceKind::Report,
+            ResourceKind::CareTeam,
+            ResourceKind::BreakGlass,
+            ResourceKind::PriceList,
+            ResourceKind::DrugCatalog,
+        ];
         assert_eq!(
-            core::ResourceKind::from(ResourceKind::DrugCatalog),
-            core::ResourceKind::DrugCatalog
-        );
-        assert_eq!(
-            core::ResourceKind::from(ResourceKind::PriceList),
-            core::ResourceKind::PriceList
+            resources.map(core::ResourceKind::from).to_vec(),
+            core::ResourceKind::ALL.to_vec()
         );
     }
 }
