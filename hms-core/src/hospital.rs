@@ -312,7 +312,8 @@ impl<S: Store> Hospital<S> {
             return Ok(Facts::default());
         };
         let mut relationships = tx.relationship_facts(staff, patient, now)?;
-        relationships.extend(self.appointment_facts(tx, staff, patient, now)?);
+        let doctor = subject.roles.contains(crate::access::Role::Doctor);
+        relationships.extend(self.appointment_facts(tx, staff, patient, doctor, now)?);
         Ok(Facts {
             relationships,
             break_glass: tx.break_glass_grants(staff, patient, now)?,
@@ -327,6 +328,7 @@ impl<S: Store> Hospital<S> {
         tx: &dyn Reads,
         staff: StaffId,
         patient: PatientId,
+        doctor: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<crate::access::RelationshipFact>> {
         let window = self.policy.settings().appointment_window;
@@ -334,8 +336,21 @@ impl<S: Store> Hospital<S> {
         let reach_ahead = chrono::Duration::days(i64::from(window.days_before) + 1);
         let range = crate::time::Interval::new(now - reach_back, now + reach_ahead)?;
         let mut facts = Vec::new();
-        for a in tx.appointments_of(crate::scheduling::Party::Patient(patient), &range)? {
-            if a.doctor != staff || a.status == crate::scheduling::AppointmentStatus::EnteredInError {
+        // The same appointments can be read from either side; read the side that is likely short.
+        // A member of staff without the doctor role has no appointments of their own (an index
+        // lookup that finds nothing), where the patient's grow with every visit booked: a desk
+        // bulk-booking one patient's series read them all once per booking. A doctor's window holds
+        // weeks of their work, so for a doctor the patient's side is the shorter.
+        let side = if doctor {
+            crate::scheduling::Party::Patient(patient)
+        } else {
+            crate::scheduling::Party::Doctor(staff)
+        };
+        for a in tx.appointments_of(side, &range)? {
+            if a.doctor != staff
+                || a.patient != patient
+                || a.status == crate::scheduling::AppointmentStatus::EnteredInError
+            {
                 continue;
             }
             let cancelled_at = (a.status == crate::scheduling::AppointmentStatus::Cancelled)

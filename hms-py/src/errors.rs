@@ -17,9 +17,11 @@
 //! a new variant breaks this build as intended.
 
 use hms_core::access::AccessError;
+use hms_core::billing::BillingError;
 use hms_core::error::{
     AvailabilityError, FieldProblem, MoneyError, PeopleError, SchedulingError, StorageError, TimeError,
 };
+use hms_core::pharmacy::{BatchProblem, PharmacyError};
 use hms_core::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -75,6 +77,30 @@ pub(crate) enum Exc {
     RetriesExhausted,
     AmountOverflow,
     TimeOutOfRange,
+    Billing,
+    InvoiceTransition,
+    ImmutableInvoice,
+    NotChargeable,
+    NoPrice,
+    ReferenceReused,
+    DuplicateReference,
+    Overpayment,
+    OverRefund,
+    OverCredit,
+    InvalidSignature,
+    GatewayFailed,
+    Pharmacy,
+    InsufficientStock,
+    FefoShortfall,
+    BatchUnusable,
+    PrescriptionRequired,
+    ExceedsPrescription,
+    RefillsExhausted,
+    ExceedsDispensed,
+    ReservationExpired,
+    ReservationClosed,
+    AlreadyRecalled,
+    DuplicateBatch,
 }
 
 /// A base class: one of ours or a Python built-in.
@@ -431,6 +457,209 @@ const SPECS: &[Spec] = &[
         doc: "The transaction kept conflicting with concurrent ones and was given up after \
               `.attempts` attempts; nothing of it remains. Trying again later may succeed.",
     },
+    Spec {
+        exc: Exc::Billing,
+        name: "BillingError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: None,
+        attrs: &[],
+        doc: "A billing rule was broken: a price missing, an issued invoice changed, more paid, \
+              refunded or credited than allowed, or a payment gateway failed.",
+    },
+    Spec {
+        exc: Exc::InvoiceTransition,
+        name: "InvoiceTransitionError",
+        bases: &[Base::Hms(Exc::InvalidTransition)],
+        code: Some("invalid_transition"),
+        attrs: &["invoice_id", "from_status", "to_status"],
+        doc: "The invoice's status cannot move from `.from_status` to `.to_status` (`InvoiceStatus`).",
+    },
+    Spec {
+        exc: Exc::ImmutableInvoice,
+        name: "ImmutableInvoiceError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("immutable_invoice"),
+        attrs: &["invoice_id", "status"],
+        doc: "The invoice (`.invoice_id`) is no longer a draft (`.status`): an issued invoice never \
+              changes; issue a credit note instead.",
+    },
+    Spec {
+        exc: Exc::NotChargeable,
+        name: "NotChargeableError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("not_chargeable"),
+        attrs: &["appointment_id", "status"],
+        doc: "Only a fulfilled visit is charged; the appointment is `.status` (`AppointmentStatus`).",
+    },
+    Spec {
+        exc: Exc::NoPrice,
+        name: "NoPriceError",
+        bases: &[Base::Hms(Exc::Billing), Base::Builtin("LookupError")],
+        code: Some("no_price"),
+        attrs: &["item_code", "date"],
+        doc: "The price list has no price for `.item_code` on the service `.date`.",
+    },
+    Spec {
+        exc: Exc::ReferenceReused,
+        name: "ReferenceReusedError",
+        bases: &[Base::Hms(Exc::IdempotencyMismatch)],
+        code: Some("idempotency_mismatch"),
+        attrs: &["what"],
+        doc: "The source event or payment reference (`.key`) was already used for a different \
+              `.what` (`charge`, `payment`).",
+    },
+    Spec {
+        exc: Exc::DuplicateReference,
+        name: "DuplicateReferenceError",
+        bases: &[Base::Hms(Exc::Duplicate)],
+        code: Some("duplicate"),
+        attrs: &["reference"],
+        doc: "The source event or external payment reference (`.reference`) is already recorded.",
+    },
+    Spec {
+        exc: Exc::Overpayment,
+        name: "OverpaymentError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("overpayment"),
+        attrs: &["amount", "due"],
+        doc: "A payment (`.amount`) is more than what is due (`.due`); both are `Money`.",
+    },
+    Spec {
+        exc: Exc::OverRefund,
+        name: "OverRefundError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("over_refund"),
+        attrs: &["payment_id", "amount", "refundable"],
+        doc: "A refund (`.amount`) is more than what is left of the payment (`.refundable`).",
+    },
+    Spec {
+        exc: Exc::OverCredit,
+        name: "OverCreditError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("over_credit"),
+        attrs: &["invoice_id", "amount", "open"],
+        doc: "A credit (`.amount`) is more than what is open on the invoice (`.open`); refund the \
+              payment first.",
+    },
+    Spec {
+        exc: Exc::InvalidSignature,
+        name: "InvalidSignatureError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("invalid_signature"),
+        attrs: &["provider"],
+        doc: "The payment gateway's (`.provider`) webhook signature does not verify.",
+    },
+    Spec {
+        exc: Exc::GatewayFailed,
+        name: "GatewayFailedError",
+        bases: &[Base::Hms(Exc::Billing)],
+        code: Some("gateway_failed"),
+        attrs: &["provider", "detail"],
+        doc: "The payment gateway (`.provider`) refused or failed a request (`.detail`).",
+    },
+    Spec {
+        exc: Exc::Pharmacy,
+        name: "PharmacyError",
+        bases: &[Base::Hms(Exc::Hms)],
+        code: None,
+        attrs: &[],
+        doc: "A pharmacy rule was broken: not enough stock, an unusable batch, a prescription used \
+              up or exceeded, a return larger than the dispense, or a lapsed reservation.",
+    },
+    Spec {
+        exc: Exc::InsufficientStock,
+        name: "InsufficientStockError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("insufficient_stock"),
+        attrs: &["drug_id", "batch_id", "location", "requested", "available"],
+        doc: "Fewer units are available (`.available`) than were asked for (`.requested`) of \
+              `.drug_id` (of `.batch_id` when one batch was asked for) at `.location`.",
+    },
+    Spec {
+        exc: Exc::FefoShortfall,
+        name: "FefoShortfallError",
+        bases: &[Base::Hms(Exc::InsufficientStock)],
+        code: Some("insufficient_stock"),
+        attrs: &[],
+        doc: "`hms.fefo_allocate`: the eligible batches hold fewer units (`.available`) than asked \
+              for (`.requested`); `.drug_id`, `.batch_id` and `.location` are `None`.",
+    },
+    Spec {
+        exc: Exc::BatchUnusable,
+        name: "BatchUnusableError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("batch_unusable"),
+        attrs: &["batch_id", "problem", "expiry", "needed_through"],
+        doc: "The batch cannot be dispensed: `.problem` is `expired`, `recalled` or \
+              `expires_too_soon` (with `.expiry` and `.needed_through`).",
+    },
+    Spec {
+        exc: Exc::PrescriptionRequired,
+        name: "PrescriptionRequiredError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("prescription_required"),
+        attrs: &["drug_id"],
+        doc: "The drug needs a prescription, so it cannot be sold over the counter.",
+    },
+    Spec {
+        exc: Exc::ExceedsPrescription,
+        name: "ExceedsPrescriptionError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("exceeds_prescription"),
+        attrs: &["prescription_id", "line", "fill", "requested", "remaining"],
+        doc: "More (`.requested`) was asked for than is left (`.remaining`) of fill `.fill` of line \
+              `.line` of the prescription.",
+    },
+    Spec {
+        exc: Exc::RefillsExhausted,
+        name: "RefillsExhaustedError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("refills_exhausted"),
+        attrs: &["prescription_id", "line", "fills"],
+        doc: "Every fill (`.fills` allowed) of line `.line` of the prescription has been dispensed.",
+    },
+    Spec {
+        exc: Exc::ExceedsDispensed,
+        name: "ExceedsDispensedError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("exceeds_dispensed"),
+        attrs: &["dispense_id", "line", "requested", "remaining"],
+        doc: "More units were given back (`.requested`) than line `.line` of the dispense can take \
+              back (`.remaining`).",
+    },
+    Spec {
+        exc: Exc::ReservationExpired,
+        name: "ReservationExpiredError",
+        bases: &[Base::Hms(Exc::Pharmacy)],
+        code: Some("reservation_expired"),
+        attrs: &["reservation_id", "expired_at"],
+        doc: "The reservation lapsed at `.expired_at`; its stock is free again.",
+    },
+    Spec {
+        exc: Exc::ReservationClosed,
+        name: "ReservationClosedError",
+        bases: &[Base::Hms(Exc::InvalidTransition)],
+        code: Some("invalid_transition"),
+        attrs: &["reservation_id", "status"],
+        doc: "The reservation was already used or released (`.status`, a `ReservationStatus`).",
+    },
+    Spec {
+        exc: Exc::AlreadyRecalled,
+        name: "AlreadyRecalledError",
+        bases: &[Base::Hms(Exc::InvalidTransition)],
+        code: Some("invalid_transition"),
+        attrs: &["batch_id"],
+        doc: "The batch (`.batch_id`) is already recalled.",
+    },
+    Spec {
+        exc: Exc::DuplicateBatch,
+        name: "DuplicateBatchError",
+        bases: &[Base::Hms(Exc::Duplicate)],
+        code: Some("duplicate"),
+        attrs: &["drug_id", "batch_number"],
+        doc: "The batch number (`.batch_number`) of the drug was already received as batch \
+              `.existing_id`.",
+    },
 ];
 
 static CLASSES: PyOnceLock<Vec<(Exc, Py<PyType>)>> = PyOnceLock::new();
@@ -775,9 +1004,251 @@ fn describe<'py>(py: Python<'py>, e: &Error) -> PyResult<(Exc, Attrs<'py>)> {
             // WILDCARD(non_exhaustive): an availability error this binding does not know yet.
             _ => (by_code(e.code()), vec![]),
         },
-        // WILDCARD(non_exhaustive): a domain this binding does not know yet (billing, … until
-        // their conversions land): the base class of its code, or `HmsError`.
+        Error::Billing(b) => describe_billing(py, e, b)?,
+        Error::Pharmacy(p) => describe_pharmacy(py, e, p)?,
+        // WILDCARD(non_exhaustive): a domain this binding does not know yet: the base class of its
+        // code, or `HmsError`.
         _ => (by_code(e.code()), vec![]),
+    })
+}
+
+fn money_obj(py: Python<'_>, m: hms_core::money::Money) -> PyResult<Bound<'_, PyAny>> {
+    crate::convert::money::money_to_py(py, m)
+}
+
+fn describe_billing<'py>(py: Python<'py>, e: &Error, b: &BillingError) -> PyResult<(Exc, Attrs<'py>)> {
+    let s = |v: &str| obj(py, v);
+    let id = |v: &dyn std::fmt::Display| obj(py, v.to_string());
+    Ok(match b {
+        BillingError::InvalidTransition { invoice, from, to } => (
+            Exc::InvoiceTransition,
+            vec![
+                ("invoice_id", id(invoice)?),
+                ("from_status", from.to_py(py)?),
+                ("to_status", to.to_py(py)?),
+            ],
+        ),
+        BillingError::ImmutableInvoice { invoice, status } => (
+            Exc::ImmutableInvoice,
+            vec![("invoice_id", id(invoice)?), ("status", status.to_py(py)?)],
+        ),
+        BillingError::NotChargeable { appointment, status } => (
+            Exc::NotChargeable,
+            vec![
+                ("appointment_id", id(appointment)?),
+                ("status", status.to_py(py)?),
+            ],
+        ),
+        BillingError::NoPrice { item, date } => (
+            Exc::NoPrice,
+            vec![("item_code", s(item)?), ("date", date_to_py(py, *date)?)],
+        ),
+        BillingError::IdempotencyMismatch { reference, what } => (
+            Exc::ReferenceReused,
+            vec![
+                ("key", s(reference)?),
+                ("existing_id", py.None().into_bound(py)),
+                ("what", s(what)?),
+            ],
+        ),
+        BillingError::Duplicate { reference } => (
+            Exc::DuplicateReference,
+            vec![
+                ("existing_id", py.None().into_bound(py)),
+                ("reference", s(reference)?),
+            ],
+        ),
+        BillingError::Overpayment { amount, due } => (
+            Exc::Overpayment,
+            vec![("amount", money_obj(py, *amount)?), ("due", money_obj(py, *due)?)],
+        ),
+        BillingError::OverRefund {
+            payment,
+            amount,
+            refundable,
+        } => (
+            Exc::OverRefund,
+            vec![
+                ("payment_id", id(payment)?),
+                ("amount", money_obj(py, *amount)?),
+                ("refundable", money_obj(py, *refundable)?),
+            ],
+        ),
+        BillingError::OverCredit {
+            invoice,
+            amount,
+            open,
+        } => (
+            Exc::OverCredit,
+            vec![
+                ("invoice_id", id(invoice)?),
+                ("amount", money_obj(py, *amount)?),
+                ("open", money_obj(py, *open)?),
+            ],
+        ),
+        BillingError::InvalidSignature { provider } => {
+            (Exc::InvalidSignature, vec![("provider", s(provider)?)])
+        }
+        BillingError::GatewayFailed { provider, message } => (
+            Exc::GatewayFailed,
+            vec![("provider", s(provider)?), ("detail", s(message)?)],
+        ),
+        // WILDCARD(non_exhaustive): a billing error this binding does not know yet.
+        _ => (by_code_or(e.code(), Exc::Billing), vec![]),
+    })
+}
+
+fn describe_pharmacy<'py>(py: Python<'py>, e: &Error, p: &PharmacyError) -> PyResult<(Exc, Attrs<'py>)> {
+    let id = |v: &dyn std::fmt::Display| obj(py, v.to_string());
+    Ok(match p {
+        PharmacyError::InsufficientStock {
+            drug,
+            batch,
+            location,
+            requested,
+            available,
+        } => (
+            Exc::InsufficientStock,
+            vec![
+                ("drug_id", id(drug)?),
+                ("batch_id", obj(py, batch.map(|b| b.to_string()))?),
+                ("location", obj(py, location.as_str())?),
+                ("requested", obj(py, *requested)?),
+                ("available", obj(py, *available)?),
+            ],
+        ),
+        PharmacyError::BatchUnusable { batch, problem } => {
+            let (kind, expiry, needed) = match problem {
+                BatchProblem::Expired { expiry } => ("expired", Some(*expiry), None),
+                BatchProblem::Recalled => ("recalled", None, None),
+                BatchProblem::ExpiresTooSoon {
+                    expiry,
+                    needed_through,
+                } => ("expires_too_soon", Some(*expiry), Some(*needed_through)),
+                // WILDCARD(non_exhaustive): a problem this binding does not know yet.
+                _ => ("unknown", None, None),
+            };
+            (
+                Exc::BatchUnusable,
+                vec![
+                    ("batch_id", id(batch)?),
+                    ("problem", obj(py, kind)?),
+                    ("expiry", crate::convert::opt_to_py(py, expiry, date_to_py)?),
+                    (
+                        "needed_through",
+                        crate::convert::opt_to_py(py, needed, date_to_py)?,
+                    ),
+                ],
+            )
+        }
+        PharmacyError::PrescriptionRequired { drug } => {
+            (Exc::PrescriptionRequired, vec![("drug_id", id(drug)?)])
+        }
+        PharmacyError::ExceedsPrescription {
+            prescription,
+            line,
+            fill,
+            requested,
+            remaining,
+        } => (
+            Exc::ExceedsPrescription,
+            vec![
+                ("prescription_id", id(prescription)?),
+                ("line", obj(py, *line)?),
+                ("fill", obj(py, *fill)?),
+                ("requested", obj(py, *requested)?),
+                ("remaining", obj(py, *remaining)?),
+            ],
+        ),
+        PharmacyError::RefillsExhausted {
+            prescription,
+            line,
+            fills,
+        } => (
+            Exc::RefillsExhausted,
+            vec![
+                ("prescription_id", id(prescription)?),
+                ("line", obj(py, *line)?),
+                ("fills", obj(py, *fills)?),
+            ],
+        ),
+        PharmacyError::ExceedsDispensed {
+            dispense,
+            line,
+            requested,
+            remaining,
+        } => (
+            Exc::ExceedsDispensed,
+            vec![
+                ("dispense_id", id(dispense)?),
+                ("line", obj(py, *line)?),
+                ("requested", obj(py, *requested)?),
+                ("remaining", obj(py, *remaining)?),
+            ],
+        ),
+        PharmacyError::ReservationExpired {
+            reservation,
+            expired_at,
+        } => (
+            Exc::ReservationExpired,
+            vec![
+                ("reservation_id", id(reservation)?),
+                ("expired_at", datetime_to_py(py, *expired_at)?),
+            ],
+        ),
+        PharmacyError::ReservationClosed { reservation, status } => (
+            Exc::ReservationClosed,
+            vec![
+                ("reservation_id", id(reservation)?),
+                ("status", status.to_py(py)?),
+            ],
+        ),
+        PharmacyError::AlreadyRecalled { batch } => (Exc::AlreadyRecalled, vec![("batch_id", id(batch)?)]),
+        PharmacyError::DuplicateBatch {
+            drug,
+            batch_number,
+            existing,
+        } => (
+            Exc::DuplicateBatch,
+            vec![
+                ("existing_id", id(existing)?),
+                ("drug_id", id(drug)?),
+                ("batch_number", obj(py, batch_number.as_str())?),
+            ],
+        ),
+        // WILDCARD(non_exhaustive): a pharmacy error this binding does not know yet.
+        _ => (by_code_or(e.code(), Exc::Pharmacy), vec![]),
+    })
+}
+
+/// As [`by_code`], with `fallback` instead of `HmsError` for a code no class carries.
+fn by_code_or(code: &str, fallback: Exc) -> Exc {
+    match by_code(code) {
+        Exc::Hms => fallback,
+        exc => exc,
+    }
+}
+
+/// `FefoShortfallError` for `hms.fefo_allocate`: the pure rule's shortfall is not a core error (it
+/// names no drug or location), so the instance is built here with the same attributes.
+pub(crate) fn fefo_shortfall(requested: u32, available: u32) -> PyErr {
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let message = format!(
+                "only {available} unit{} eligible, {requested} asked for",
+                if available == 1 { "" } else { "s" }
+            );
+            let instance = class(py, Exc::FefoShortfall)?.call1((message.as_str(),))?;
+            instance.setattr("code", "insufficient_stock")?;
+            instance.setattr("message", message)?;
+            for name in inherited_attrs(Exc::FefoShortfall) {
+                instance.setattr(name, py.None())?;
+            }
+            instance.setattr("requested", requested)?;
+            instance.setattr("available", available)?;
+            Ok(PyErr::from_value(instance))
+        };
+        build().unwrap_or_else(|failure| failure)
     })
 }
 
@@ -1078,10 +1549,212 @@ pub(crate) fn _sample_errors(py: Python<'_>) -> PyResult<Vec<(&'static str, Py<P
             AccessError::CareTeamLinkEnded { link }.into(),
         ),
     ];
+    let mut samples = samples;
+    samples.extend(billing_and_pharmacy_samples(appointment, at(9))?);
     samples
         .into_iter()
         .map(|(name, e)| Ok((name, build(py, &e)?.into_value(py).into_any())))
         .collect()
+}
+
+/// The billing and pharmacy rows of [`_sample_errors`].
+fn billing_and_pharmacy_samples(
+    appointment: hms_core::ids::AppointmentId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> PyResult<Vec<(&'static str, Error)>> {
+    use hms_core::billing::InvoiceStatus;
+    use hms_core::ids::{BatchId, DispenseId, DrugId, InvoiceId, PaymentId, PrescriptionId, ReservationId};
+    use hms_core::money::{Currency, Money};
+    use hms_core::pharmacy::{Location, ReservationStatus};
+    use hms_core::scheduling::AppointmentStatus;
+
+    let invoice: InvoiceId = "019cad8f-ac00-7a00-8000-000000000007".parse().map_err(raise)?;
+    let payment: PaymentId = "019cad8f-ac00-7a00-8000-000000000008".parse().map_err(raise)?;
+    let drug: DrugId = "019cad8f-ac00-7a00-8000-000000000009".parse().map_err(raise)?;
+    let batch: BatchId = "019cad8f-ac00-7a00-8000-00000000000a".parse().map_err(raise)?;
+    let other_batch: BatchId = "019cad8f-ac00-7a00-8000-00000000000b".parse().map_err(raise)?;
+    let prescription: PrescriptionId = "019cad8f-ac00-7a00-8000-00000000000c".parse().map_err(raise)?;
+    let dispense: DispenseId = "019cad8f-ac00-7a00-8000-00000000000d".parse().map_err(raise)?;
+    let reservation: ReservationId = "019cad8f-ac00-7a00-8000-00000000000e".parse().map_err(raise)?;
+    let usd = |cents: i64| Money::from_minor(cents, Currency::USD);
+    let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+    let main = Location::parse("main").map_err(raise)?;
+    Ok(vec![
+        (
+            "Billing::InvalidTransition",
+            BillingError::InvalidTransition {
+                invoice,
+                from: InvoiceStatus::Cancelled,
+                to: InvoiceStatus::Issued,
+            }
+            .into(),
+        ),
+        (
+            "Billing::ImmutableInvoice",
+            BillingError::ImmutableInvoice {
+                invoice,
+                status: InvoiceStatus::Issued,
+            }
+            .into(),
+        ),
+        (
+            "Billing::NotChargeable",
+            BillingError::NotChargeable {
+                appointment,
+                status: AppointmentStatus::Booked,
+            }
+            .into(),
+        ),
+        (
+            "Billing::NoPrice",
+            BillingError::NoPrice {
+                item: "consultation.cardiology".into(),
+                date: day(3, 2),
+            }
+            .into(),
+        ),
+        (
+            "Billing::IdempotencyMismatch",
+            BillingError::IdempotencyMismatch {
+                reference: "manual:r-1".into(),
+                what: "charge",
+            }
+            .into(),
+        ),
+        (
+            "Billing::Duplicate",
+            BillingError::Duplicate {
+                reference: "slip-1".into(),
+            }
+            .into(),
+        ),
+        (
+            "Billing::Overpayment",
+            BillingError::Overpayment {
+                amount: usd(1500),
+                due: usd(1000),
+            }
+            .into(),
+        ),
+        (
+            "Billing::OverRefund",
+            BillingError::OverRefund {
+                payment,
+                amount: usd(900),
+                refundable: usd(500),
+            }
+            .into(),
+        ),
+        (
+            "Billing::OverCredit",
+            BillingError::OverCredit {
+                invoice,
+                amount: usd(900),
+                open: usd(100),
+            }
+            .into(),
+        ),
+        (
+            "Billing::InvalidSignature",
+            BillingError::InvalidSignature {
+                provider: "memory".into(),
+            }
+            .into(),
+        ),
+        (
+            "Billing::GatewayFailed",
+            BillingError::GatewayFailed {
+                provider: "memory".into(),
+                message: "the gateway is unavailable".into(),
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::InsufficientStock",
+            PharmacyError::InsufficientStock {
+                drug,
+                batch: Some(batch),
+                location: main.clone(),
+                requested: 5,
+                available: 1,
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::BatchUnusable",
+            PharmacyError::BatchUnusable {
+                batch,
+                problem: BatchProblem::ExpiresTooSoon {
+                    expiry: day(3, 5),
+                    needed_through: day(3, 8),
+                },
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::PrescriptionRequired",
+            PharmacyError::PrescriptionRequired { drug }.into(),
+        ),
+        (
+            "Pharmacy::ExceedsPrescription",
+            PharmacyError::ExceedsPrescription {
+                prescription,
+                line: 0,
+                fill: 1,
+                requested: 20,
+                remaining: 10,
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::RefillsExhausted",
+            PharmacyError::RefillsExhausted {
+                prescription,
+                line: 0,
+                fills: 2,
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::ExceedsDispensed",
+            PharmacyError::ExceedsDispensed {
+                dispense,
+                line: 0,
+                requested: 4,
+                remaining: 3,
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::ReservationExpired",
+            PharmacyError::ReservationExpired {
+                reservation,
+                expired_at: at,
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::ReservationClosed",
+            PharmacyError::ReservationClosed {
+                reservation,
+                status: ReservationStatus::Released,
+            }
+            .into(),
+        ),
+        (
+            "Pharmacy::AlreadyRecalled",
+            PharmacyError::AlreadyRecalled { batch }.into(),
+        ),
+        (
+            "Pharmacy::DuplicateBatch",
+            PharmacyError::DuplicateBatch {
+                drug,
+                batch_number: "LOT-1".into(),
+                existing: other_batch,
+            }
+            .into(),
+        ),
+    ])
 }
 
 /// One invalid field of a `ValidationError`: its path (`birth_date`, `emergency_contacts[0].phone`),

@@ -7,7 +7,9 @@
 //! never blocks the interpreter — and converts the result back.
 
 pub(crate) mod access;
+pub(crate) mod billing;
 pub(crate) mod people;
+pub(crate) mod pharmacy;
 pub(crate) mod scheduling;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use hms_core::access::{CompiledPolicy, Policy};
 use hms_core::ids::{IdSource, RandomIds, SeededIds};
+use hms_core::pharmacy::PharmacySettings;
 use hms_core::scheduling::ConflictMode;
 use hms_core::store::postgres::PostgresStore;
 use hms_core::store::sqlite::SqliteStore;
@@ -105,7 +108,8 @@ impl PyHospital {
     #[staticmethod]
     #[pyo3(signature = (
         *, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None,
-        conflict_mode = None, policy = None
+        conflict_mode = None, policy = None, invoice_rounding = None, payment_terms_days = 30,
+        pharmacy = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn in_memory(
@@ -116,8 +120,12 @@ impl PyHospital {
         seed: Option<u64>,
         conflict_mode: Option<&Bound<'_, PyAny>>,
         policy: Option<&str>,
+        invoice_rounding: Option<&Bound<'_, PyAny>>,
+        payment_terms_days: u32,
+        pharmacy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        let mut setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        setup.billing_and_pharmacy(invoice_rounding, payment_terms_days, pharmacy)?;
         Ok(setup.build(MemoryStore::new(), |h| Backend::Memory(Box::new(h))))
     }
 
@@ -126,7 +134,8 @@ impl PyHospital {
     #[staticmethod]
     #[pyo3(signature = (
         path, *, name = "General Hospital", zone = None, currency = "USD", now = None, seed = None,
-        conflict_mode = None, policy = None
+        conflict_mode = None, policy = None, invoice_rounding = None, payment_terms_days = 30,
+        pharmacy = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn open(
@@ -139,8 +148,12 @@ impl PyHospital {
         seed: Option<u64>,
         conflict_mode: Option<&Bound<'_, PyAny>>,
         policy: Option<&str>,
+        invoice_rounding: Option<&Bound<'_, PyAny>>,
+        payment_terms_days: u32,
+        pharmacy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        let mut setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        setup.billing_and_pharmacy(invoice_rounding, payment_terms_days, pharmacy)?;
         let store = py.detach(|| SqliteStore::open(&path)).map_err(raise)?;
         Ok(setup.build(store, |h| Backend::Sqlite(Box::new(h))))
     }
@@ -152,7 +165,8 @@ impl PyHospital {
     #[staticmethod]
     #[pyo3(signature = (
         url, *, schema = None, name = "General Hospital", zone = None, currency = "USD", now = None,
-        seed = None, conflict_mode = None, policy = None
+        seed = None, conflict_mode = None, policy = None, invoice_rounding = None, payment_terms_days = 30,
+        pharmacy = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn connect(
@@ -166,8 +180,12 @@ impl PyHospital {
         seed: Option<u64>,
         conflict_mode: Option<&Bound<'_, PyAny>>,
         policy: Option<&str>,
+        invoice_rounding: Option<&Bound<'_, PyAny>>,
+        payment_terms_days: u32,
+        pharmacy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        let mut setup = Setup::parse(name, zone, currency, now, seed, conflict_mode, policy)?;
+        setup.billing_and_pharmacy(invoice_rounding, payment_terms_days, pharmacy)?;
         let store = py
             .detach(|| match schema {
                 Some(schema) => PostgresStore::connect_with_schema(url, schema),
@@ -193,6 +211,24 @@ impl PyHospital {
     #[getter]
     fn currency(&self) -> String {
         self.settings().currency.code().to_owned()
+    }
+
+    /// How invoice tax is rounded.
+    #[getter]
+    fn invoice_rounding<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.settings().invoice_rounding.to_py(py)
+    }
+
+    /// Days from the invoice date to the due date of the patient's share.
+    #[getter]
+    fn payment_terms_days(&self) -> u32 {
+        self.settings().payment_terms_days
+    }
+
+    /// How the pharmacy runs.
+    #[getter]
+    fn pharmacy(&self) -> PyPharmacySettings {
+        PyPharmacySettings(self.settings().pharmacy)
     }
 
     /// Which store holds the data (`"memory"`, `"sqlite"` or `"postgres"`).
@@ -262,6 +298,33 @@ impl PyHospital {
     }
 }
 
+/// How a hospital's pharmacy runs: days a dispensed medicine must stay usable after the course
+/// ends (`min_shelf_life_days`), the window in which a batch counts as expiring soon
+/// (`expiry_warning_days`), and how long a reservation holds stock when it does not say
+/// (`reservation_minutes`).
+#[pyclass(name = "PharmacySettings", module = "hms._hms", frozen, eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PyPharmacySettings(pub(crate) PharmacySettings);
+
+#[pymethods]
+impl PyPharmacySettings {
+    #[new]
+    #[pyo3(signature = (*, min_shelf_life_days = 0, expiry_warning_days = 90, reservation_minutes = 240))]
+    fn new(min_shelf_life_days: u32, expiry_warning_days: u32, reservation_minutes: u32) -> Self {
+        PyPharmacySettings(PharmacySettings {
+            min_shelf_life_days,
+            expiry_warning_days,
+            reservation_minutes,
+        })
+    }
+}
+
+crate::convert::record!(PyPharmacySettings, "PharmacySettings", |p, py| {
+    min_shelf_life_days => crate::convert::obj(py, p.min_shelf_life_days),
+    expiry_warning_days => crate::convert::obj(py, p.expiry_warning_days),
+    reservation_minutes => crate::convert::obj(py, p.reservation_minutes),
+});
+
 /// What every constructor of a hospital takes besides its store, checked.
 struct Setup {
     settings: HospitalSettings,
@@ -271,6 +334,25 @@ struct Setup {
 }
 
 impl Setup {
+    /// How invoices are rounded and when they fall due, and how the pharmacy runs.
+    fn billing_and_pharmacy(
+        &mut self,
+        invoice_rounding: Option<&Bound<'_, PyAny>>,
+        payment_terms_days: u32,
+        pharmacy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        if let Some(r) = invoice_rounding.filter(|r| !r.is_none()) {
+            self.settings.invoice_rounding = hms_core::billing::RoundingMode::from_py(r, "invoice_rounding")?;
+        }
+        self.settings.payment_terms_days = payment_terms_days;
+        if let Some(p) = pharmacy.filter(|p| !p.is_none()) {
+            self.settings.pharmacy = crate::convert::people::class_arg::<PyPharmacySettings>(p, "pharmacy")?
+                .get()
+                .0;
+        }
+        Ok(())
+    }
+
     fn parse(
         name: &str,
         zone: Option<&Bound<'_, PyAny>>,
@@ -294,7 +376,7 @@ impl Setup {
                 zone,
                 currency: currency_arg(currency)?,
                 conflict_mode,
-                // Pharmacy is not exposed to Python yet: its settings keep their defaults.
+                // Invoice rounding, payment terms and the pharmacy: `billing_and_pharmacy`.
                 ..HospitalSettings::default()
             },
             manual: opt_datetime_arg(now, "now")?.map(|t| Arc::new(ManualClock::new(t))),

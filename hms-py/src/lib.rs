@@ -60,7 +60,62 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::access::PyAccessReportEntry>()?;
     m.add_class::<convert::access::PyChainProblem>()?;
     m.add_class::<convert::access::PyAuditVerification>()?;
+    m.add_class::<convert::billing::PyTaxRate>()?;
+    m.add_class::<convert::billing::PyDiscount>()?;
+    m.add_class::<convert::billing::PyLineInput>()?;
+    m.add_class::<convert::billing::PyCoveragePlan>()?;
+    m.add_class::<convert::billing::PyCoverageUsage>()?;
+    m.add_class::<convert::billing::PyPricedLine>()?;
+    m.add_class::<convert::billing::PyTaxSubtotal>()?;
+    m.add_class::<convert::billing::PyTotals>()?;
+    m.add_class::<convert::billing::PyBreakdown>()?;
+    m.add_class::<convert::billing::PyPrice>()?;
+    m.add_class::<convert::billing::PyPriceVersion>()?;
+    m.add_class::<convert::billing::PyPriceItem>()?;
+    m.add_class::<convert::billing::PyChargeSource>()?;
+    m.add_class::<convert::billing::PyChargeRequest>()?;
+    m.add_class::<convert::billing::PyCharge>()?;
+    m.add_class::<convert::billing::PyInvoiceLine>()?;
+    m.add_class::<convert::billing::PyInvoiceChange>()?;
+    m.add_class::<convert::billing::PyAppliedCoverage>()?;
+    m.add_class::<convert::billing::PyInvoice>()?;
+    m.add_class::<convert::billing::PyCreditRequest>()?;
+    m.add_class::<convert::billing::PyPaymentRequest>()?;
+    m.add_class::<convert::billing::PyAllocation>()?;
+    m.add_class::<convert::billing::PyRefund>()?;
+    m.add_class::<convert::billing::PyPayment>()?;
+    m.add_class::<convert::billing::PyPaymentIntent>()?;
+    m.add_class::<convert::billing::PyAging>()?;
+    m.add_class::<convert::billing::PyStatementEntry>()?;
+    m.add_class::<convert::billing::PyStatement>()?;
+    m.add_class::<convert::billing::PyAgingReport>()?;
+    m.add_class::<convert::pharmacy::PyReorderRule>()?;
+    m.add_class::<convert::pharmacy::PyDrugDetails>()?;
+    m.add_class::<convert::pharmacy::PyDrug>()?;
+    m.add_class::<convert::pharmacy::PyGoodsReceipt>()?;
+    m.add_class::<convert::pharmacy::PyBatch>()?;
+    m.add_class::<convert::pharmacy::PyStockBalance>()?;
+    m.add_class::<convert::pharmacy::PyLedgerEntry>()?;
+    m.add_class::<convert::pharmacy::PyStockOrder>()?;
+    m.add_class::<convert::pharmacy::PyPrescriptionLine>()?;
+    m.add_class::<convert::pharmacy::PyPrescription>()?;
+    m.add_class::<convert::pharmacy::PyDispenseItem>()?;
+    m.add_class::<convert::pharmacy::PySaleItem>()?;
+    m.add_class::<convert::pharmacy::PyReturnItem>()?;
+    m.add_class::<convert::pharmacy::PyDispenseLine>()?;
+    m.add_class::<convert::pharmacy::PyDispense>()?;
+    m.add_class::<convert::pharmacy::PyCandidate>()?;
+    m.add_class::<convert::pharmacy::PyPick>()?;
+    m.add_class::<convert::pharmacy::PyReservation>()?;
+    m.add_class::<convert::pharmacy::PyAlert>()?;
+    m.add_class::<convert::pharmacy::PyAlertChanges>()?;
+    m.add_class::<convert::pharmacy::PyDrugValuation>()?;
+    m.add_class::<convert::pharmacy::PyStockValuation>()?;
+    m.add_class::<convert::billing::PyIntentRequest>()?;
+    m.add_class::<convert::billing::PyGatewayEvent>()?;
+    m.add_class::<hospital::billing::PyMemoryGateway>()?;
     m.add_class::<calendar::PyCalendar>()?;
+    m.add_class::<hospital::PyPharmacySettings>()?;
     m.add_class::<hospital::PyHospital>()?;
 
     convert::register_rows(
@@ -83,6 +138,29 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
             py.get_type::<convert::access::PyBreakGlassGrant>(),
             py.get_type::<convert::access::PyAccessReportEntry>(),
             py.get_type::<convert::access::PyChainProblem>(),
+            py.get_type::<convert::billing::PyPricedLine>(),
+            py.get_type::<convert::billing::PyTaxSubtotal>(),
+            py.get_type::<convert::billing::PyPriceItem>(),
+            py.get_type::<convert::billing::PyCharge>(),
+            py.get_type::<convert::billing::PyInvoiceLine>(),
+            py.get_type::<convert::billing::PyInvoiceChange>(),
+            py.get_type::<convert::billing::PyInvoice>(),
+            py.get_type::<convert::billing::PyAllocation>(),
+            py.get_type::<convert::billing::PyRefund>(),
+            py.get_type::<convert::billing::PyPayment>(),
+            py.get_type::<convert::billing::PyStatementEntry>(),
+            py.get_type::<convert::pharmacy::PyDrug>(),
+            py.get_type::<convert::pharmacy::PyBatch>(),
+            py.get_type::<convert::pharmacy::PyStockBalance>(),
+            py.get_type::<convert::pharmacy::PyLedgerEntry>(),
+            py.get_type::<convert::pharmacy::PyStockOrder>(),
+            py.get_type::<convert::pharmacy::PyPrescription>(),
+            py.get_type::<convert::pharmacy::PyDispenseLine>(),
+            py.get_type::<convert::pharmacy::PyDispense>(),
+            py.get_type::<convert::pharmacy::PyPick>(),
+            py.get_type::<convert::pharmacy::PyReservation>(),
+            py.get_type::<convert::pharmacy::PyAlert>(),
+            py.get_type::<convert::pharmacy::PyDrugValuation>(),
         ],
     )?;
 
@@ -91,6 +169,9 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::validate_patient, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate_staff, m)?)?;
     m.add_function(wrap_pyfunction!(functions::mrn_from_sequence, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::price_invoice, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::fefo_allocate, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::needed_through, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_sample_errors, m)?)?;
     Ok(())
 }

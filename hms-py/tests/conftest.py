@@ -124,3 +124,76 @@ def make_clinic(hospital: hms.Hospital) -> Clinic:
 @pytest.fixture
 def clinic(hospital: hms.Hospital) -> Clinic:
     return make_clinic(hospital)
+
+
+# --- billing and pharmacy ---------------------------------------------------------------------
+# The clinic bills in rupees: a consultation at the doctor's fee (800.00), a blood count at 250.00
+# (exempt), a bandage at 118.00 with 18 % tax included, and medicine at the price the dispense
+# carries. Acme Health's Silver plan: 500.00 deductible, 200.00 copay on a `consult` visit, 20 %
+# coinsurance. The pharmacy stocks paracetamol (over the counter, reorder at 50) and amoxicillin
+# (prescription only).
+
+
+def inr(amount: str) -> hms.Money:
+    return hms.Money(amount, "INR")
+
+
+def price_list() -> list[hms.PriceItem]:
+    since = dt.date(2026, 1, 1)
+    return [
+        hms.PriceItem("consultation", "Consultation", "consultation", [hms.PriceVersion(since, hms.Price(doctor_fee_percent=100))]),
+        hms.PriceItem("lab.cbc", "Complete blood count", hms.ItemKind.LAB_TEST, [hms.PriceVersion(since, inr("250.00"))]),
+        hms.PriceItem(
+            "otc.bandage", "Bandage", "other",
+            [hms.PriceVersion(since, inr("118.00"), hms.TaxRate("S", 18), tax_inclusive=True)],
+        ),
+        hms.PriceItem("med", "Medicine", "medicine", [hms.PriceVersion(since, hms.Price(from_source=True))]),
+    ]
+
+
+def silver() -> hms.CoveragePlan:
+    return hms.CoveragePlan(
+        "Acme Health", plan="Silver", currency="INR", annual_deductible=inr("500.00"),
+        coinsurance_percent=20, copays={"consult": inr("200.00")},
+    )
+
+
+@dataclass
+class Desk:
+    clinic: Clinic
+    clerk: hms.UserAccount
+    pharmacist: hms.UserAccount
+    paracetamol: hms.Drug
+    amoxicillin: hms.Drug
+
+    @property
+    def hospital(self) -> hms.Hospital:
+        return self.clinic.hospital
+
+
+def make_desk(hospital: hms.Hospital) -> Desk:
+    c = make_clinic(hospital)
+    clerk_staff = hospital.hire_staff(c.admin, receptionist_details(name=hms.PersonName("Bina", "Clerk"), role="billing_clerk"))
+    clerk = hospital.open_account(c.admin, hms.NewAccount("clerk", ["billing_clerk"], staff_id=clerk_staff))
+    pharma_staff = hospital.hire_staff(
+        c.admin, receptionist_details(name=hms.PersonName("Priya", "Pharma"), role="pharmacist", license_number="PH-1")
+    )
+    pharmacist = hospital.open_account(c.admin, hms.NewAccount("pharma", ["pharmacist"], staff_id=pharma_staff))
+    for item in price_list():
+        hospital.set_price_item(clerk, item)
+    hospital.set_coverage_plan(clerk, silver())
+    hospital.add_care_team_member(c.admin, c.asha, c.doctor)
+    paracetamol = hospital.add_drug(pharmacist, hms.DrugDetails(
+        "Paracetamol", "500 mg", "tablet", "tablet", pack_size=10, atc_code="N02BE01",
+        reorder={"main": hms.ReorderRule(50, 100)},
+    ))
+    amoxicillin = hospital.add_drug(pharmacist, hms.DrugDetails(
+        "Amoxicillin", "500 mg", hms.DosageForm.CAPSULE, "capsule", pack_size=21, atc_code="J01CA04",
+        prescription_only=True,
+    ))
+    return Desk(c, clerk, pharmacist, paracetamol, amoxicillin)
+
+
+@pytest.fixture
+def desk(hospital: hms.Hospital) -> Desk:
+    return make_desk(hospital)

@@ -11,7 +11,7 @@ import pytest
 
 import hms
 import hms._hms as native
-from conftest import NOW, TUESDAY, at, doctor_details, make_clinic, patient_details, receptionist_details
+from conftest import NOW, TUESDAY, at, doctor_details, inr, make_clinic, make_desk, patient_details, receptionist_details
 
 # Every exception class, with its direct bases and the code every instance carries (`None` for a
 # class that only groups others).
@@ -56,6 +56,30 @@ TREE: dict[type[hms.HmsError], tuple[tuple[type[BaseException], ...], str | None
     hms.InvalidPolicyError: ((hms.HmsError, ValueError), "invalid_policy"),
     hms.DuplicateCareTeamMemberError: ((hms.DuplicateError,), "duplicate"),
     hms.CareTeamLinkEndedError: ((hms.InvalidTransitionError,), "invalid_transition"),
+    hms.BillingError: ((hms.HmsError,), None),
+    hms.InvoiceTransitionError: ((hms.InvalidTransitionError,), "invalid_transition"),
+    hms.ImmutableInvoiceError: ((hms.BillingError,), "immutable_invoice"),
+    hms.NotChargeableError: ((hms.BillingError,), "not_chargeable"),
+    hms.NoPriceError: ((hms.BillingError, LookupError), "no_price"),
+    hms.ReferenceReusedError: ((hms.IdempotencyMismatchError,), "idempotency_mismatch"),
+    hms.DuplicateReferenceError: ((hms.DuplicateError,), "duplicate"),
+    hms.OverpaymentError: ((hms.BillingError,), "overpayment"),
+    hms.OverRefundError: ((hms.BillingError,), "over_refund"),
+    hms.OverCreditError: ((hms.BillingError,), "over_credit"),
+    hms.InvalidSignatureError: ((hms.BillingError,), "invalid_signature"),
+    hms.GatewayFailedError: ((hms.BillingError,), "gateway_failed"),
+    hms.PharmacyError: ((hms.HmsError,), None),
+    hms.InsufficientStockError: ((hms.PharmacyError,), "insufficient_stock"),
+    hms.FefoShortfallError: ((hms.InsufficientStockError,), "insufficient_stock"),
+    hms.BatchUnusableError: ((hms.PharmacyError,), "batch_unusable"),
+    hms.PrescriptionRequiredError: ((hms.PharmacyError,), "prescription_required"),
+    hms.ExceedsPrescriptionError: ((hms.PharmacyError,), "exceeds_prescription"),
+    hms.RefillsExhaustedError: ((hms.PharmacyError,), "refills_exhausted"),
+    hms.ExceedsDispensedError: ((hms.PharmacyError,), "exceeds_dispensed"),
+    hms.ReservationExpiredError: ((hms.PharmacyError,), "reservation_expired"),
+    hms.ReservationClosedError: ((hms.InvalidTransitionError,), "invalid_transition"),
+    hms.AlreadyRecalledError: ((hms.InvalidTransitionError,), "invalid_transition"),
+    hms.DuplicateBatchError: ((hms.DuplicateError,), "duplicate"),
 }
 
 P = "019cad8f-ac00-71aa-becb-86beda3f68d6"
@@ -64,6 +88,14 @@ A = "019cad8f-ac00-7a00-8000-000000000003"
 APPT = "019cad8f-ac00-7a00-8000-000000000004"
 APPT2 = "019cad8f-ac00-7a00-8000-000000000005"
 LINK = "019cad8f-ac00-7a00-8000-000000000006"
+INV = "019cad8f-ac00-7a00-8000-000000000007"
+PAY = "019cad8f-ac00-7a00-8000-000000000008"
+DRUG = "019cad8f-ac00-7a00-8000-000000000009"
+BATCH = "019cad8f-ac00-7a00-8000-00000000000a"
+BATCH2 = "019cad8f-ac00-7a00-8000-00000000000b"
+RX = "019cad8f-ac00-7a00-8000-00000000000c"
+DISP = "019cad8f-ac00-7a00-8000-00000000000d"
+RES = "019cad8f-ac00-7a00-8000-00000000000e"
 UTC = dt.timezone.utc
 
 
@@ -150,6 +182,54 @@ SAMPLES: dict[str, tuple[type[hms.HmsError], dict[str, object]]] = {
         {"existing_id": LINK, "staff_id": S, "patient_id": P},
     ),
     "Access::CareTeamLinkEnded": (hms.CareTeamLinkEndedError, {"link_id": LINK}),
+    "Billing::InvalidTransition": (
+        hms.InvoiceTransitionError,
+        {"invoice_id": INV, "from_status": hms.InvoiceStatus.CANCELLED, "to_status": hms.InvoiceStatus.ISSUED},
+    ),
+    "Billing::ImmutableInvoice": (hms.ImmutableInvoiceError, {"invoice_id": INV, "status": hms.InvoiceStatus.ISSUED}),
+    "Billing::NotChargeable": (hms.NotChargeableError, {"appointment_id": APPT, "status": hms.AppointmentStatus.BOOKED}),
+    "Billing::NoPrice": (hms.NoPriceError, {"item_code": "consultation.cardiology", "date": dt.date(2026, 3, 2)}),
+    "Billing::IdempotencyMismatch": (hms.ReferenceReusedError, {"key": "manual:r-1", "existing_id": None, "what": "charge"}),
+    "Billing::Duplicate": (hms.DuplicateReferenceError, {"existing_id": None, "reference": "slip-1"}),
+    "Billing::Overpayment": (hms.OverpaymentError, {"amount": hms.Money("15.00", "USD"), "due": hms.Money("10.00", "USD")}),
+    "Billing::OverRefund": (
+        hms.OverRefundError,
+        {"payment_id": PAY, "amount": hms.Money("9.00", "USD"), "refundable": hms.Money("5.00", "USD")},
+    ),
+    "Billing::OverCredit": (
+        hms.OverCreditError,
+        {"invoice_id": INV, "amount": hms.Money("9.00", "USD"), "open": hms.Money("1.00", "USD")},
+    ),
+    "Billing::InvalidSignature": (hms.InvalidSignatureError, {"provider": "memory"}),
+    "Billing::GatewayFailed": (hms.GatewayFailedError, {"provider": "memory", "detail": "the gateway is unavailable"}),
+    "Pharmacy::InsufficientStock": (
+        hms.InsufficientStockError,
+        {"drug_id": DRUG, "batch_id": BATCH, "location": "main", "requested": 5, "available": 1},
+    ),
+    "Pharmacy::BatchUnusable": (
+        hms.BatchUnusableError,
+        {"batch_id": BATCH, "problem": "expires_too_soon", "expiry": dt.date(2026, 3, 5), "needed_through": dt.date(2026, 3, 8)},
+    ),
+    "Pharmacy::PrescriptionRequired": (hms.PrescriptionRequiredError, {"drug_id": DRUG}),
+    "Pharmacy::ExceedsPrescription": (
+        hms.ExceedsPrescriptionError,
+        {"prescription_id": RX, "line": 0, "fill": 1, "requested": 20, "remaining": 10},
+    ),
+    "Pharmacy::RefillsExhausted": (hms.RefillsExhaustedError, {"prescription_id": RX, "line": 0, "fills": 2}),
+    "Pharmacy::ExceedsDispensed": (
+        hms.ExceedsDispensedError,
+        {"dispense_id": DISP, "line": 0, "requested": 4, "remaining": 3},
+    ),
+    "Pharmacy::ReservationExpired": (hms.ReservationExpiredError, {"reservation_id": RES, "expired_at": h(9)}),
+    "Pharmacy::ReservationClosed": (
+        hms.ReservationClosedError,
+        {"reservation_id": RES, "status": hms.ReservationStatus.RELEASED},
+    ),
+    "Pharmacy::AlreadyRecalled": (hms.AlreadyRecalledError, {"batch_id": BATCH}),
+    "Pharmacy::DuplicateBatch": (
+        hms.DuplicateBatchError,
+        {"existing_id": BATCH2, "drug_id": DRUG, "batch_number": "LOT-1"},
+    ),
 }
 
 
@@ -185,15 +265,9 @@ def test_every_core_variant_maps_to_its_class_and_attributes() -> None:
 
 # Codes of core domains that have no Python classes yet: their errors arrive as the class of their
 # code if there is one, else as `HmsError`, with `.code` and `.message` but no typed attributes.
-# Mapping a domain (a file of conversions plus its rows in errors.rs) removes its codes from here.
-PENDING = {
-    # Pharmacy: not exposed to Python yet.
-    "batch_unusable", "exceeds_dispensed", "exceeds_prescription", "insufficient_stock",
-    "prescription_required", "refills_exhausted", "reservation_expired",
-    # Billing: not exposed to Python yet.
-    "gateway_failed", "immutable_invoice", "invalid_signature", "no_price", "not_chargeable",
-    "over_credit", "over_refund", "overpayment",
-}
+# Mapping a domain (a file of conversions plus its rows in errors.rs) removes its codes from here;
+# every domain is mapped now.
+PENDING: set[str] = set()
 
 
 def test_every_error_code_is_carried_by_some_class_or_pending() -> None:
@@ -273,14 +347,79 @@ def scheduling_and_access_scenarios() -> list[tuple[str, Callable[[], object]]]:
     ] + [("NotFoundError", lambda: h.appointment(c.desk, booked.id.replace(booked.id[-4:], "ffff")))]
 
 
+def billing_and_pharmacy_scenarios() -> list[tuple[str, Callable[[], object]]]:
+    """As `scenarios`, for billing and the pharmacy, on `conftest.make_desk`'s clinic."""
+    p = make_desk(hms.Hospital.in_memory(zone="Asia/Kolkata", currency="INR", now=NOW, seed=5))
+    h, c = p.hospital, p.clinic
+    visit = h.book_appointment(c.desk, hms.BookingRequest(c.ravi, c.doctor, "consult", at(NOW.date(), 16)))
+    h.add_charge(p.clerk, hms.ChargeRequest(c.ravi, hms.ChargeSource.manual("m-1"), "lab.cbc"))
+    inv = h.issue_invoice(p.clerk, h.open_invoice(p.clerk, c.ravi))
+    pay = h.record_payment(p.clerk, hms.PaymentRequest(c.ravi, inr("50.00")))
+    h.add_charge(p.clerk, hms.ChargeRequest(c.ravi, hms.ChargeSource.manual("m-2"), "lab.cbc"))
+    voided = h.void_invoice(p.clerk, h.open_invoice(p.clerk, c.ravi), "wrong patient")
+    gw = hms.MemoryGateway("s")
+
+    def receipt(number: str, expiry: dt.date, drug: hms.Drug = p.amoxicillin) -> hms.GoodsReceipt:
+        return hms.GoodsReceipt(drug, number, supplier="S", quantity=10, unit_cost=inr("1"), sale_price=inr("2"), expiry=expiry)
+
+    short = h.receive_stock(p.pharmacist, receipt("SHORT", dt.date(2026, 3, 3)))
+    long = h.receive_stock(p.pharmacist, receipt("LONG", dt.date(2026, 12, 31)))
+    rx = h.write_prescription(c.doctor_account, c.asha, [
+        hms.PrescriptionLine(p.amoxicillin, dose="1", frequency="daily", duration_days=7, quantity=5)
+    ])
+    disp = h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 4)])
+    released = h.release_reservation(p.pharmacist, h.reserve_stock(p.pharmacist, c.asha, p.amoxicillin, 1))
+    lapsing = h.reserve_stock(p.pharmacist, c.asha, p.amoxicillin, 1, minutes=1)
+    recalled = h.recall_batch(p.pharmacist, long, "recall")
+
+    def lapsed() -> object:
+        h.advance(dt.timedelta(minutes=1))
+        rx2 = h.write_prescription(c.doctor_account, c.asha, [
+            hms.PrescriptionLine(p.amoxicillin, dose="1", frequency="daily", duration_days=1, quantity=1)
+        ])
+        return h.dispense_prescription(p.pharmacist, rx2, [hms.DispenseItem(0, 1)], reservation=lapsing)
+
+    def used_up() -> object:
+        h.receive_stock(p.pharmacist, receipt("MORE", dt.date(2026, 11, 30)))
+        h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 1)])
+        return h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 1)])
+
+    return [
+        ("InvoiceTransitionError", lambda: h.void_invoice(p.clerk, voided, "again")),
+        ("ImmutableInvoiceError", lambda: h.set_discount(p.clerk, inv, None)),
+        ("NotChargeableError", lambda: h.charge_appointment(p.clerk, visit)),
+        ("NoPriceError", lambda: h.add_charge(p.clerk, hms.ChargeRequest(c.ravi, hms.ChargeSource.manual("e"), "lab.cbc", service_date=dt.date(2025, 1, 1)))),
+        ("ReferenceReusedError", lambda: h.add_charge(p.clerk, hms.ChargeRequest(c.ravi, hms.ChargeSource.manual("m-1"), "otc.bandage"))),
+        ("OverpaymentError", lambda: h.record_payment(p.clerk, hms.PaymentRequest(c.ravi, inr("500.00")))),
+        ("OverRefundError", lambda: h.refund_payment(p.clerk, pay, inr("50.01"), "r")),
+        ("OverCreditError", lambda: h.issue_credit_note(p.clerk, inv, [hms.CreditRequest(0)], "r")),
+        ("InvalidSignatureError", lambda: h.apply_gateway_webhook(gw, b"event=payment.succeeded", "bad")),
+        ("GatewayFailedError", lambda: h.create_payment_intent(p.clerk, hms.MemoryGateway("s", refusing=True), c.ravi, inr("1.00"))),
+        ("InsufficientStockError", lambda: h.sell_over_the_counter(p.pharmacist, [hms.SaleItem(p.paracetamol, 1)])),
+        ("BatchUnusableError", lambda: h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 1, batch=short)])),
+        ("PrescriptionRequiredError", lambda: h.sell_over_the_counter(p.pharmacist, [hms.SaleItem(p.amoxicillin, 1)])),
+        ("ExceedsPrescriptionError", lambda: h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 2)])),
+        ("ExceedsDispensedError", lambda: h.return_dispensed(p.pharmacist, disp, [hms.ReturnItem(0, 5)], "unused")),
+        ("RefillsExhaustedError", used_up),
+        ("ReservationClosedError", lambda: h.release_reservation(p.pharmacist, released)),
+        ("AlreadyRecalledError", lambda: h.recall_batch(p.pharmacist, recalled, "again")),
+        ("DuplicateBatchError", lambda: h.receive_stock(p.pharmacist, receipt("LONG", dt.date(2026, 12, 31)))),
+        ("ReservationExpiredError", lapsed),
+    ]
+
+
 # Classes no call through the in-memory store can provoke; `_sample_errors` pins their mapping.
 # (`SchemaTooNewError` and `StorageError` are provoked on a real SQLite file in test_storage.py.)
-UNREACHABLE = {"NotSignedInError", "StorageError", "StorePoisonedError", "SchemaTooNewError", "RetriesExhaustedError"}
+# (`DuplicateReferenceError` is the store's own guard against two requests racing with one reference.)
+UNREACHABLE = {
+    "NotSignedInError", "StorageError", "StorePoisonedError", "SchemaTooNewError", "RetriesExhaustedError",
+    "DuplicateReferenceError",
+}
 
 
 def test_each_error_class_is_raised_by_a_real_scenario() -> None:
     seen = set()
-    for expected, call in scenarios() + scheduling_and_access_scenarios():
+    for expected, call in scenarios() + scheduling_and_access_scenarios() + billing_and_pharmacy_scenarios():
         with pytest.raises(hms.HmsError) as caught:
             call()
         assert type(caught.value).__name__ == expected

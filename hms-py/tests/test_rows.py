@@ -107,3 +107,16 @@ def test_to_pandas_without_pandas_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"hms\[pandas\]"):
         found.to_pandas()
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        hms.PricedLine, hms.TaxSubtotal, hms.PriceItem, hms.Charge, hms.InvoiceLine, hms.InvoiceChange, hms.Invoice,
+        hms.Allocation, hms.Refund, hms.Payment, hms.StatementEntry, hms.Drug, hms.Batch, hms.StockBalance,
+        hms.LedgerEntry, hms.StockOrder, hms.Prescription, hms.DispenseLine, hms.Dispense, hms.Pick,
+        hms.Reservation, hms.Alert, hms.DrugValuation,
+    ],
+)
+def test_billing_and_pharmacy_records_are_rows(cls: type) -> None:
+    assert issubclass(cls, Mapping)

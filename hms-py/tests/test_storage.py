@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import hms
-from conftest import NOW, TUESDAY, at, make_clinic, patient_details
+from conftest import NOW, TODAY, TUESDAY, at, inr, make_clinic, make_desk, patient_details
 
 POSTGRES_URL = os.environ.get("HMS_TEST_POSTGRES_URL")
 
@@ -98,3 +98,59 @@ def test_postgres_schema_per_hospital() -> None:
     assert [p.mrn for p in [other.register_patient(admin, patient_details())]] == ["000000018"]
     with pytest.raises(hms.AlreadyBootstrappedError):
         again.bootstrap_admin("admin")
+
+
+def bill_and_dispense(h: hms.Hospital) -> tuple[str, str, str, str]:
+    """A visit billed and paid, and a prescription dispensed and billed, on any store; returns the
+    ids of the invoice, the dispense, the clerk and the pharmacist for a second look."""
+    p = make_desk(h)
+    c = p.clinic
+    visit = h.book_appointment(c.desk, hms.BookingRequest(c.asha, c.doctor, "consult", at(TODAY, 15)))
+    h.charge_appointment(p.clerk, h.change_status(c.desk, visit, "fulfilled"))
+    h.receive_stock(p.pharmacist, hms.GoodsReceipt(
+        p.amoxicillin, "A-1", supplier="S", quantity=30, unit_cost=inr("1.00"), sale_price=inr("3.00"),
+        expiry=TODAY + dt.timedelta(days=200),
+    ))
+    rx = h.write_prescription(c.doctor_account, c.asha, [
+        hms.PrescriptionLine(p.amoxicillin, dose="500 mg", frequency="tid", duration_days=7, quantity=21)
+    ])
+    disp = h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 21)])
+    h.add_charge(p.pharmacist, hms.ChargeRequest(c.asha, hms.ChargeSource.dispense(disp), "med", 21, unit_price=inr("3.00")))
+    inv = h.issue_invoice(p.clerk, h.open_invoice(p.clerk, c.asha))
+    assert inv.gross == inr("863.00") and len(inv.lines) == 2
+    paid = h.record_payment(p.clerk, hms.PaymentRequest(c.asha, inv.gross, "card"))
+    assert h.invoice(p.clerk, inv).status is hms.InvoiceStatus.BALANCED
+    assert paid.allocations[0].invoice_id == inv.id
+    with pytest.raises(hms.OverpaymentError):
+        h.record_payment(p.clerk, hms.PaymentRequest(c.asha, inr("1.00")))
+    assert [b.on_hand for b in h.stock_on_hand(p.pharmacist, p.amoxicillin)] == [9]
+    with pytest.raises(hms.RefillsExhaustedError):
+        h.dispense_prescription(p.pharmacist, rx, [hms.DispenseItem(0, 1)])
+    return inv.id, disp.id, p.clerk.id, p.pharmacist.id
+
+
+def look_again(h: hms.Hospital, invoice: str, dispense: str, clerk: str, pharmacist: str) -> None:
+    """What `bill_and_dispense` wrote, read back through another hospital object."""
+    inv = h.invoice(clerk, invoice)
+    assert inv.status is hms.InvoiceStatus.BALANCED and inv.breakdown is not None
+    assert inv.breakdown.totals.gross == hms.Money("863.00", "INR")
+    amoxicillin = next(d for d in h.drugs(pharmacist) if d.generic_name == "amoxicillin")
+    [balance] = h.stock_on_hand(pharmacist, amoxicillin)
+    card = h.stock_card(pharmacist, balance.batch_id)
+    assert [(e.kind, e.quantity) for e in card] == [("receipt", 30), ("dispense", -21)]
+    assert card[1].details == {"dispense_id": dispense}
+
+
+def test_billing_and_pharmacy_on_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "billing.db"
+    ids = bill_and_dispense(hms.Hospital.open(path, zone="Asia/Kolkata", currency="INR", now=NOW, seed=13))
+    look_again(hms.Hospital.open(path, zone="Asia/Kolkata", currency="INR", now=NOW), *ids)
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="HMS_TEST_POSTGRES_URL is not set (scripts/test-all sets it)")
+def test_billing_and_pharmacy_on_postgres() -> None:
+    assert POSTGRES_URL is not None
+    schema = f"hms_py_{uuid.uuid4().hex[:12]}"
+    h = hms.Hospital.connect(POSTGRES_URL, schema=schema, zone="Asia/Kolkata", currency="INR", now=NOW, seed=14)
+    ids = bill_and_dispense(h)
+    look_again(hms.Hospital.connect(POSTGRES_URL, schema=schema, zone="Asia/Kolkata", currency="INR", now=NOW), *ids)

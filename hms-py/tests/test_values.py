@@ -132,6 +132,23 @@ def test_patient_details_refuse_wrong_types() -> None:
         (hms.WaitlistStatus, ["waiting", "offered", "closed"]),
         (hms.ConflictMode, ["block", "warn"]),
         (hms.ChainProblemKind, ["edited", "broken_link", "out_of_sequence", "head_mismatch"]),
+        (hms.InvoiceStatus, ["draft", "issued", "balanced", "cancelled", "entered-in-error"]),
+        (hms.ItemKind, ["consultation", "lab_test", "procedure", "treatment", "bed_day", "medicine", "other"]),
+        (hms.RoundingMode, ["per_line", "per_tax_category"]),
+        (hms.ShareBasis, ["self_pay", "not_covered", "preauthorization_missing", "copay", "deductible_coinsurance"]),
+        (hms.ReminderStage, ["upcoming", "due", "overdue"]),
+        (hms.StatementEntryKind, ["invoice", "credit_note", "payment", "refund"]),
+        (hms.PaymentMethod, ["cash", "card", "insurance_remittance", "gateway"]),
+        (
+            hms.DosageForm,
+            [
+                "tablet", "capsule", "syrup", "suspension", "injection", "infusion", "cream", "ointment", "drops",
+                "inhaler", "patch", "suppository", "powder", "other",
+            ],
+        ),
+        (hms.WriteOffReason, ["expired", "damaged", "recalled"]),
+        (hms.ReservationStatus, ["active", "fulfilled", "released"]),
+        (hms.AlertKind, ["low_stock", "expiring_soon", "expired"]),
     ],
 )
 def test_enums_are_str_valued_enum_classes(cls: type[enum.Enum], values: list[str]) -> None:

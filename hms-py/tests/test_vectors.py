@@ -110,7 +110,94 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "normalize_phone": lambda i: hms.normalize_phone(i["raw"]),
     "mrn_from_sequence": lambda i: hms.mrn_from_sequence(i["sequence"]),
     "calendar_conflicts": lambda i: _calendar_conflicts(i),
+    "price_invoice": lambda i: _price_invoice(i),
+    "fefo_allocate": lambda i: [
+        {"batch": p.batch_id, "quantity": p.quantity}
+        for p in hms.fefo_allocate(
+            [
+                hms.Candidate(
+                    b["batch"], available=b["available"], received_at=_instant(b["received_at"]),
+                    expiry=_opt_date(b.get("expiry")), recalled=b.get("recalled", False),
+                )
+                for b in i["batches"]
+            ],
+            i["quantity"],
+            today=_date(i["today"]),
+            needed_through=_date(i["needed_through"]),
+        )
+    ],
 }
+
+
+def _discount(d: dict[str, str] | None, currency: str) -> hms.Discount | None:
+    if d is None:
+        return None
+    if d["kind"] == "percent":
+        return hms.Discount(percent=Decimal(d["value"]))
+    return hms.Discount(amount=hms.Money(Decimal(d["value"]), currency))
+
+
+def _price_invoice(i: dict[str, Any]) -> dict[str, Any]:
+    cur = i["currency"]
+
+    def money(v: str) -> hms.Money:
+        return hms.Money(Decimal(v), cur)
+
+    lines = [
+        hms.LineInput(
+            l["item_code"], Decimal(l["quantity"]), money(l["unit_price"]),
+            hms.TaxRate(l["tax"]["category"], Decimal(l["tax"]["percent"])),
+            tax_inclusive=l.get("tax_inclusive", False), discount=_discount(l.get("discount"), cur),
+            visit_type=l.get("visit_type"), preauthorized=l.get("preauthorized", False),
+        )
+        for l in i["lines"]
+    ]
+    plan = usage = None
+    if i.get("coverage") is not None:
+        c = i["coverage"]["plan"]
+        plan = hms.CoveragePlan(
+            c["payer"], plan=c["plan"], currency=cur, annual_deductible=money(c["annual_deductible"]),
+            coinsurance_percent=Decimal(c["coinsurance_percent"]),
+            copays={k: money(v) for k, v in c["copays"].items()},
+            out_of_pocket_max=None if c["out_of_pocket_max"] is None else money(c["out_of_pocket_max"]),
+            not_covered=c["not_covered"], preauthorization_required=c["preauthorization_required"],
+        )
+        u = i["coverage"]["usage"]
+        usage = hms.CoverageUsage(money(u["deductible_used"]), money(u["out_of_pocket_used"]))
+    b = hms.price_invoice(
+        lines, currency=cur, rounding=i["rounding"], invoice_discount=_discount(i.get("invoice_discount"), cur),
+        coverage=plan, usage=usage,
+    )
+    amounts = ("extended", "line_discount", "invoice_discount", "net", "tax", "gross", "payer", "patient",
+               "copay", "deductible", "coinsurance", "not_covered")
+    return {
+        "lines": [
+            {**{k: getattr(l, k).amount for k in amounts}, "basis": l.basis.value, "capped": l.capped}
+            for l in b.lines
+        ],
+        "taxes": [
+            {"category": t.category, "percent": t.percent, "taxable": t.taxable.amount, "amount": t.amount.amount}
+            for t in b.taxes
+        ],
+        "totals": {
+            k: getattr(b.totals, k).amount
+            for k in ("extended", "line_discounts", "invoice_discount", "net", "tax", "gross", "payer", "patient")
+        },
+    }
+
+
+def _decimals(value: Any) -> Any:
+    """`value` with every string that is a decimal number as a `Decimal` (amounts compare as numbers)."""
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value
 
 
 def _calendar_conflicts(i: dict[str, Any]) -> list[str]:
@@ -129,6 +216,8 @@ def _expected_ok(op: str, value: Any) -> Any:
         return [Decimal(v) for v in value]
     if op == "money_round":
         return Decimal(value)
+    if op == "price_invoice":
+        return _decimals(value)
     return value
 
 

@@ -194,3 +194,16 @@ pub(crate) fn allocate(money: Money, weights: &Bound<'_, PyAny>) -> PyResult<Vec
         .map(PyMoney)
         .collect())
 }
+
+/// A `Money` object.
+pub(crate) fn money_to_py(py: Python<'_>, m: Money) -> PyResult<Bound<'_, PyAny>> {
+    Ok(Bound::new(py, PyMoney(m))?.into_any())
+}
+
+/// An optional `Money`, or `None`.
+pub(crate) fn opt_money_arg(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<Money>> {
+    match obj {
+        Some(o) if !o.is_none() => PyMoney::arg(o, field).map(Some),
+        _ => Ok(None),
+    }
+}
