@@ -23,4 +23,6 @@ mod scratch;
 mod search_backends;
 mod sqlite_processes;
 mod vectors;
+mod vectors_access;
 mod vectors_calendar;
+mod vectors_scheduling;

@@ -409,7 +409,10 @@ const FILES: &[&str] = &[
 
 /// Vector files with a runner of their own (another module of this test binary).
 const RUN_ELSEWHERE: &[&str] = &[
+    "access.json",             // vectors_access
+    "booking_findings.json",   // vectors_scheduling
     "calendar_conflicts.json", // vectors_calendar
+    "slots.json",              // vectors_scheduling
 ];
 
 #[test]
