@@ -221,9 +221,20 @@ def _expected_ok(op: str, value: Any) -> Any:
     return value
 
 
+# Files of the browser module's rules that this binding does not run, and why. Named one by one, so
+# a new file is run here or named here, never skipped by accident.
+NOT_RUN = {
+    "access.json": "access decisions as UI hints: run by the core and hms-wasm (Python goes through Hospital)",
+    "booking_findings.json": "a booking check's findings in the browser: run by the core and hms-wasm",
+    "slots.json": "free slots from plain JSON in the browser: run by the core and hms-wasm",
+}
+
+
 def _cases() -> list[Any]:
     out = []
     for path in sorted(VECTORS.glob("*.json")):
+        if path.name in NOT_RUN:
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         cases = data["cases"]
         assert cases, f"{path.name} has no cases"
@@ -239,6 +250,7 @@ CASES = _cases()
 
 def test_every_vector_file_has_cases_this_runner_knows() -> None:
     files = {p.name for p in VECTORS.glob("*.json")}
+    assert set(NOT_RUN) <= files, "a file named as not run is gone: drop it from NOT_RUN"
     assert len(files) >= 6
     assert len(CASES) >= 70
     for param in CASES:
