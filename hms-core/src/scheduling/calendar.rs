@@ -393,10 +393,13 @@ impl Occupancy for CalendarIndex {
     fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
         let first = out.len();
         let mut days = Seconds::default();
-        out.extend(
-            self.overlapping_rev(window)
-                .map(|b| (days.floor(b.interval.start()), days.ceil(b.interval.end()))),
-        );
+        // Starts and ends straight from their columns: no booking's id or flag is read.
+        let mut back = self.overlapping_rev(window);
+        while let Some((chunk, i)) = back.advance() {
+            if let (Some(s), Some(e)) = (chunk.starts.get(i), chunk.ends.get(i)) {
+                out.push((days.floor(*s), days.ceil(*e)));
+            }
+        }
         if let Some(added) = out.get_mut(first..) {
             added.reverse();
         }
