@@ -11,7 +11,7 @@
 use std::fmt;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -80,13 +80,24 @@ impl fmt::Debug for Interval {
     }
 }
 
+/// A time of day as messages show it, `hh:mm` (what chrono's `%H:%M` writes). Written by hand:
+/// chrono's format strings bring their parser and writer into the browser module for a few messages.
+pub(crate) fn hh_mm(t: NaiveTime) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// A date and time as messages show it, `YYYY-MM-DD hh:mm` (chrono's `%Y-%m-%d %H:%M`).
+pub(crate) fn date_hh_mm(t: NaiveDateTime) -> String {
+    format!("{} {}", t.date(), hh_mm(t.time()))
+}
+
 impl fmt::Display for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{} to {}",
-            self.start.format("%Y-%m-%d %H:%M UTC"),
-            self.end.format("%Y-%m-%d %H:%M UTC")
+            date_hh_mm(self.start.naive_utc()) + " UTC",
+            date_hh_mm(self.end.naive_utc()) + " UTC"
         )
     }
 }
@@ -288,6 +299,22 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_times_read_as_chrono_writes_them() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        for (h, m, s, nano) in [
+            (0, 0, 0, 0),
+            (9, 5, 59, 999_999_999),
+            (23, 59, 59, 0),
+            (23, 59, 59, 1_500_000_000),
+        ] {
+            let t = NaiveTime::from_hms_nano_opt(h, m, s, nano).unwrap();
+            assert_eq!(hh_mm(t), t.format("%H:%M").to_string());
+            let dt = d.and_time(t);
+            assert_eq!(date_hh_mm(dt), dt.format("%Y-%m-%d %H:%M").to_string());
+        }
+    }
     use proptest::prelude::*;
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {

@@ -303,7 +303,7 @@ impl fmt::Display for Reason {
             } => write!(
                 f,
                 "{role} `{staff}` acts under emergency access `{grant}` to patient `{patient}` until {}",
-                expires_at.format("%Y-%m-%d %H:%M UTC")
+                crate::time::date_hh_mm(expires_at.naive_utc()) + " UTC"
             ),
             Reason::AllowedWhen {
                 role,

@@ -232,7 +232,7 @@ pub enum PharmacyError {
         remaining: u32,
     },
     /// The reservation has lapsed; its stock is free again.
-    #[error("reservation `{reservation}` expired at {}", expired_at.format("%Y-%m-%d %H:%M UTC"))]
+    #[error("reservation `{reservation}` expired at {}", crate::time::date_hh_mm(expired_at.naive_utc()) + " UTC")]
     ReservationExpired {
         /// The reservation.
         reservation: ReservationId,

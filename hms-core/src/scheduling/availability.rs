@@ -105,7 +105,7 @@ pub enum AvailabilityError {
     /// A wall-clock time that the clinic's clocks skip (spring-forward gap).
     #[error(
         "`{date} {}` does not exist in `{zone}`: the clocks skip it",
-        time.format("%H:%M")
+        crate::time::hh_mm(*time)
     )]
     NonexistentLocalTime {
         /// The local date.
@@ -282,8 +282,8 @@ pub fn validate_template(t: &AvailabilityTemplate) -> Result<(), ValidationError
                 format!(
                     "working hours on {} end at `{}`, not after they start at `{}`",
                     h.weekday,
-                    h.end.format("%H:%M"),
-                    h.start.format("%H:%M")
+                    crate::time::hh_mm(h.end),
+                    crate::time::hh_mm(h.start)
                 ),
             );
             continue;
@@ -445,8 +445,8 @@ pub fn validate_exceptions(exceptions: &[AvailabilityException]) -> Result<(), V
                         FieldCode::InvalidPeriod,
                         format!(
                             "the extra session ends at `{}`, not after it starts at `{}`",
-                            end.format("%H:%M"),
-                            start.format("%H:%M")
+                            crate::time::hh_mm(*end),
+                            crate::time::hh_mm(*start)
                         ),
                     );
                 }
@@ -719,7 +719,7 @@ pub fn booking_findings(
             OFF_GRID,
             format!(
                 "the visit starts at {}, off the {}-minute slot grid",
-                local.format("%Y-%m-%d %H:%M"),
+                crate::time::date_hh_mm(local),
                 template.slot_minutes
             ),
         ));

@@ -141,8 +141,8 @@ fn conflict_message(conflicts: &[Conflict]) -> String {
             let mut m = format!(
                 "{} is already booked from {} to {} (appointment `{}`)",
                 first.party,
-                first.interval.start().format("%Y-%m-%d %H:%M"),
-                first.interval.end().format("%H:%M UTC"),
+                crate::time::date_hh_mm(first.interval.start().naive_utc()),
+                crate::time::hh_mm(first.interval.end().time()) + " UTC",
                 first.appointment
             );
             if !rest.is_empty() {
