@@ -193,6 +193,7 @@ pub struct BreakGlassDto {
 pub struct AppointmentDto {
     doctor: StaffId,
     patient: PatientId,
+    #[serde(deserialize_with = "crate::convert::interval")]
     interval: Interval,
     #[serde(default)]
     cancelled_at: Option<Instant>,

@@ -323,14 +323,13 @@ pub fn price_invoice(input: PriceInvoiceInput) -> Result<PricedInvoice, Error> {
             .out_of_pocket_max
             .as_ref()
             .map(|d| money("out_of_pocket_max", d));
-        let copays = p
-            .copays
-            .iter()
-            .map(|(visit, d)| {
-                let m = Money::new(r.dec(|| format!("coverage.plan.copays[\"{visit}\"]"), d), cur);
-                (visit.clone(), m)
-            })
-            .collect();
+        // Inserted one by one, not collected: collecting into a map sorts first, and that sort of
+        // (visit type, amount) pairs was 4 KB of the module for keys that already come in order.
+        let mut copays = BTreeMap::new();
+        for (visit, d) in &p.copays {
+            let m = Money::new(r.dec(|| format!("coverage.plan.copays[\"{visit}\"]"), d), cur);
+            copays.insert(visit.clone(), m);
+        }
         let usage = match &c.usage {
             Some(u) => CoverageUsage {
                 deductible_used: r.used("coverage.usage.deductible_used", &u.deductible_used, cur),

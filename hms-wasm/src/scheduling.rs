@@ -19,7 +19,7 @@ use hms_core::Error;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::convert::{check_instant, Instant};
+use crate::convert::{self, check_instant, Instant};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SCHEDULING: &str = r#"
@@ -141,9 +141,11 @@ pub struct TemplateDto {
     location: Option<String>,
     #[serde(with = "hms_core::scheduling::availability::zone_name")]
     zone: chrono_tz::Tz,
+    #[serde(deserialize_with = "convert::weekly_hours")]
     weekly_hours: Vec<WeeklyHours>,
+    #[serde(deserialize_with = "convert::date")]
     effective_from: NaiveDate,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_date")]
     effective_until: Option<NaiveDate>,
     slot_minutes: u32,
     visit_types: Vec<VisitTypeDto>,
@@ -199,19 +201,19 @@ pub enum ExceptionKind {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExceptionDto {
     kind: ExceptionKind,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_date")]
     from: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_date")]
     until: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_interval")]
     interval: Option<Interval>,
     #[serde(default)]
     reason: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_date")]
     date: Option<NaiveDate>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_time")]
     start: Option<NaiveTime>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "convert::opt_time")]
     end: Option<NaiveTime>,
     #[serde(default)]
     name: Option<String>,
@@ -276,6 +278,7 @@ impl ExceptionDto {
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct BookingDto {
     id: AppointmentId,
+    #[serde(deserialize_with = "convert::interval")]
     interval: Interval,
     #[serde(default)]
     shared: bool,
@@ -304,7 +307,9 @@ pub struct CalendarInput {
 /// Local dates `{ from, until }`, both included.
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct RangeDto {
+    #[serde(deserialize_with = "convert::date")]
     from: NaiveDate,
+    #[serde(deserialize_with = "convert::date")]
     until: NaiveDate,
 }
 
@@ -336,76 +341,6 @@ pub struct Proposal {
     patient: Option<PatientDto>,
     #[serde(default)]
     ignore: Option<AppointmentId>,
-}
-
-/// The one-shot form of [`Calendar::free_slots`]: a calendar and a query in one object.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FreeSlotsInput {
-    template: TemplateDto,
-    #[serde(default)]
-    exceptions: Vec<ExceptionDto>,
-    #[serde(default)]
-    bookings: Vec<BookingDto>,
-    visit_type: String,
-    range: RangeDto,
-    now: Instant,
-}
-
-impl FreeSlotsInput {
-    /// The calendar and the query.
-    pub fn split(self) -> (CalendarInput, SlotQuery) {
-        (
-            CalendarInput {
-                template: self.template,
-                exceptions: self.exceptions,
-                bookings: self.bookings,
-            },
-            SlotQuery {
-                visit_type: self.visit_type,
-                range: self.range,
-                now: self.now,
-            },
-        )
-    }
-}
-
-/// The one-shot form of [`Calendar::validate`]: a calendar and a proposal in one object.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidateBookingInput {
-    template: TemplateDto,
-    #[serde(default)]
-    exceptions: Vec<ExceptionDto>,
-    #[serde(default)]
-    bookings: Vec<BookingDto>,
-    visit_type: String,
-    start: Instant,
-    now: Instant,
-    #[serde(default)]
-    patient: Option<PatientDto>,
-    #[serde(default)]
-    ignore: Option<AppointmentId>,
-}
-
-impl ValidateBookingInput {
-    /// The calendar and the proposal.
-    pub fn split(self) -> (CalendarInput, Proposal) {
-        (
-            CalendarInput {
-                template: self.template,
-                exceptions: self.exceptions,
-                bookings: self.bookings,
-            },
-            Proposal {
-                visit_type: self.visit_type,
-                start: self.start,
-                now: self.now,
-                patient: self.patient,
-                ignore: self.ignore,
-            },
-        )
-    }
 }
 
 /// A free slot: hms-core's `Slot` with camelCase keys.
