@@ -238,12 +238,7 @@ impl CalendarIndex {
     /// one of a chunk's starts, then a step per candidate.
     fn overlapping_rev(&self, interval: &Interval) -> Back<'_> {
         let (s, e) = (interval.start(), interval.end());
-        // Near the first representable date the look-back would fall off the time line; then no
-        // booking can start too early to matter.
-        let floor = stamp(
-            s.checked_sub_signed(self.max_len)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        );
+        let floor = earlier(stamp(s), self.max_len);
         // The last chunk with a booking that starts before `e`, and the number of such bookings in it.
         let es = stamp(e);
         let c = self.first_starts.partition_point(|f| *f < es);
@@ -358,6 +353,23 @@ type Stamp = (i64, u32);
 
 fn stamp(t: DateTime<Utc>) -> Stamp {
     (t.timestamp(), t.timestamp_subsec_nanos())
+}
+
+/// The stamp `by` before `t`, in integer steps (no calendar arithmetic). Far before the first
+/// representable instant it stays below every stamp an instant can have, which is all a look-back
+/// needs.
+fn earlier(t: Stamp, by: Duration) -> Stamp {
+    let (secs, nanos) = (by.num_seconds(), by.subsec_nanos());
+    // INVARIANT: `by` is a booking length, never negative, so `nanos` is in 0..1e9.
+    let nanos = u32::try_from(nanos).unwrap_or(0);
+    if t.1 >= nanos {
+        (t.0.saturating_sub(secs), t.1 - nanos)
+    } else {
+        (
+            t.0.saturating_sub(secs).saturating_sub(1),
+            t.1 + 1_000_000_000 - nanos,
+        )
+    }
 }
 
 /// The instant of a stamp (every stamp in the index was made from one, so this never fails there).
@@ -490,10 +502,7 @@ impl BusyTimes {
     /// The rows of the bookings that overlap `interval`, in start order.
     fn overlapping(&self, interval: &Interval) -> impl Iterator<Item = usize> + '_ {
         let (s, e) = (interval.start(), interval.end());
-        let floor = stamp(
-            s.checked_sub_signed(self.max_len)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        );
+        let floor = earlier(stamp(s), self.max_len);
         let (after, before) = (stamp(s), stamp(e));
         // Rows from the first that can reach `s` (no booking is longer than `max_len`) up to the last
         // that starts before `e`.
@@ -543,6 +552,23 @@ mod tests {
 
     fn id(n: u128) -> AppointmentId {
         AppointmentId::from_uuid(uuid::Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn a_stamp_steps_back_exactly_like_the_instant() {
+        let t = at(0) + Duration::nanoseconds(250_000_000);
+        for by in [
+            Duration::zero(),
+            Duration::minutes(45),
+            Duration::nanoseconds(250_000_000),
+            Duration::nanoseconds(250_000_001),
+            Duration::seconds(90) + Duration::nanoseconds(999_999_999),
+        ] {
+            assert_eq!(earlier(stamp(t), by), stamp(t - by), "{by}");
+        }
+        // Far past the first instant: still below every instant's stamp.
+        let first = stamp(DateTime::<Utc>::MIN_UTC);
+        assert!(earlier(first, Duration::days(1)) < first);
     }
 
     #[test]
