@@ -159,9 +159,12 @@ pub struct Breakdown {
 /// Prices an invoice.
 ///
 /// # Errors
-/// `currency_mismatch` when an amount is in another currency; `invalid_input` listing every bad line
-/// (a quantity not above zero, a negative price, a rate or discount outside 0–100 %, an amount
-/// discount larger than what it discounts or not in whole minor units, a figure too large).
+/// `currency_mismatch` when an amount is in another currency; `invalid_input` listing every bad
+/// term of the coverage plan (at `coverage.plan.<field>`, as [`coverage::validate_plan`] names them)
+/// and of its usage (`coverage.usage.<field>`: negative, or not whole minor units of the currency),
+/// then every bad line (a quantity not above zero, a negative price, a rate or discount outside
+/// 0–100 %, an amount discount larger than what it discounts or not in whole minor units), then a
+/// figure too large.
 ///
 /// # Example
 /// ```
@@ -190,6 +193,15 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
     check_currencies(input)?;
     let n = input.lines.len();
     let mut problems = ValidationError::default();
+    // The coverage terms are checked here, where the figures depend on them, so that every caller
+    // of the pure function (not only the facade) gets the plan's own problems rather than a figure
+    // that does not compute.
+    if let Some((plan, usage)) = input.coverage {
+        if let Err(e) = coverage::validate_plan(plan, cur) {
+            problems.extend_prefixed("coverage.plan", e);
+        }
+        coverage::check_usage(&usage, cur, &mut problems);
+    }
 
     // 1–2. Line amounts and line discounts.
     let mut work: Vec<Work> = Vec::with_capacity(n);

@@ -189,6 +189,23 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
     e.into_result()
 }
 
+/// Checks what a patient has used of a plan: each figure a non-negative amount of whole minor units
+/// in `currency`. Problems are pushed at `coverage.usage.<field>`.
+pub(crate) fn check_usage(usage: &CoverageUsage, currency: Currency, into: &mut ValidationError) {
+    for (field, m) in [
+        ("coverage.usage.deductible_used", &usage.deductible_used),
+        ("coverage.usage.out_of_pocket_used", &usage.out_of_pocket_used),
+    ] {
+        if m.currency != currency || m.is_negative() || !m.is_rounded() {
+            into.push(
+                field,
+                FieldCode::OutOfRange,
+                format!("`{m}` is not a non-negative amount of whole minor units in `{currency}`"),
+            );
+        }
+    }
+}
+
 /// Splits every line's gross amount (in minor units) between payer and patient. Returns the shares
 /// and the payer's total in minor units.
 pub(crate) fn split(
