@@ -678,4 +678,32 @@ proptest! {
         let theirs: Vec<i128> = theirs.iter().map(|m| i128::from(m.to_minor().unwrap())).collect();
         prop_assert_eq!(ours, theirs);
     }
+
+    #[test]
+    fn spreading_over_the_lines_of_a_group_is_allocate_minor(
+        total in -10_000_000_i64..10_000_000,
+        lines in proptest::collection::vec((0_i64..100_000, 0_usize..3), 1..60),
+        group in 0_usize..3,
+        wide in any::<bool>(),
+    ) {
+        // The in-place spread over the lines of one group (the invoice discount: every line; a
+        // category's tax: its lines) gives each line what allocate_minor gives it, on both of its
+        // paths (weights summing past 2^64 when `wide`).
+        let scale: i128 = if wide { 1_000_000_000_000_000 } else { 1 };
+        let mut work: Vec<Work> = lines
+            .iter()
+            .map(|(after, g)| Work { ext: 0, line_disc: 0, inv_disc: 0, after: *after, tax: 0, group: *g, inclusive: false })
+            .collect();
+        let mut keys = Vec::new();
+        spread(total, &mut work, |w| w.group == group, |w| Some(i128::from(w.after) * scale), |w| &mut w.tax, &mut keys).unwrap();
+        let weights: Vec<i128> = lines.iter().filter(|(_, g)| *g == group).map(|(a, _)| i128::from(*a) * scale).collect();
+        let got: Vec<i128> = work.iter().filter(|w| w.group == group).map(|w| i128::from(w.tax)).collect();
+        if weights.is_empty() {
+            prop_assert!(got.is_empty());
+        } else {
+            prop_assert_eq!(got, allocate_minor(i128::from(total), &weights).unwrap());
+        }
+        // Lines of other groups are left alone.
+        prop_assert!(work.iter().filter(|w| w.group != group).all(|w| w.tax == 0));
+    }
 }
