@@ -136,10 +136,14 @@ fn summary() {
     line("check + book + cancel, 100000 bookings", &bc);
 }
 
-/// Bookings per second through the whole facade on the in-memory store: authorize, load the
-/// doctor's template, check working hours, conflicts on doctor and patient, write, record the event.
-fn facade_bookings_per_second() {
-    use hms_core::hospital::BookingRequest;
+/// A clinic on the in-memory store for the facade benches: 50 doctors working weekdays 00:00–23:00
+/// in quarter hours, 2,000 patients, a front-desk account that books.
+fn facade_clinic() -> (
+    hms_core::Hospital<hms_core::store::MemoryStore>,
+    hms_core::ids::AccountId,
+    Vec<hms_core::ids::StaffId>,
+    Vec<hms_core::ids::PatientId>,
+) {
     use hms_core::ids::SeededIds;
     use hms_core::money::{Currency, Money};
     use hms_core::people::*;
@@ -244,11 +248,17 @@ fn facade_bookings_per_second() {
         .into_iter()
         .map(|p| p.id)
         .collect();
-    // 20,000 bookings: 50 doctors × 400 quarter hours on weekdays; patients rotate.
-    let n = 20_000usize;
-    let (booked, secs, cpu) = hms_benches::wall_and_cpu(|| {
-        let mut booked = 0;
-        for k in 0..n {
+    (h, desk, doctors, patients)
+}
+
+/// 20,000 booking requests for [`facade_clinic`]: 50 doctors × 400 quarter hours on weekdays;
+/// patients rotate, so no two collide.
+fn facade_requests(
+    doctors: &[hms_core::ids::StaffId],
+    patients: &[hms_core::ids::PatientId],
+) -> Vec<hms_core::hospital::BookingRequest> {
+    (0..20_000usize)
+        .map(|k| {
             let doctor = doctors[k % doctors.len()];
             let q = (k / doctors.len()) as i64; // quarter-hour index per doctor
             let day = q / 92; // 23 hours × 4
@@ -256,7 +266,22 @@ fn facade_bookings_per_second() {
                 + Duration::days(day + (day / 5) * 2)
                 + Duration::minutes(15 * (q % 92));
             let patient = patients[k % patients.len()];
-            match h.book_appointment(desk, &BookingRequest::new(patient, doctor, "follow_up", start)) {
+            hms_core::hospital::BookingRequest::new(patient, doctor, "follow_up", start)
+        })
+        .collect()
+}
+
+/// Bookings per second through the whole facade on the in-memory store: authorize, load the
+/// doctor's template, check working hours, conflicts on doctor and patient, write, record the event.
+/// Once one call per booking, once as one `book_many` call (one transaction).
+fn facade_bookings_per_second() {
+    let (h, desk, doctors, patients) = facade_clinic();
+    let requests = facade_requests(&doctors, &patients);
+    let n = requests.len();
+    let (booked, secs, cpu) = hms_benches::wall_and_cpu(|| {
+        let mut booked = 0;
+        for request in &requests {
+            match h.book_appointment(desk, request) {
                 Ok(_) => booked += 1,
                 Err(e) if booked == 0 => panic!("the facade refused the first booking: {e}"),
                 Err(_) => {}
@@ -266,6 +291,18 @@ fn facade_bookings_per_second() {
     });
     println!(
         "  facade bookings on the in-memory store: {booked} of {n} in {secs:.2} s wall ({:.0}/s), {cpu:.2} s cpu ({:.0}/s)",
+        booked as f64 / secs,
+        booked as f64 / cpu
+    );
+    let (h, desk, doctors, patients) = facade_clinic();
+    let requests = facade_requests(&doctors, &patients);
+    let (booked, secs, cpu) = hms_benches::wall_and_cpu(|| {
+        h.book_many(desk, &requests)
+            .expect("the bulk booking goes through")
+            .len()
+    });
+    println!(
+        "  book_many on the in-memory store: {booked} of {n} in {secs:.3} s wall ({:.0}/s), {cpu:.3} s cpu ({:.0}/s)",
         booked as f64 / secs,
         booked as f64 / cpu
     );

@@ -24,7 +24,7 @@ use hms_core::ids::{AppointmentId, StaffId};
 use hms_core::scheduling::availability::{
     working_intervals, AvailabilityException, AvailabilityTemplate, DateRange, WeeklyHours,
 };
-use hms_core::scheduling::calendar::CalendarIndex;
+use hms_core::scheduling::calendar::{BusyTimes, CalendarIndex};
 use hms_core::scheduling::slots::{free_slots, free_slots_for_many, next_available_for_many, DoctorCalendar};
 use hms_core::scheduling::{Occupancy, VisitType};
 use hms_core::time::Interval;
@@ -340,6 +340,29 @@ fn bench(c: &mut Criterion) {
             occupancy: index,
         })
         .collect();
+    let visit = &visit_types()[0];
+    let free = |_: &Interval| true;
+    // What the facade does per search on the in-memory store: each doctor's month copied out of the
+    // store's calendar index as busy times, then searched.
+    let span = Interval::new(
+        range().from().and_time(NaiveTime::MIN).and_utc() - chrono::Duration::days(1),
+        range().until().and_time(NaiveTime::MIN).and_utc() + chrono::Duration::days(2),
+    )
+    .unwrap();
+    let copied = || -> Vec<BusyTimes> { calendar_indexes.iter().map(|c| c.busy_times(&span)).collect() };
+    let as_the_facade_does = || -> usize {
+        let busy = copied();
+        let cals: Vec<DoctorCalendar<'_>> = doctors
+            .iter()
+            .zip(&busy)
+            .map(|(doc, index)| DoctorCalendar {
+                template: &doc.template,
+                exceptions: &doc.exceptions,
+                occupancy: index,
+            })
+            .collect();
+        free_slots_for_many(&cals, &holiday, &free, visit, range(), now()).len()
+    };
     let bisecting: Vec<DoctorCalendar<'_>> = doctors
         .iter()
         .map(|doc| DoctorCalendar {
@@ -348,8 +371,7 @@ fn bench(c: &mut Criterion) {
             occupancy: &doc.bookings,
         })
         .collect();
-    let visit = &visit_types()[0];
-    let free = |_: &Interval| true;
+
     let one_by_one = || -> usize {
         calendars
             .iter()
@@ -377,6 +399,7 @@ fn bench(c: &mut Criterion) {
             free_slots_for_many(other, &holiday, &free, visit, range(), now())
         );
     }
+    assert_eq!(many.len(), as_the_facade_does());
     let total = one_by_one();
     assert!(many.len() < total && many.len() > total * 9 / 10);
     println!(
@@ -403,6 +426,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function(
         "free_slots_for_many, 1000 doctors, 30 days, sorted, calendar index",
         |b| b.iter(|| black_box(free_slots_for_many(&indexed, &holiday, &free, visit, range(), now()).len())),
+    );
+    group.bench_function(
+        "free_slots_for_many, 1000 doctors, 30 days, sorted, months copied from the calendar index",
+        |b| b.iter(|| black_box(as_the_facade_does())),
     );
     group.bench_function(
         "free_slots_for_many, 1000 doctors, 30 days, sorted, one query per slot",
@@ -452,6 +479,8 @@ fn bench(c: &mut Criterion) {
         summary("free_slots_for_many, same, calendar index", &|| {
             free_slots_for_many(&indexed, &holiday, &free, visit, range(), now()).len()
         });
+        summary("same, months copied from the calendar index", &as_the_facade_does);
+        summary("  of which copying the months out", &|| copied().len());
         summary("free_slots_for_many, same, one query per slot", &|| {
             free_slots_for_many(&querying, &holiday, &free, visit, range(), now()).len()
         });

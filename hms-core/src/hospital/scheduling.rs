@@ -14,7 +14,7 @@ use crate::scheduling::availability::{
     self, AvailabilityError, AvailabilityException, AvailabilityTemplate, DateRange, LocalAppointmentTime,
 };
 use crate::scheduling::booking::{self, Overlaps, RequestFingerprint, TimeRequest};
-use crate::scheduling::calendar::CalendarIndex;
+use crate::scheduling::calendar::BusyTimes;
 use crate::scheduling::recurrence::{self, SeriesRule};
 use crate::scheduling::slots::{self, DoctorCalendar, DoctorSlot, Slot};
 use crate::scheduling::waitlist::{self, WaitlistEntry, WaitlistStatus};
@@ -144,13 +144,6 @@ impl<S: Store> Hospital<S> {
         Ok(p)
     }
 
-    /// Exceptions of one doctor plus the hospital's holidays.
-    fn exceptions_for(tx: &dyn Reads, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
-        let mut all = tx.availability_exceptions(doctor)?;
-        all.extend(tx.holidays()?);
-        Ok(all)
-    }
-
     /// Adds a bookable room or piece of equipment.
     ///
     /// # Errors
@@ -272,13 +265,9 @@ impl<S: Store> Hospital<S> {
         })
     }
 
-    /// A doctor's occupancy over `range`, loaded into an index for slot generation.
-    fn occupancy(tx: &dyn Reads, party: Party, range: &Interval) -> Result<CalendarIndex> {
-        let mut idx = CalendarIndex::new();
-        for e in tx.calendar_overlaps(party, range)? {
-            idx.insert(e.id, e.interval, e.shared);
-        }
-        Ok(idx)
+    /// A calendar's bookings over `range`, copied out for a search that asks about many times.
+    fn occupancy(tx: &dyn Reads, party: Party, range: &Interval) -> Result<BusyTimes> {
+        tx.busy_times(party, range)
     }
 
     /// The `also_free` hook of slot search: the patient (if given) and a resource of every needed kind
@@ -293,7 +282,7 @@ impl<S: Store> Hospital<S> {
             Some(p) => Some(Self::occupancy(tx, Party::Patient(p), range)?),
             None => None,
         };
-        let mut kinds: Vec<Vec<CalendarIndex>> = Vec::new();
+        let mut kinds: Vec<Vec<BusyTimes>> = Vec::new();
         for kind in &visit.required_resource_kinds {
             let mut cals = Vec::new();
             for r in tx.resources(Some(kind))?.into_iter().filter(|r| r.active) {
@@ -325,7 +314,7 @@ impl<S: Store> Hospital<S> {
             self.authorize(tx, fx, Action::Read, ResourceKind::Schedule, None)?;
             Self::require_doctor(tx, doctor)?;
             let templates = tx.availability_templates(doctor)?;
-            let exceptions = Self::exceptions_for(tx, doctor)?;
+            let exceptions = exceptions_for(tx, doctor)?;
             let span = self.span_of(range)?;
             let occupancy = Self::occupancy(tx, Party::Doctor(doctor), &span)?;
             let mut out = Vec::new();
@@ -451,16 +440,45 @@ impl<S: Store> Hospital<S> {
         moving: Option<AppointmentId>,
         now: DateTime<Utc>,
     ) -> Result<PlannedVisit> {
-        let templates = tx.availability_templates(doctor)?;
-        let exceptions = Self::exceptions_for(tx, doctor)?;
+        let week = DoctorWeek::load(tx, doctor)?;
+        self.plan_visit_in(
+            tx,
+            account,
+            &week,
+            patient,
+            visit_type,
+            start,
+            requested_resources,
+            override_reason,
+            moving,
+            now,
+        )
+    }
+
+    /// [`Hospital::plan_visit`] with the doctor's templates and exceptions already loaded.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_visit_in(
+        &self,
+        tx: &dyn Reads,
+        account: &UserAccount,
+        week: &DoctorWeek,
+        patient: PatientId,
+        visit_type: &str,
+        start: DateTime<Utc>,
+        requested_resources: &[ResourceId],
+        override_reason: Option<&str>,
+        moving: Option<AppointmentId>,
+        now: DateTime<Utc>,
+    ) -> Result<PlannedVisit> {
+        let (doctor, templates, exceptions) = (week.doctor, &week.templates, &week.exceptions);
         let mut first_error: Option<Error> = None;
         let mut accepted: Option<(&AvailabilityTemplate, &VisitType, Interval)> = None;
-        for t in &templates {
+        for t in templates {
             let Some(visit) = t.visit_type(visit_type) else {
                 continue;
             };
             let interval = Interval::starting_at(start, visit.length())?;
-            match availability::check_bookable(t, &exceptions, &interval, visit, now) {
+            match availability::check_bookable(t, exceptions, &interval, visit, now) {
                 Ok(()) => {
                     accepted = Some((t, visit, interval));
                     break;
@@ -545,13 +563,35 @@ impl<S: Store> Hospital<S> {
         id: AppointmentId,
         request: &BookingRequest,
     ) -> Result<Appointment> {
-        let account = self.authorize(
-            tx,
-            fx,
-            Action::Create,
-            ResourceKind::Appointment,
-            Some(request.patient),
-        )?;
+        self.book_with(tx, fx, &mut BookingBatch::default(), id, request)
+    }
+
+    /// Books one request of a batch. What cannot change while the batch runs is decided once per
+    /// batch and kept in `batch`: the access decision per patient (bookings only add relationships,
+    /// so a decision that allowed one booking allows the next), that a patient is active and a
+    /// doctor works here, and each doctor's templates and exceptions.
+    fn book_with(
+        &self,
+        tx: &mut dyn Writes,
+        fx: &mut Effects,
+        batch: &mut BookingBatch,
+        id: AppointmentId,
+        request: &BookingRequest,
+    ) -> Result<Appointment> {
+        let account = match batch.allowed.get(&request.patient) {
+            Some(account) => account.clone(),
+            None => {
+                let account = self.authorize(
+                    tx,
+                    fx,
+                    Action::Create,
+                    ResourceKind::Appointment,
+                    Some(request.patient),
+                )?;
+                batch.allowed.insert(request.patient, account.clone());
+                account
+            }
+        };
         if let Some(key) = &request.client_key {
             if let Some(existing) = tx.appointment_by_client_key(account.id, key)? {
                 let fingerprint = RequestFingerprint {
@@ -563,13 +603,22 @@ impl<S: Store> Hospital<S> {
                 return Ok(booking::replay(&existing, key, &fingerprint)?);
             }
         }
-        Self::require_active_patient(tx, request.patient)?;
-        Self::require_doctor(tx, request.doctor)?;
-        let plan = self.plan_visit(
+        if !batch.active_patients.contains(&request.patient) {
+            Self::require_active_patient(tx, request.patient)?;
+            batch.active_patients.insert(request.patient);
+        }
+        let week = match batch.doctors.entry(request.doctor) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                Self::require_doctor(tx, request.doctor)?;
+                e.insert(DoctorWeek::load(tx, request.doctor)?)
+            }
+        };
+        let plan = self.plan_visit_in(
             tx,
             &account,
+            week,
             request.patient,
-            request.doctor,
             &request.visit_type,
             request.start,
             &request.resources,
@@ -623,6 +672,10 @@ impl<S: Store> Hospital<S> {
 
     /// Books many visits in one transaction: all of them, or (at the first failure) none.
     ///
+    /// Every request is checked like [`Hospital::book_appointment`], against the calendars as the
+    /// earlier requests of the batch left them. The access decision is taken (and audited) once per
+    /// patient of the batch, and each doctor's working hours are read once.
+    ///
     /// # Errors
     /// The first request's error, as [`Hospital::book_appointment`].
     pub fn book_many(&self, actor: AccountId, requests: &[BookingRequest]) -> Result<Vec<Appointment>> {
@@ -631,10 +684,11 @@ impl<S: Store> Hospital<S> {
             .map(|_| AppointmentId::from_uuid(self.new_uuid()))
             .collect();
         self.run(Some(actor), |tx, fx| {
+            let mut batch = BookingBatch::default();
             requests
                 .iter()
                 .zip(&ids)
-                .map(|(r, id)| self.book_in(tx, fx, *id, r))
+                .map(|(r, id)| self.book_with(tx, fx, &mut batch, *id, r))
                 .collect()
         })
     }
@@ -1011,6 +1065,38 @@ fn offer_freed_time(tx: &mut dyn Writes, fx: &mut Effects, doctor: StaffId, free
 }
 
 /// A patient who books with a doctor leaves that doctor's waiting list.
+/// Exceptions of one doctor plus the hospital's holidays.
+fn exceptions_for(tx: &dyn Reads, doctor: StaffId) -> Result<Vec<AvailabilityException>> {
+    let mut all = tx.availability_exceptions(doctor)?;
+    all.extend(tx.holidays()?);
+    Ok(all)
+}
+
+/// A doctor's weekly templates and exceptions (the hospital's holidays included), read once.
+struct DoctorWeek {
+    doctor: StaffId,
+    templates: Vec<AvailabilityTemplate>,
+    exceptions: Vec<AvailabilityException>,
+}
+
+impl DoctorWeek {
+    fn load(tx: &dyn Reads, doctor: StaffId) -> Result<Self> {
+        Ok(DoctorWeek {
+            doctor,
+            templates: tx.availability_templates(doctor)?,
+            exceptions: exceptions_for(tx, doctor)?,
+        })
+    }
+}
+
+/// What a batch of bookings has already settled (see [`Hospital::book_many`]).
+#[derive(Default)]
+struct BookingBatch {
+    allowed: std::collections::HashMap<PatientId, UserAccount>,
+    active_patients: std::collections::HashSet<PatientId>,
+    doctors: std::collections::HashMap<StaffId, DoctorWeek>,
+}
+
 fn close_waitlist_offers(tx: &mut dyn Writes, a: &Appointment) -> Result<()> {
     for e in tx.waitlist_for_doctor(a.doctor)? {
         if e.patient == a.patient && e.visit_type.code == a.visit_type {

@@ -38,17 +38,18 @@ pub struct Entry {
     pub shared: bool,
 }
 
-type Key = (DateTime<Utc>, AppointmentId);
+type Key = (Stamp, AppointmentId);
 
 /// A run of bookings in key order, stored column by column so a bisection over starts reads only
-/// starts.
+/// starts. Starts and ends are [`Stamp`]s: compared in two integer steps, and read as whole seconds
+/// by a slot search without any calendar arithmetic.
 #[derive(Debug, Clone, Default)]
 struct Chunk {
     // INVARIANT: the four columns have the same length, at least 1 while the chunk is in the index,
     // and rows are sorted by `(starts[i], ids[i])` with no repeats.
-    starts: Vec<DateTime<Utc>>,
+    starts: Vec<Stamp>,
     ids: Vec<AppointmentId>,
-    ends: Vec<DateTime<Utc>>,
+    ends: Vec<Stamp>,
     shared: Vec<bool>,
 }
 
@@ -58,7 +59,7 @@ impl Chunk {
     }
 
     fn entry(&self, i: usize) -> Option<Entry> {
-        let interval = Interval::new(*self.starts.get(i)?, *self.ends.get(i)?).ok()?;
+        let interval = Interval::new(instant(*self.starts.get(i)?)?, instant(*self.ends.get(i)?)?).ok()?;
         Some(Entry {
             id: *self.ids.get(i)?,
             interval,
@@ -80,7 +81,7 @@ impl Chunk {
         Err(i)
     }
 
-    fn insert(&mut self, at: usize, key: Key, end: DateTime<Utc>, shared: bool) {
+    fn insert(&mut self, at: usize, key: Key, end: Stamp, shared: bool) {
         self.starts.insert(at, key.0);
         self.ids.insert(at, key.1);
         self.ends.insert(at, end);
@@ -146,15 +147,16 @@ impl CalendarIndex {
 
     /// Adds a booking. Returns `false` (and changes nothing) if that booking is already there.
     pub fn insert(&mut self, id: AppointmentId, interval: Interval, shared: bool) -> bool {
-        let key = (interval.start(), id);
+        let key = (stamp(interval.start()), id);
+        let end = stamp(interval.end());
         let c = self.chunk_of(&key);
         let Some(chunk) = self.chunks.get_mut(c) else {
             // No chunk yet: the first booking.
             self.chunks.push(Chunk::default());
             self.firsts.push(key);
-            self.first_starts.push(stamp(key.0));
+            self.first_starts.push(key.0);
             if let Some(chunk) = self.chunks.last_mut() {
-                chunk.insert(0, key, interval.end(), shared);
+                chunk.insert(0, key, end, shared);
             }
             self.len = 1;
             self.max_len = self.max_len.max(interval.duration());
@@ -163,7 +165,7 @@ impl CalendarIndex {
         let Err(at) = chunk.find(&key) else {
             return false;
         };
-        chunk.insert(at, key, interval.end(), shared);
+        chunk.insert(at, key, end, shared);
         let tail = (chunk.len() > CHUNK).then(|| chunk.split_off(CHUNK / 2));
         if at == 0 {
             self.set_first(c, key);
@@ -171,7 +173,7 @@ impl CalendarIndex {
         if let Some(tail) = tail {
             if let Some(first) = tail.key(0) {
                 self.firsts.insert(c + 1, first);
-                self.first_starts.insert(c + 1, stamp(first.0));
+                self.first_starts.insert(c + 1, first.0);
                 self.chunks.insert(c + 1, tail);
             }
         }
@@ -182,7 +184,7 @@ impl CalendarIndex {
 
     /// Removes a booking. Returns whether it was there.
     pub fn remove(&mut self, id: AppointmentId, interval: Interval) -> bool {
-        let key = (interval.start(), id);
+        let key = (stamp(interval.start()), id);
         let c = self.chunk_of(&key);
         let Some(chunk) = self.chunks.get_mut(c) else {
             return false;
@@ -209,7 +211,7 @@ impl CalendarIndex {
             *f = key;
         }
         if let Some(f) = self.first_starts.get_mut(c) {
-            *f = stamp(key.0);
+            *f = key.0;
         }
     }
 
@@ -218,7 +220,7 @@ impl CalendarIndex {
         self.max_len = self
             .chunks
             .iter()
-            .flat_map(|c| c.starts.iter().zip(&c.ends).map(|(s, e)| *e - *s))
+            .flat_map(|c| c.starts.iter().zip(&c.ends).map(|(s, e)| length(*s, *e)))
             .max()
             .unwrap_or_else(Duration::zero);
     }
@@ -236,16 +238,12 @@ impl CalendarIndex {
     /// one of a chunk's starts, then a step per candidate.
     fn overlapping_rev(&self, interval: &Interval) -> Back<'_> {
         let (s, e) = (interval.start(), interval.end());
-        // Near the first representable date the look-back would fall off the time line; then no
-        // booking can start too early to matter.
-        let floor = s
-            .checked_sub_signed(self.max_len)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let floor = earlier(stamp(s), self.max_len);
         // The last chunk with a booking that starts before `e`, and the number of such bookings in it.
         let es = stamp(e);
         let c = self.first_starts.partition_point(|f| *f < es);
         let (chunk, pos) = match c.checked_sub(1) {
-            Some(c) => (c, self.starts_before(c, e, es.0)),
+            Some(c) => (c, self.starts_before(c, es)),
             None => (0, 0),
         };
         Back {
@@ -253,7 +251,7 @@ impl CalendarIndex {
             chunk,
             pos,
             floor,
-            after: s,
+            after: stamp(s),
         }
     }
 
@@ -265,7 +263,7 @@ impl CalendarIndex {
     /// processor's cache this reads one or two cache lines of starts where a bisection reads four
     /// or five, each a trip to memory. Uneven chunks fall back to a bisection after a few steps, so
     /// the worst case stays logarithmic.
-    fn starts_before(&self, c: usize, e: DateTime<Utc>, e_secs: i64) -> usize {
+    fn starts_before(&self, c: usize, e: Stamp) -> usize {
         const STEPS: usize = 4;
         let Some(chunk) = self.chunks.get(c) else {
             return 0;
@@ -280,12 +278,9 @@ impl CalendarIndex {
         }
         // INVARIANT: starts[0] < e ≤ last here (the chunk was picked for its first start being
         // before `e`), so the answer is in 1..n. The next chunk's first start bounds this one's.
-        let hi = self
-            .first_starts
-            .get(c + 1)
-            .map_or_else(|| last.timestamp(), |h| h.0);
+        let hi = self.first_starts.get(c + 1).map_or(last.0, |h| h.0);
         let span = hi.saturating_sub(lo.0);
-        let into = e_secs.saturating_sub(lo.0);
+        let into = e.0.saturating_sub(lo.0);
         // 64-bit arithmetic (a 128-bit division is a library call); a product too large for it,
         // met only with chunks spanning millennia, starts from the middle.
         let guess = into
@@ -323,6 +318,27 @@ impl CalendarIndex {
         self.overlapping_rev(interval).advance().is_some()
     }
 
+    /// The bookings that overlap `span`, copied out as [`BusyTimes`] for a search over that span:
+    /// starts and ends straight from their columns, with no conversion on the way.
+    pub fn busy_times(&self, span: &Interval) -> BusyTimes {
+        let (mut starts, mut ends) = (Vec::new(), Vec::new());
+        let mut back = self.overlapping_rev(span);
+        while let Some((chunk, i)) = back.advance() {
+            if let (Some(s), Some(e)) = (chunk.starts.get(i), chunk.ends.get(i)) {
+                starts.push(*s);
+                ends.push(*e);
+            }
+        }
+        starts.reverse();
+        ends.reverse();
+        BusyTimes {
+            starts,
+            ends,
+            // An upper bound of the copied bookings' lengths, which is all the walk needs.
+            max_len: self.max_len,
+        }
+    }
+
     /// Every booking, in start order.
     pub fn entries(&self) -> impl Iterator<Item = Entry> + '_ {
         self.chunks
@@ -339,15 +355,45 @@ fn stamp(t: DateTime<Utc>) -> Stamp {
     (t.timestamp(), t.timestamp_subsec_nanos())
 }
 
+/// The stamp `by` before `t`, in integer steps (no calendar arithmetic). Far before the first
+/// representable instant it stays below every stamp an instant can have, which is all a look-back
+/// needs.
+fn earlier(t: Stamp, by: Duration) -> Stamp {
+    let (secs, nanos) = (by.num_seconds(), by.subsec_nanos());
+    // INVARIANT: `by` is a booking length, never negative, so `nanos` is in 0..1e9.
+    let nanos = u32::try_from(nanos).unwrap_or(0);
+    if t.1 >= nanos {
+        (t.0.saturating_sub(secs), t.1 - nanos)
+    } else {
+        (
+            t.0.saturating_sub(secs).saturating_sub(1),
+            t.1 + 1_000_000_000 - nanos,
+        )
+    }
+}
+
+/// The instant of a stamp (every stamp in the index was made from one, so this never fails there).
+fn instant(s: Stamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(s.0, s.1)
+}
+
+/// How long a booking from `start` to `end` lasts.
+fn length(start: Stamp, end: Stamp) -> Duration {
+    match (instant(start), instant(end)) {
+        (Some(s), Some(e)) => e - s,
+        _ => Duration::zero(),
+    }
+}
+
 /// The walk back of an overlap query (see [`CalendarIndex::overlapping_rev`]).
 struct Back<'a> {
     index: &'a CalendarIndex,
     /// The chunk being walked, and how many of its bookings are still ahead of the walk.
     chunk: usize,
     pos: usize,
-    floor: DateTime<Utc>,
+    floor: Stamp,
     /// Bookings must end after this instant.
-    after: DateTime<Utc>,
+    after: Stamp,
 }
 
 impl<'a> Back<'a> {
@@ -392,12 +438,12 @@ impl Occupancy for CalendarIndex {
     /// One walk back over the bookings that may reach `window`, then put in start order.
     fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
         let first = out.len();
-        let mut days = Seconds::default();
-        // Starts and ends straight from their columns: no booking's id or flag is read.
+        // Starts and ends straight from their columns (no booking's id or flag is read), already
+        // in whole seconds: a start's nanoseconds are dropped, an end's round it up.
         let mut back = self.overlapping_rev(window);
         while let Some((chunk, i)) = back.advance() {
             if let (Some(s), Some(e)) = (chunk.starts.get(i), chunk.ends.get(i)) {
-                out.push((days.floor(*s), days.ceil(*e)));
+                out.push((s.0, e.0 + i64::from(e.1 > 0)));
             }
         }
         if let Some(added) = out.get_mut(first..) {
@@ -407,31 +453,86 @@ impl Occupancy for CalendarIndex {
     }
 }
 
-/// Instants as seconds since 1970-01-01, reusing the last date's count of days: the bookings of one
-/// stretch of work mostly share a date, and counting days from a date is the costly part.
-#[derive(Default)]
-struct Seconds {
-    last: Option<(chrono::NaiveDate, i64)>,
+/// One calendar's bookings over a stretch of time (a month a slot search looks at), copied out of
+/// the store into two sorted columns.
+///
+/// A search asks about many times in a row: working stretch after working stretch, slot after slot.
+/// Building this costs one sort of what the store returned (already in order, so a linear pass);
+/// after that each question is two bisections of one array, with no chunks to hop between. Like the
+/// calendar index, it finds the bookings overlapping a time by starting the walk no earlier than the
+/// longest booking's length before it.
+#[derive(Debug, Clone, Default)]
+pub struct BusyTimes {
+    // INVARIANT: both columns have the same length, rows sorted by start; no booking is longer than
+    // `max_len`.
+    starts: Vec<Stamp>,
+    ends: Vec<Stamp>,
+    max_len: Duration,
 }
 
-impl Seconds {
-    fn floor(&mut self, t: DateTime<Utc>) -> i64 {
-        use chrono::Timelike;
-        let t = t.naive_utc();
-        let date = t.date();
-        let midnight = match self.last {
-            Some((d, secs)) if d == date => secs,
-            _ => {
-                let secs = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
-                self.last = Some((date, secs));
-                secs
-            }
-        };
-        midnight + i64::from(t.time().num_seconds_from_midnight())
+impl BusyTimes {
+    /// The busy times of `bookings` (any order; overlapping ones are kept, as a group slot's are).
+    pub fn new(bookings: impl IntoIterator<Item = Interval>) -> Self {
+        let mut rows: Vec<(Stamp, Stamp)> = Vec::new();
+        let mut max_len = Duration::zero();
+        for b in bookings {
+            max_len = max_len.max(b.duration());
+            rows.push((stamp(b.start()), stamp(b.end())));
+        }
+        // Stable and adaptive: a store's rows come in start order, and then this is one pass.
+        rows.sort();
+        let (starts, ends) = rows.into_iter().unzip();
+        BusyTimes {
+            starts,
+            ends,
+            max_len,
+        }
     }
 
-    fn ceil(&mut self, t: DateTime<Utc>) -> i64 {
-        self.floor(t) + i64::from(t.timestamp_subsec_nanos() > 0)
+    /// How many bookings it holds.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The rows of the bookings that overlap `interval`, in start order.
+    fn overlapping(&self, interval: &Interval) -> impl Iterator<Item = usize> + '_ {
+        let (s, e) = (interval.start(), interval.end());
+        let floor = earlier(stamp(s), self.max_len);
+        let (after, before) = (stamp(s), stamp(e));
+        // Rows from the first that can reach `s` (no booking is longer than `max_len`) up to the last
+        // that starts before `e`.
+        let lo = self.starts.partition_point(|t| *t < floor);
+        let hi = lo
+            + self
+                .starts
+                .get(lo..)
+                .map_or(0, |rest| rest.partition_point(|t| *t < before));
+        (lo..hi).filter(move |&i| self.ends.get(i).is_some_and(|end| *end > after))
+    }
+
+    /// Whether any booking overlaps `interval`.
+    pub fn any_overlap(&self, interval: &Interval) -> bool {
+        self.overlapping(interval).next().is_some()
+    }
+}
+
+impl Occupancy for BusyTimes {
+    fn count_overlapping(&self, interval: &Interval) -> u32 {
+        u32::try_from(self.overlapping(interval).count()).unwrap_or(u32::MAX)
+    }
+
+    fn busy_within(&self, window: &Interval, out: &mut Vec<(i64, i64)>) -> bool {
+        for i in self.overlapping(window) {
+            if let (Some(s), Some(e)) = (self.starts.get(i), self.ends.get(i)) {
+                out.push((s.0, e.0 + i64::from(e.1 > 0)));
+            }
+        }
+        true
     }
 }
 
@@ -451,6 +552,23 @@ mod tests {
 
     fn id(n: u128) -> AppointmentId {
         AppointmentId::from_uuid(uuid::Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn a_stamp_steps_back_exactly_like_the_instant() {
+        let t = at(0) + Duration::nanoseconds(250_000_000);
+        for by in [
+            Duration::zero(),
+            Duration::minutes(45),
+            Duration::nanoseconds(250_000_000),
+            Duration::nanoseconds(250_000_001),
+            Duration::seconds(90) + Duration::nanoseconds(999_999_999),
+        ] {
+            assert_eq!(earlier(stamp(t), by), stamp(t - by), "{by}");
+        }
+        // Far past the first instant: still below every instant's stamp.
+        let first = stamp(DateTime::<Utc>::MIN_UTC);
+        assert!(earlier(first, Duration::days(1)) < first);
     }
 
     #[test]
@@ -613,6 +731,36 @@ mod tests {
             prop_assert_eq!(out, want);
         }
 
+        /// Busy times copied straight out of the index answer like busy times made from the
+        /// bookings an overlap query returns, for any question inside the copied span.
+        #[test]
+        fn busy_times_copied_from_the_index_agree_with_its_overlap_query(
+            ops in proptest::collection::vec((0_i64..2000, 1_i64..240), 1..300),
+            (span_start, span_len) in (0_i64..1500, 1_i64..800),
+            queries in proptest::collection::vec((0_i64..800, 1_i64..120), 1..30),
+        ) {
+            let mut c = CalendarIndex::new();
+            for (i, (start, l)) in ops.iter().enumerate() {
+                c.insert(id(i as u128), iv(*start, start + l), false);
+            }
+            let span = iv(span_start, span_start + span_len);
+            let copied = c.busy_times(&span);
+            let made = BusyTimes::new(c.overlapping(&span).map(|e| e.interval));
+            prop_assert_eq!(copied.len(), made.len());
+            for (s, len) in queries {
+                let s = span_start + s % span_len;
+                let q = iv(s, (s + len).min(span_start + span_len).max(s + 1));
+                prop_assert_eq!(copied.count_overlapping(&q), made.count_overlapping(&q));
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                copied.busy_within(&q, &mut a);
+                made.busy_within(&q, &mut b);
+                // Both in start order; bookings with the same start may come in either order.
+                prop_assert!(a.windows(2).all(|w| w[0].0 <= w[1].0));
+                a.sort_unstable();
+                prop_assert_eq!(a, b);
+            }
+        }
+
         /// Bookings bunched within a few seconds, at nanosecond precision, in chunks whose starts are
         /// anything but evenly spread: the interpolated position is still exact.
         #[test]
@@ -638,6 +786,37 @@ mod tests {
                 want.sort();
                 prop_assert_eq!(c.any_overlap(&q), !want.is_empty());
                 prop_assert_eq!(got, want);
+            }
+        }
+
+        /// Busy times copied out of a calendar answer like a linear scan of the same bookings, at
+        /// nanosecond precision and with bookings that overlap each other (a group slot): how many
+        /// overlap, whether any does, and the whole-second listing of a search.
+        #[test]
+        fn busy_times_agree_with_a_linear_scan(
+            ops in proptest::collection::vec((0_i64..3000, 0_i64..3, 1_i64..4000), 0..300),
+            queries in proptest::collection::vec((0_i64..3200, 1_i64..900), 1..50),
+        ) {
+            let t0 = at(0);
+            // Starts in seconds, some a third of a second past; lengths in seconds.
+            let t = |secs: i64, thirds: i64| t0 + Duration::seconds(secs) + Duration::nanoseconds(thirds * 333_333_333);
+            let bookings: Vec<Interval> = ops
+                .iter()
+                .map(|(s, third, len)| Interval::new(t(*s, *third), t(s + len, *third)).unwrap())
+                .collect();
+            // Given in reverse order: the copy sorts what it is given.
+            let busy = BusyTimes::new(bookings.iter().rev().copied());
+            prop_assert_eq!(busy.len(), bookings.len());
+            for (s, len) in queries {
+                let q = Interval::new(t(s, 1), t(s + len, 0)).unwrap();
+                let mut want: Vec<Interval> = bookings.iter().filter(|b| b.overlaps(&q)).copied().collect();
+                want.sort_by_key(|b| (b.start(), b.end()));
+                prop_assert_eq!(busy.count_overlapping(&q) as usize, want.len());
+                prop_assert_eq!(busy.any_overlap(&q), !want.is_empty());
+                let mut out = Vec::new();
+                prop_assert!(busy.busy_within(&q, &mut out));
+                let listed: Vec<(i64, i64)> = want.iter().map(crate::scheduling::whole_seconds).collect();
+                prop_assert_eq!(out, listed);
             }
         }
 

@@ -33,7 +33,7 @@ use crate::pharmacy::{
     Reservation, ReservationStatus, StockBalance, StockOrder,
 };
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
-use crate::scheduling::calendar::{CalendarIndex, Entry};
+use crate::scheduling::calendar::{BusyTimes, CalendarIndex, Entry};
 use crate::scheduling::waitlist::{WaitlistEntry, WaitlistStatus};
 use crate::scheduling::{Appointment, AppointmentStatus, Conflict, Party, Resource, SchedulingError};
 use crate::time::Interval;
@@ -467,6 +467,14 @@ impl Reads for Inner {
             .calendars
             .get(&party)
             .map(|c| c.overlapping(interval).collect())
+            .unwrap_or_default())
+    }
+
+    fn busy_times(&self, party: Party, interval: &Interval) -> Result<BusyTimes> {
+        Ok(self
+            .calendars
+            .get(&party)
+            .map(|c| c.busy_times(interval))
             .unwrap_or_default())
     }
 

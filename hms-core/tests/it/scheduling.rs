@@ -926,3 +926,139 @@ mod model {
         }
     }
 }
+
+/// The appointments booked for `patient` that still hold a time, as the desk sees them.
+fn active_of(c: &Clinic, patient: PatientId) -> usize {
+    let march = Interval::new(monday_morning(), monday_morning() + Duration::days(30)).unwrap();
+    c.h.patient_appointments(c.desk, patient, march)
+        .unwrap()
+        .iter()
+        .filter(|a| a.status == AppointmentStatus::Booked)
+        .count()
+}
+
+#[test]
+fn book_many_checks_each_request_against_the_ones_before_it_and_books_all_or_none() {
+    let c = clinic_with(ConflictMode::Block, 2, 2);
+    let (d, p) = (&c.doctors, &c.patients);
+    let booked =
+        c.h.book_many(
+            c.desk,
+            &[
+                BookingRequest::new(p[0], d[0], "follow_up", berlin(9, 0)),
+                BookingRequest::new(p[1], d[0], "follow_up", berlin(9, 15)),
+                BookingRequest::new(p[0], d[1], "follow_up", berlin(9, 15)),
+            ],
+        )
+        .unwrap();
+    assert_eq!(booked.len(), 3);
+    assert_eq!(active_of(&c, p[0]), 2);
+    // The second request collides with the first of the same batch (Doctor 0 at 10:00–10:30 is
+    // taken by it): a slot conflict, and the first is not booked either.
+    let err =
+        c.h.book_many(
+            c.desk,
+            &[
+                BookingRequest::new(p[0], d[0], "new_patient", berlin(10, 0)),
+                BookingRequest::new(p[1], d[0], "follow_up", berlin(10, 15)),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(conflicts(&err), [Party::Doctor(d[0])]);
+    assert_eq!(active_of(&c, p[0]), 2);
+    // A patient of the batch in two places at once is found the same way.
+    let err =
+        c.h.book_many(
+            c.desk,
+            &[
+                BookingRequest::new(p[1], d[0], "follow_up", berlin(11, 0)),
+                BookingRequest::new(p[1], d[1], "follow_up", berlin(11, 0)),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(conflicts(&err), [Party::Patient(p[1])]);
+    assert_eq!(active_of(&c, p[1]), 1);
+    // An unknown doctor late in a batch refuses the whole batch.
+    let err =
+        c.h.book_many(
+            c.desk,
+            &[
+                BookingRequest::new(p[1], d[1], "follow_up", berlin(14, 0)),
+                BookingRequest::new(
+                    p[1],
+                    StaffId::from_uuid(uuid::Uuid::from_u128(7)),
+                    "follow_up",
+                    berlin(15, 0),
+                ),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(code(err), "not_found");
+    assert_eq!(active_of(&c, p[1]), 1);
+}
+
+#[test]
+fn book_many_decides_and_audits_access_once_per_patient() {
+    let c = clinic_with(ConflictMode::Block, 2, 2);
+    let (d, p) = (&c.doctors, &c.patients);
+    let last_seq = |c: &Clinic| {
+        c.h.audit_log(c.admin, 0, usize::MAX)
+            .unwrap()
+            .last()
+            .map_or(0, |r| r.seq)
+    };
+    let before = last_seq(&c);
+    c.h.book_many(
+        c.desk,
+        &[
+            BookingRequest::new(p[0], d[0], "follow_up", berlin(9, 0)),
+            BookingRequest::new(p[1], d[0], "follow_up", berlin(9, 15)),
+            BookingRequest::new(p[0], d[1], "follow_up", berlin(9, 30)),
+            BookingRequest::new(p[1], d[1], "follow_up", berlin(9, 45)),
+        ],
+    )
+    .unwrap();
+    let entries = c.h.audit_log(c.admin, before, usize::MAX).unwrap();
+    // The admin's own earlier audit-log read is entry `before`; what follows is the batch: one
+    // allowed decision per patient, in the order the patients first appear.
+    let batch: Vec<_> = entries
+        .iter()
+        .filter(|r| r.account == c.desk)
+        .map(|r| (r.patient, r.allowed))
+        .collect();
+    assert_eq!(batch, [(Some(p[0]), true), (Some(p[1]), true)]);
+
+    // A patient's own account may not book for another patient: the whole batch is refused, and
+    // the refusal is in the audit log.
+    let portal =
+        c.h.open_account(
+            c.admin,
+            NewAccount {
+                login: "pat0".into(),
+                person: Some(PersonRef::Patient(p[0])),
+                roles: [Role::Patient].into(),
+            },
+        )
+        .unwrap()
+        .id;
+    let before = last_seq(&c);
+    let err =
+        c.h.book_many(
+            portal,
+            &[
+                BookingRequest::new(p[0], d[0], "follow_up", berlin(11, 0)),
+                BookingRequest::new(p[1], d[0], "follow_up", berlin(11, 15)),
+            ],
+        )
+        .unwrap_err();
+    assert_eq!(code(err), "forbidden");
+    assert_eq!(active_of(&c, p[0]), 2);
+    let denied: Vec<_> =
+        c.h.audit_log(c.admin, before, usize::MAX)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.account == portal)
+            .map(|r| (r.patient, r.allowed))
+            .collect();
+    assert_eq!(denied, [(Some(p[1]), false)]);
+}
