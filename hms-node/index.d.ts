@@ -219,6 +219,13 @@ export declare class Hospital {
    */
   chargeAppointment(actor: IdRef, appointment: IdRef): Promise<Charge>
   /**
+   * Charges a dispense: the medicine the patient kept (units handed out less units given back, at
+   * the batches' sale prices) under the price-list item `medicine`; charging it again returns the
+   * first charge. Rejects with `forbidden`, `not_found` for the dispense or the item,
+   * `invalid_input` for an anonymous sale or a dispense given back in full, `no_price`.
+   */
+  chargeDispense(actor: IdRef, dispense: IdRef): Promise<Charge>
+  /**
    * Charges a patient for a service from its source event (charged once: the same source again
    * returns the first charge). Rejects with `forbidden`, `not_found`, `invalid_input`, `no_price`,
    * `idempotency_mismatch` when the source was charged for something else.

@@ -122,6 +122,22 @@ test('over the counter: no prescription-only drugs, and only what is in stock', 
   assert.deepEqual([anonymous.patient, anonymous.location], [undefined, 'main'])
 })
 
+test('chargeDispense: what the patient kept, from the dispense itself, charged once', async () => {
+  const { h, admin, pharmacist, patients, paracetamol, receive } = await pharmacyClinic()
+  await h.setPriceItem(admin, { code: 'medicine', name: 'Medicines', kind: 'medicine', versions: [{ effectiveFrom: '2026-01-01', price: { kind: 'from_source' }, tax: { category: 'E', percent: '0' } }] })
+  await receive(paracetamol, 'P1', '2026-12-31', 20, '0.25')
+  const sale = await h.sellOverTheCounter(pharmacist, { patient: patients[1].id, location: 'main', lines: [{ drug: paracetamol.id, quantity: 10 }] })
+  await h.returnDispensed(pharmacist, { dispense: sale.id, lines: [{ line: 0, quantity: 2 }], reason: 'unused' })
+  // 10 handed out, 2 given back: 8 tablets at 0.25.
+  const charge = await h.chargeDispense(pharmacist, sale)
+  assert.deepEqual([charge.itemCode, charge.kind, charge.quantity, charge.unitPrice, charge.source], ['medicine', 'medicine', '8', eur('0.25'), { kind: 'dispense', id: sale.id }])
+  assert.equal((await h.chargeDispense(pharmacist, sale.id)).id, charge.id, 'a dispense is charged once')
+  await rejectsWith(h.chargeDispense(pharmacist, id(404)), 'not_found')
+  const anonymous = await h.sellOverTheCounter(pharmacist, { location: 'main', lines: [{ drug: paracetamol.id, quantity: 1 }] })
+  const e = await rejectsWith(h.chargeDispense(pharmacist, anonymous), 'invalid_input', 'validation')
+  assert.deepEqual(e.problems.map((p) => p.field), ['dispense'])
+})
+
 test('reservations hold stock for a patient until used, released or lapsed', async () => {
   const { h, pharmacist, patients, amoxicillin, receive, prescribe, dispense } = await pharmacyClinic()
   const batch = await receive(amoxicillin, 'A1', '2026-12-31', 3)

@@ -5,6 +5,7 @@ reservations, alerts and valuation. The clinic is `conftest.make_desk`'s."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -192,6 +193,30 @@ def test_over_the_counter_sales(desk: Desk) -> None:
     with pytest.raises(hms.PrescriptionRequiredError) as rx_only:
         h.sell_over_the_counter(desk.pharmacist, [hms.SaleItem(desk.amoxicillin, 1)])
     assert rx_only.value.drug_id == desk.amoxicillin.id
+
+
+def test_charging_a_dispense(desk: Desk) -> None:
+    h, c = desk.hospital, desk.clinic
+    h.set_price_item(desk.clerk, hms.PriceItem(
+        "medicine", "Medicines", "medicine", [hms.PriceVersion(d(1, 1), hms.Price(from_source=True))],
+    ))
+    receive(desk, desk.paracetamol, "P-1", d(6, 30), 5, price="1.25")
+    receive(desk, desk.paracetamol, "P-2", d(12, 31), 20, price="1.50")
+    sale = h.sell_over_the_counter(desk.pharmacist, [hms.SaleItem(desk.paracetamol, 8)], patient=c.ravi)
+    h.return_dispensed(desk.pharmacist, sale, [hms.ReturnItem(1, 1)], "one strip too many")
+    # What was kept, from the dispense's own lines: 5 × 1.25 + 2 × 1.50 = 9.25, as one unit.
+    charge = h.charge_dispense(desk.pharmacist, sale)
+    assert charge.source == f"dispense:{sale.id}" and charge.kind is hms.ItemKind.MEDICINE
+    assert (charge.item_code, charge.quantity, charge.unit_price) == ("medicine", Decimal(1), inr("9.25"))
+    assert charge.description == "Medicines (paracetamol 500 mg tablet × 7)"
+    assert h.charge_dispense(desk.pharmacist, sale.id) == charge, "a dispense is charged once"
+    assert [line.charge_id for line in h.open_invoice(desk.clerk, c.ravi).lines] == [charge.id]
+    with pytest.raises(hms.NotFoundError):
+        h.charge_dispense(desk.pharmacist, "019cad8f-ac00-7a00-8000-0000000009ff")
+    anonymous = h.sell_over_the_counter(desk.pharmacist, [hms.SaleItem(desk.paracetamol, 1)])
+    with pytest.raises(hms.ValidationError) as no_patient:
+        h.charge_dispense(desk.pharmacist, anonymous)
+    assert no_patient.value.problems[0].field == "dispense"
 
 
 def test_reservations(desk: Desk) -> None:

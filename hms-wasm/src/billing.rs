@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hms_core::billing::{
-    self, coverage, Breakdown, CoveragePlan, CoverageUsage, Discount, InvoiceInput, LineInput, RoundingMode,
+    self, Breakdown, CoveragePlan, CoverageUsage, Discount, InvoiceInput, LineInput, RoundingMode,
     ShareBasis, TaxRate,
 };
 use hms_core::error::{FieldCode, ValidationError};
@@ -274,16 +274,20 @@ impl Reader {
     }
 }
 
-/// The plan's problems at their paths under `coverage.plan` (a copay's visit type, which is the
-/// caller's own text, in brackets and quotes so that it is not turned into camelCase).
-fn plan_problems(e: ValidationError, into: &mut ValidationError) {
-    for p in e.problems() {
-        let field = match p.field.strip_prefix("copays.") {
+/// The core names a copay's problem `coverage.plan.copays.<visit type>`; a visit type is the caller's
+/// own text, not a field name, so it crosses in brackets and quotes (`coverage.plan.copays["new_patient"]`)
+/// and is not turned into camelCase.
+fn copay_paths(e: Error) -> Error {
+    let Error::Validation(v) = e else { return e };
+    let mut out = ValidationError::default();
+    for p in v.problems() {
+        let field = match p.field.strip_prefix("coverage.plan.copays.") {
             Some(visit) => format!("coverage.plan.copays[\"{visit}\"]"),
-            None => format!("coverage.plan.{}", p.field),
+            None => p.field.clone(),
         };
-        into.push(field, p.code, p.message.clone());
+        out.push(field, p.code, p.message.clone());
     }
+    out.into()
 }
 
 /// Prices an invoice.
@@ -350,23 +354,17 @@ pub fn price_invoice(input: PriceInvoiceInput) -> Result<PricedInvoice, Error> {
         };
         (plan, usage)
     });
-    let mut problems = r.problems;
-    // The plan's terms are checked only once its decimals are read (a bad decimal reads as zero).
-    if problems.is_empty() {
-        if let Some((plan, _)) = &coverage {
-            if let Err(e) = coverage::validate_plan(plan, cur) {
-                plan_problems(e, &mut problems);
-            }
-        }
-    }
-    problems.into_result()?;
+    // Unreadable decimals first (a bad decimal reads as zero); the plan's terms and the lines are
+    // then checked by the core.
+    r.problems.into_result()?;
     let b = billing::calculate(&InvoiceInput {
         currency: cur,
         rounding: input.rounding,
         lines: &lines,
         invoice_discount,
         coverage: coverage.as_ref().map(|(p, u)| (p, *u)),
-    })?;
+    })
+    .map_err(copay_paths)?;
     Ok(PricedInvoice::from(&b))
 }
 

@@ -20,11 +20,16 @@
 //! is the sum of its lines.
 //!
 //! # Implementation
-//! Amounts are handled as integers of minor units (`i128`) and percentages as exact fractions, so a
-//! division is one integer division with an exact half-up tie test, and a 50-line invoice prices in a
-//! few microseconds. Every operation is checked; an amount too large for the arithmetic is an
-//! `invalid_input` error, never a wrong figure. [`allocate_minor`] is the integer twin of
-//! [`Money::allocate`] (same largest-remainder rule, same tie-break), pinned to it by a property test.
+//! Amounts are handled as integers of minor units and percentages as exact fractions, so a division
+//! is one integer division with an exact half-up tie test. A line's figures are `i64`s (a line amount
+//! that does not fit one is refused as too large when it is read, and every sum is checked); only the
+//! products of an amount and a rate are widened to `i128`. The work is a few passes over one small
+//! record per line: the tax groups are found while the lines are read (a rate written like the
+//! previous line's is not read again), the invoice discount and each category's tax are spread over
+//! the lines in place (`spread`, pinned to [`allocate_minor`], the integer twin of
+//! [`Money::allocate`]), and the coverage split is made line by line while the priced lines are
+//! written, so a 50-line invoice prices in a few microseconds. An amount too large for the
+//! arithmetic is an `invalid_input` error, never a wrong figure.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -159,9 +164,12 @@ pub struct Breakdown {
 /// Prices an invoice.
 ///
 /// # Errors
-/// `currency_mismatch` when an amount is in another currency; `invalid_input` listing every bad line
-/// (a quantity not above zero, a negative price, a rate or discount outside 0–100 %, an amount
-/// discount larger than what it discounts or not in whole minor units, a figure too large).
+/// `currency_mismatch` when an amount is in another currency; `invalid_input` listing every bad
+/// term of the coverage plan (at `coverage.plan.<field>`, as [`coverage::validate_plan`] names them)
+/// and of its usage (`coverage.usage.<field>`: negative, or not whole minor units of the currency),
+/// then every bad line (a quantity not above zero, a negative price, a rate or discount outside
+/// 0–100 %, an amount discount larger than what it discounts or not in whole minor units), then a
+/// figure too large.
 ///
 /// # Example
 /// ```
@@ -190,10 +198,23 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
     check_currencies(input)?;
     let n = input.lines.len();
     let mut problems = ValidationError::default();
+    // The coverage terms are checked here, where the figures depend on them, so that every caller
+    // of the pure function (not only the facade) gets the plan's own problems rather than a figure
+    // that does not compute.
+    if let Some((plan, usage)) = input.coverage {
+        if let Err(e) = coverage::validate_plan(plan, cur) {
+            problems.extend_prefixed("coverage.plan", e);
+        }
+        coverage::check_usage(&usage, cur, &mut problems);
+    }
 
-    // 1–2. Line amounts and line discounts.
+    // 1–2. Line amounts and line discounts; each line joins its tax group (category and rate) on the
+    // way (the group of the previous line is tried first).
     let mut work: Vec<Work> = Vec::with_capacity(n);
-    let mut base: i128 = 0;
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut last = usize::MAX;
+    let mut last_percent: Option<(Decimal, Pct)> = None;
+    let mut base: i64 = 0;
     for (i, l) in input.lines.iter().enumerate() {
         // Signs read off the mantissas: no decimal comparison needed.
         if l.quantity.mantissa() <= 0 {
@@ -210,31 +231,81 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
                 format!("a unit price of `{}` is negative", l.unit_price.amount),
             );
         }
-        let pct = Pct::of(l.tax.percent);
-        if pct.is_none() {
-            problems.push(
-                format!("lines[{i}].tax"),
-                FieldCode::OutOfRange,
-                format!("a tax rate of `{}` is not between 0 and 100 %", l.tax.percent),
-            );
-        }
-        let ext = line_amount(l.quantity, l.unit_price.amount, m).unwrap_or(0);
-        let disc = match discount_on(l.discount, ext, m) {
-            Ok(d) => d,
-            Err(msg) => {
-                problems.push(format!("lines[{i}].discount"), FieldCode::OutOfRange, msg);
-                0
+        let group = match groups.get(last) {
+            // The same rate written the same way as the previous line's: its group, with no need
+            // to read the rate again.
+            Some(g)
+                if same_bits(g.rate.percent, l.tax.percent)
+                    && same_str(&g.rate.category, &l.tax.category) =>
+            {
+                Some(last)
             }
+            _ => match Pct::of(l.tax.percent) {
+                None => {
+                    problems.push(
+                        format!("lines[{i}].tax"),
+                        FieldCode::OutOfRange,
+                        format!("a tax rate of `{}` is not between 0 and 100 %", l.tax.percent),
+                    );
+                    None
+                }
+                Some(pct) => {
+                    let same = |g: &Group<'_>| g.pct == pct && same_str(&g.rate.category, &l.tax.category);
+                    Some(match groups.iter().position(same) {
+                        Some(g) => g,
+                        None => {
+                            groups.push(Group {
+                                rate: &l.tax,
+                                pct,
+                                exclusive: 0,
+                                inclusive: 0,
+                                tax: 0,
+                                net: 0,
+                            });
+                            groups.len() - 1
+                        }
+                    })
+                }
+            },
         };
-        base = base.checked_add(ext - disc).ok_or_else(too_large)?;
+        if let Some(g) = group {
+            last = g;
+        }
+        let ext = line_amount(l.quantity, l.unit_price.amount, m)
+            .and_then(|v| i64::try_from(v).ok())
+            .ok_or_else(too_large)?;
+        let disc = match l.discount {
+            None => 0,
+            // The same percentage written the same way as the last one read: no need to read it again.
+            Some(Discount::Percent(p)) if last_percent.is_some_and(|(q, _)| same_bits(p, q)) => {
+                match last_percent.and_then(|(_, pct)| pct.part_of(i128::from(ext))) {
+                    Some(d) => i64::try_from(d).map_err(|_| too_large())?,
+                    None => return Err(too_large()),
+                }
+            }
+            Some(d) => match discount_on(Some(d), ext, m) {
+                Ok(d) => d,
+                Err(msg) => {
+                    problems.push(format!("lines[{i}].discount"), FieldCode::OutOfRange, msg);
+                    0
+                }
+            },
+        };
+        if let Some(Discount::Percent(p)) = l.discount {
+            if !last_percent.is_some_and(|(q, _)| same_bits(p, q)) {
+                last_percent = Pct::of(p).map(|pct| (p, pct)).or(last_percent);
+            }
+        }
+        let after = ext - disc;
+        base = base.checked_add(after).ok_or_else(too_large)?;
         work.push(Work {
             ext,
             line_disc: disc,
             inv_disc: 0,
-            after: ext - disc,
+            after,
             tax: 0,
-            pct: pct.unwrap_or(Pct { num: 0, den: 100 }),
-            group: 0,
+            group: group.unwrap_or(0),
+            inclusive: l.tax_inclusive,
         });
     }
 
@@ -247,134 +318,120 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
         }
     };
     problems.into_result()?;
+    let mut keys: Vec<u128> = Vec::with_capacity(n);
     if inv_disc != 0 {
-        let weights: Vec<i128> = work.iter().map(|w| w.after).collect();
-        let shares = allocate_minor(inv_disc, &weights).ok_or_else(too_large)?;
-        for (w, s) in work.iter_mut().zip(shares) {
-            w.inv_disc = s;
-            w.after -= s;
+        spread(
+            inv_disc,
+            &mut work,
+            |_| true,
+            |w| Some(i128::from(w.after)),
+            |w| &mut w.inv_disc,
+            &mut keys,
+        )
+        .ok_or_else(too_large)?;
+        for w in &mut work {
+            w.after -= w.inv_disc;
         }
     }
 
-    // 4. Tax, grouped by category and rate (the group of the previous line is tried first).
-    let mut groups: Vec<Group<'_>> = Vec::new();
-    let mut last = usize::MAX;
-    for (w, l) in work.iter_mut().zip(input.lines) {
-        let same = |g: &Group<'_>| g.pct == w.pct && g.rate.category == l.tax.category;
-        let g = match groups.get(last) {
-            Some(g) if same(g) => last,
-            _ => match groups.iter().position(same) {
-                Some(g) => g,
-                None => {
-                    groups.push(Group {
-                        rate: &l.tax,
-                        pct: w.pct,
-                        exclusive: 0,
-                        inclusive: 0,
-                        tax: 0,
-                        net: 0,
-                    });
-                    groups.len() - 1
-                }
-            },
-        };
-        last = g;
-        w.group = g;
-        let grp = groups.get_mut(g).ok_or_else(too_large)?;
-        let side = if l.tax_inclusive {
-            &mut grp.inclusive
-        } else {
-            &mut grp.exclusive
-        };
-        *side = side.checked_add(w.after).ok_or_else(too_large)?;
+    // 4. Tax, per category and rate.
+    for w in &work {
+        if let Some(grp) = groups.get_mut(w.group) {
+            let side = if w.inclusive {
+                &mut grp.inclusive
+            } else {
+                &mut grp.exclusive
+            };
+            *side = side.checked_add(w.after).ok_or_else(too_large)?;
+        }
     }
     match input.rounding {
         RoundingMode::PerLine => {
-            for (w, l) in work.iter_mut().zip(input.lines) {
-                w.tax = w.pct.tax_of(w.after, l.tax_inclusive).ok_or_else(too_large)?;
+            for w in &mut work {
+                let pct = groups.get(w.group).map(|g| g.pct).ok_or_else(too_large)?;
+                w.tax = pct
+                    .tax_of(i128::from(w.after), w.inclusive)
+                    .and_then(|t| i64::try_from(t).ok())
+                    .ok_or_else(too_large)?;
             }
         }
         RoundingMode::PerTaxCategory => {
-            let mut members: Vec<usize> = Vec::with_capacity(n);
-            let mut weights: Vec<i128> = Vec::with_capacity(n);
             for (gi, g) in groups.iter().enumerate() {
-                let total = g
-                    .pct
-                    .category_tax(g.exclusive, g.inclusive)
+                let pct = g.pct;
+                let total = pct
+                    .category_tax(i128::from(g.exclusive), i128::from(g.inclusive))
+                    .and_then(|t| i64::try_from(t).ok())
                     .ok_or_else(too_large)?;
-                members.clear();
-                weights.clear();
-                for (i, (w, l)) in work.iter().zip(input.lines).enumerate() {
-                    if w.group == gi {
-                        members.push(i);
-                        weights.push(g.pct.tax_weight(w.after, l.tax_inclusive).ok_or_else(too_large)?);
-                    }
-                }
-                let parts = allocate_minor(total, &weights).ok_or_else(too_large)?;
-                for (i, p) in members.iter().zip(parts) {
-                    if let Some(w) = work.get_mut(*i) {
-                        w.tax = p;
-                    }
-                }
+                spread(
+                    total,
+                    &mut work,
+                    |w| w.group == gi,
+                    |w| pct.tax_weight(i128::from(w.after), w.inclusive),
+                    |w| &mut w.tax,
+                    &mut keys,
+                )
+                .ok_or_else(too_large)?;
             }
         }
     }
+    drop(keys);
 
-    // net and gross per line, and the totals.
-    let mut gross: Vec<i128> = Vec::with_capacity(n);
-    let mut t = [0i128; 5]; // extended, line discounts, net, tax, gross
+    // 5. Net and gross per line, coverage, and the totals.
+    let mut split = coverage::Splitter::new(input.coverage, cur)?;
+    let money = minor_money(cur)?;
+    let mut lines = Vec::with_capacity(n);
+    let mut t = [0i64; 6]; // extended, line discounts, net, tax, gross, payer
     for (w, l) in work.iter().zip(input.lines) {
-        let (net, gr) = if l.tax_inclusive {
+        let (net, gross) = if w.inclusive {
             (w.after - w.tax, w.after)
         } else {
             (w.after, w.after.checked_add(w.tax).ok_or_else(too_large)?)
         };
-        gross.push(gr);
         if let Some(g) = groups.get_mut(w.group) {
-            g.tax += w.tax;
-            g.net += net;
+            g.tax = g.tax.checked_add(w.tax).ok_or_else(too_large)?;
+            g.net = g.net.checked_add(net).ok_or_else(too_large)?;
         }
-        for (acc, v) in t.iter_mut().zip([w.ext, w.line_disc, net, w.tax, gr]) {
+        let s = split.share(gross, l)?;
+        for (acc, v) in t.iter_mut().zip([w.ext, w.line_disc, net, w.tax, gross, s.payer]) {
             *acc = acc.checked_add(v).ok_or_else(too_large)?;
         }
-    }
-
-    // 5. Coverage.
-    let (shares, payer) = coverage::split(&gross, input.lines, input.coverage, cur)?;
-
-    let money = |v: i128| to_money(v, cur);
-    let mut lines = Vec::with_capacity(n);
-    for ((w, gr), share) in work.iter().zip(&gross).zip(shares) {
         lines.push(PricedLine {
-            extended: money(w.ext)?,
-            line_discount: money(w.line_disc)?,
-            invoice_discount: money(w.inv_disc)?,
-            net: money(*gr - w.tax)?,
-            tax: money(w.tax)?,
-            gross: money(*gr)?,
-            share,
+            extended: money(w.ext),
+            line_discount: money(w.line_disc),
+            invoice_discount: money(w.inv_disc),
+            net: money(net),
+            tax: money(w.tax),
+            gross: money(gross),
+            share: Share {
+                payer: money(s.payer),
+                patient: money(s.patient),
+                copay: money(s.copay),
+                deductible: money(s.deductible),
+                coinsurance: money(s.coinsurance),
+                not_covered: money(s.not_covered),
+                basis: s.basis,
+                capped: s.capped,
+            },
         });
     }
     let taxes = groups
         .iter()
-        .map(|g| {
-            Ok(TaxSubtotal {
-                tax: g.rate.clone(),
-                taxable: money(g.net)?,
-                amount: money(g.tax)?,
-            })
+        .map(|g| TaxSubtotal {
+            tax: g.rate.clone(),
+            taxable: money(g.net),
+            amount: money(g.tax),
         })
-        .collect::<Result<Vec<_>>>()?;
-    let [extended, line_discounts, net, tax, total] = t;
+        .collect();
+    let [extended, line_discounts, net, tax, total, payer] = t;
     let totals = Totals {
-        extended: money(extended)?,
-        line_discounts: money(line_discounts)?,
-        invoice_discount: money(inv_disc)?,
-        net: money(net)?,
-        tax: money(tax)?,
-        gross: money(total)?,
-        payer: money(payer)?,
-        patient: money(total - payer)?,
+        extended: money(extended),
+        line_discounts: money(line_discounts),
+        invoice_discount: money(inv_disc),
+        net: money(net),
+        tax: money(tax),
+        gross: money(total),
+        payer: money(payer),
+        patient: money(total - payer),
     };
     Ok(Breakdown {
         currency: cur,
@@ -385,24 +442,133 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
     })
 }
 
-/// One line's figures in minor units while the invoice is priced.
+/// One line's figures in minor units while the invoice is priced. Every figure fits an `i64`: a
+/// line amount that does not is refused as too large when it is read, and every sum is checked.
 struct Work {
-    ext: i128,
-    line_disc: i128,
-    inv_disc: i128,
-    after: i128,
-    tax: i128,
-    pct: Pct,
+    ext: i64,
+    line_disc: i64,
+    inv_disc: i64,
+    after: i64,
+    tax: i64,
     group: usize,
+    inclusive: bool,
 }
 
 struct Group<'a> {
     rate: &'a TaxRate,
     pct: Pct,
-    exclusive: i128,
-    inclusive: i128,
-    tax: i128,
-    net: i128,
+    exclusive: i64,
+    inclusive: i64,
+    tax: i64,
+    net: i64,
+}
+
+/// Whether two decimals are written alike (same digits, same scale): equal for sure, without a
+/// decimal comparison. (`20` and `20.0` are not written alike; they are compared as rates.)
+#[inline]
+fn same_bits(a: Decimal, b: Decimal) -> bool {
+    a.serialize() == b.serialize()
+}
+
+/// String equality without a library call for the short codes (tax categories) compared per line.
+#[inline]
+fn same_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// Spreads `total` minor units over the lines `member` picks, in proportion to their `weight`, by
+/// largest remainder, writing each part into the line's `slot`: the rule of [`allocate_minor`] (and
+/// of [`Money::allocate`]) without a vector per call. `keys` is scratch space. `None` when a
+/// product overflows.
+fn spread(
+    total: i64,
+    work: &mut [Work],
+    member: impl Fn(&Work) -> bool,
+    weight: impl Fn(&Work) -> Option<i128>,
+    slot: fn(&mut Work) -> &mut i64,
+    keys: &mut Vec<u128>,
+) -> Option<()> {
+    let mut sum: i128 = 0;
+    let mut first = None;
+    for (i, w) in work.iter().enumerate() {
+        if member(w) {
+            first.get_or_insert(i);
+            sum = sum.checked_add(weight(w)?.max(0))?;
+        }
+    }
+    let Some(first) = first else { return Some(()) };
+    if sum == 0 {
+        for (i, w) in work.iter_mut().enumerate() {
+            if member(w) {
+                *slot(w) = if i == first { total } else { 0 };
+            }
+        }
+        return Some(());
+    }
+    let Ok(rank_sum) = u64::try_from(sum) else {
+        // Weights summing past 2^64 (never met with money): the general path.
+        let members: Vec<usize> = (0..work.len())
+            .filter(|i| work.get(*i).is_some_and(&member))
+            .collect();
+        let weights = members
+            .iter()
+            .map(|i| work.get(*i).and_then(&weight))
+            .collect::<Option<Vec<i128>>>()?;
+        let parts = allocate_minor(i128::from(total), &weights)?;
+        for (i, p) in members.iter().zip(parts) {
+            if let Some(w) = work.get_mut(*i) {
+                *slot(w) = i64::try_from(p).ok()?;
+            }
+        }
+        return Some(());
+    };
+    let magnitude = i128::from(total).abs();
+    let small_sum = i64::try_from(sum).ok();
+    let mut assigned: i128 = 0;
+    keys.clear();
+    for (i, w) in work.iter_mut().enumerate() {
+        if !member(w) {
+            continue;
+        }
+        let wt = weight(w)?.max(0);
+        let (floor, r) = if wt == 0 {
+            (0, 0)
+        } else {
+            let p = mul(magnitude, wt)?;
+            match (i64::try_from(p), small_sum) {
+                (Ok(p), Some(s)) => (i128::from(p / s), i128::from(p % s)),
+                _ => (p / sum, p % sum),
+            }
+        };
+        *slot(w) = i64::try_from(floor).ok()?;
+        assigned += floor;
+        if r > 0 {
+            // Smallest keys first: the largest remainders, an earlier line first on a tie.
+            let rank = u128::from(rank_sum - 1 - u64::try_from(r).ok()?);
+            keys.push((rank << 64) | i as u128);
+        }
+    }
+    // INVARIANT: the leftover is below the number of positive remainders, since each floor lost
+    // less than one unit.
+    let k = usize::try_from(magnitude - assigned).ok()?.min(keys.len());
+    if k > 0 {
+        if k < keys.len() {
+            keys.select_nth_unstable(k);
+        }
+        for key in keys.iter().take(k) {
+            if let Some(w) = work.get_mut((*key as u64) as usize) {
+                *slot(w) += 1;
+            }
+        }
+    }
+    if total < 0 {
+        for w in work.iter_mut() {
+            if member(w) {
+                *slot(w) = -*slot(w);
+            }
+        }
+    }
+    Some(())
 }
 
 fn check_currencies(input: &InvoiceInput<'_>) -> Result<()> {
@@ -447,12 +613,13 @@ pub(crate) fn too_large() -> Error {
 }
 
 /// The discount in minor units on `amount`, or a message saying what is wrong with it.
-fn discount_on(discount: Option<Discount>, amount: i128, m: u32) -> std::result::Result<i128, String> {
+fn discount_on(discount: Option<Discount>, amount: i64, m: u32) -> std::result::Result<i64, String> {
     match discount {
         None => Ok(0),
         Some(Discount::Percent(p)) => {
             let pct = Pct::of(p).ok_or_else(|| format!("a discount of `{p}` % is not between 0 and 100"))?;
-            pct.part_of(amount)
+            pct.part_of(i128::from(amount))
+                .and_then(|d| i64::try_from(d).ok())
                 .ok_or_else(|| "the discount is too large to compute".to_owned())
         }
         Some(Discount::Amount(a)) => {
@@ -460,14 +627,15 @@ fn discount_on(discount: Option<Discount>, amount: i128, m: u32) -> std::result:
                 .ok_or_else(|| format!("`{}` is not a whole number of minor units", a.amount))?;
             if v < 0 {
                 Err(format!("a discount of `{}` is negative", a.amount))
-            } else if v > amount {
+            } else if v > i128::from(amount) {
                 Err(format!(
                     "a discount of `{}` is more than the {} it discounts",
                     a.amount,
-                    Decimal::from_i128_with_scale(amount, m)
+                    Decimal::from_i128_with_scale(i128::from(amount), m)
                 ))
             } else {
-                Ok(v)
+                // INVARIANT: 0 ≤ v ≤ amount, an i64.
+                Ok(i64::try_from(v).unwrap_or(amount))
             }
         }
     }
@@ -533,17 +701,17 @@ pub(crate) fn to_minor(amount: Decimal, m: u32) -> Option<i128> {
     }
 }
 
-/// Minor units back to money.
+/// A maker of money in `cur` from minor units (an `i64`), infallible once the currency's places are
+/// known to be a decimal scale.
+///
+/// # Errors
+/// `invalid_input` (too large) for a currency with more places than a decimal holds (none has).
 #[inline]
-pub(crate) fn to_money(v: i128, cur: Currency) -> Result<Money> {
-    if let Ok(small) = i64::try_from(v) {
-        if let Ok(d) = Decimal::try_new(small, cur.minor_units()) {
-            return Ok(Money::new(d, cur));
-        }
-    }
-    Decimal::try_from_i128_with_scale(v, cur.minor_units())
-        .map(|d| Money::new(d, cur))
-        .map_err(|_| too_large())
+pub(crate) fn minor_money(cur: Currency) -> Result<impl Fn(i64) -> Money> {
+    let m = cur.minor_units();
+    Decimal::try_new(0, m).map_err(|_| too_large())?;
+    // INVARIANT: `m` is a valid scale (checked above), so `try_new` cannot fail below.
+    Ok(move |v: i64| Money::new(Decimal::try_new(v, m).unwrap_or_default(), cur))
 }
 
 /// `quantity × unit_price` rounded half-up to `m` places, in minor units.
@@ -551,7 +719,8 @@ fn line_amount(quantity: Decimal, unit_price: Decimal, m: u32) -> Option<i128> {
     let prod = mul(quantity.mantissa(), unit_price.mantissa());
     let scale = quantity.scale() + unit_price.scale();
     match prod {
-        Some(p) if scale <= m => p.checked_mul(pow10(m - scale)?),
+        Some(p) if scale == m => Some(p),
+        Some(p) if scale < m => p.checked_mul(pow10(m - scale)?),
         Some(p) if scale - m < 39 => div_half_up(p, pow10(scale - m)?),
         _ => {
             let exact = quantity.checked_mul(unit_price)?;

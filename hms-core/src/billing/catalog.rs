@@ -124,6 +124,10 @@ pub fn normalize_code(code: &str) -> String {
     code.trim().to_lowercase()
 }
 
+/// The price-list item a dispense is charged under: a [`Price::FromSource`] item (the pharmacy's
+/// sale prices), whose tax rate and inclusiveness apply to the medicine.
+pub const DISPENSE_ITEM: &str = "medicine";
+
 /// The price-list codes tried for a consultation of `visit_type`, in order.
 pub fn consultation_codes(visit_type: &str) -> [String; 2] {
     [

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::calc::{div_half_up, to_minor, to_money, too_large, LineInput, Pct};
+use super::calc::{div_half_up, mul, to_minor, too_large, LineInput, Pct};
 use crate::error::{FieldCode, Result, ValidationError};
 use crate::money::{Currency, Money};
 
@@ -158,7 +158,7 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
         );
     }
     let mut amount = |field: String, m: &Money| {
-        if m.currency != plan.currency || m.is_negative() || !m.is_rounded() {
+        if m.currency != plan.currency || m.is_negative() || !whole_minor(m) {
             e.push(
                 field,
                 FieldCode::OutOfRange,
@@ -189,65 +189,109 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
     e.into_result()
 }
 
-/// Splits every line's gross amount (in minor units) between payer and patient. Returns the shares
-/// and the payer's total in minor units.
-pub(crate) fn split(
-    gross: &[i128],
-    lines: &[LineInput],
-    coverage: Option<(&CoveragePlan, CoverageUsage)>,
-    cur: Currency,
-) -> Result<(Vec<Share>, i128)> {
-    let m = cur.minor_units();
-    let zero = Money::zero(cur);
-    let mut out = Vec::with_capacity(gross.len());
-    let Some((plan, usage)) = coverage else {
-        for g in gross {
-            let all = to_money(*g, cur)?;
-            out.push(Share {
-                payer: zero,
-                patient: all,
-                copay: zero,
-                deductible: zero,
-                coinsurance: zero,
-                not_covered: all,
+/// Whether an amount is a whole number of its currency's minor units (as [`Money::is_rounded`],
+/// read off the digits rather than by rounding).
+fn whole_minor(m: &Money) -> bool {
+    to_minor(m.amount, m.currency.minor_units()).is_some()
+}
+
+/// Checks what a patient has used of a plan: each figure a non-negative amount of whole minor units
+/// in `currency`. Problems are pushed at `coverage.usage.<field>`.
+pub(crate) fn check_usage(usage: &CoverageUsage, currency: Currency, into: &mut ValidationError) {
+    for (field, m) in [
+        ("coverage.usage.deductible_used", &usage.deductible_used),
+        ("coverage.usage.out_of_pocket_used", &usage.out_of_pocket_used),
+    ] {
+        if m.currency != currency || m.is_negative() || !whole_minor(m) {
+            into.push(
+                field,
+                FieldCode::OutOfRange,
+                format!("`{m}` is not a non-negative amount of whole minor units in `{currency}`"),
+            );
+        }
+    }
+}
+
+/// Splits line after line of an invoice between payer and patient, in invoice order: what is left
+/// of the deductible and of the out-of-pocket maximum carries from one line to the next.
+pub(crate) struct Splitter<'a> {
+    m: u32,
+    terms: Option<Terms<'a>>,
+}
+
+struct Terms<'a> {
+    plan: &'a CoveragePlan,
+    deductible_left: i64,
+    oop_left: Option<i64>,
+    coins: Pct,
+}
+
+impl<'a> Splitter<'a> {
+    /// A splitter for `coverage` (`None`: self-pay) on an invoice in `cur`.
+    pub(crate) fn new(coverage: Option<(&'a CoveragePlan, CoverageUsage)>, cur: Currency) -> Result<Self> {
+        let m = cur.minor_units();
+        let minor = |x: &Money| {
+            to_minor(x.amount, m)
+                .and_then(|v| i64::try_from(v).ok())
+                .ok_or_else(too_large)
+        };
+        let terms = match coverage {
+            None => None,
+            Some((plan, usage)) => Some(Terms {
+                plan,
+                deductible_left: (minor(&plan.annual_deductible)? - minor(&usage.deductible_used)?).max(0),
+                oop_left: match &plan.out_of_pocket_max {
+                    Some(max) => Some((minor(max)? - minor(&usage.out_of_pocket_used)?).max(0)),
+                    None => None,
+                },
+                coins: Pct::of(plan.coinsurance_percent).ok_or_else(too_large)?,
+            }),
+        };
+        Ok(Splitter { m, terms })
+    }
+
+    /// The share of the next line, of gross amount `g` minor units.
+    #[inline]
+    pub(crate) fn share(&mut self, g: i64, l: &LineInput) -> Result<ShareMinor> {
+        let Some(t) = self.terms.as_mut() else {
+            return Ok(ShareMinor {
+                payer: 0,
+                patient: g,
+                copay: 0,
+                deductible: 0,
+                coinsurance: 0,
+                not_covered: g,
                 basis: ShareBasis::SelfPay,
                 capped: false,
             });
-        }
-        return Ok((out, 0));
-    };
-    let minor = |x: &Money| to_minor(x.amount, m).ok_or_else(too_large);
-    let mut deductible_left = (minor(&plan.annual_deductible)? - minor(&usage.deductible_used)?).max(0);
-    let mut oop_left = match &plan.out_of_pocket_max {
-        Some(max) => Some((minor(max)? - minor(&usage.out_of_pocket_used)?).max(0)),
-        None => None,
-    };
-    let coins = Pct::of(plan.coinsurance_percent).ok_or_else(too_large)?;
-    let mut payer_total: i128 = 0;
-    for (g, l) in gross.iter().zip(lines) {
-        let g = *g;
-        let (mut copay, mut deductible, mut coinsurance, mut not_covered) = (0, 0, 0, 0);
-        let basis = if plan.not_covered.contains(&l.item_code) {
+        };
+        let plan = t.plan;
+        let (mut copay, mut deductible, mut coinsurance, mut not_covered) = (0i64, 0i64, 0i64, 0i64);
+        let basis = if holds(&plan.not_covered, &l.item_code) {
             not_covered = g;
             ShareBasis::NotCovered
-        } else if !l.preauthorized && plan.preauthorization_required.contains(&l.item_code) {
+        } else if !l.preauthorized && holds(&plan.preauthorization_required, &l.item_code) {
             not_covered = g;
             ShareBasis::PreauthorizationMissing
         } else if let Some(c) = l.visit_type.as_deref().and_then(|v| plan.copays.get(v)) {
-            copay = minor(c)?.min(g);
+            copay = to_minor(c.amount, self.m)
+                .and_then(|v| i64::try_from(v).ok())
+                .ok_or_else(too_large)?
+                .min(g);
             ShareBasis::Copay
         } else {
-            deductible = deductible_left.min(g);
-            deductible_left -= deductible;
-            let rest = g - deductible;
+            deductible = t.deductible_left.min(g);
+            t.deductible_left -= deductible;
+            let rest = i128::from(g - deductible);
             // Two-part largest remainder [coinsurance, payer] with a tie to the first part is exactly
             // a half-up rounding of the coinsurance.
-            coinsurance = div_half_up(rest.checked_mul(coins.num).ok_or_else(too_large)?, coins.den)
+            coinsurance = div_half_up(mul(rest, t.coins.num).ok_or_else(too_large)?, t.coins.den)
+                .and_then(|v| i64::try_from(v).ok())
                 .ok_or_else(too_large)?;
             ShareBasis::DeductibleCoinsurance
         };
         let mut capped = false;
-        if let Some(left) = oop_left.as_mut() {
+        if let Some(left) = t.oop_left.as_mut() {
             let mut excess = copay + deductible + coinsurance - *left;
             if excess > 0 {
                 capped = true;
@@ -258,23 +302,64 @@ pub(crate) fn split(
                 }
                 let cut = excess.min(deductible);
                 deductible -= cut;
-                deductible_left += cut;
+                t.deductible_left += cut;
             }
             *left -= copay + deductible + coinsurance;
         }
         let patient = copay + deductible + coinsurance + not_covered;
-        let payer = g - patient;
-        payer_total += payer;
-        out.push(Share {
-            payer: to_money(payer, cur)?,
-            patient: to_money(patient, cur)?,
-            copay: to_money(copay, cur)?,
-            deductible: to_money(deductible, cur)?,
-            coinsurance: to_money(coinsurance, cur)?,
-            not_covered: to_money(not_covered, cur)?,
+        Ok(ShareMinor {
+            payer: g - patient,
+            patient,
+            copay,
+            deductible,
+            coinsurance,
+            not_covered,
             basis,
             capped,
-        });
+        })
     }
-    Ok((out, payer_total))
+}
+
+/// A [`Share`] in minor units.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShareMinor {
+    pub(crate) payer: i64,
+    pub(crate) patient: i64,
+    pub(crate) copay: i64,
+    pub(crate) deductible: i64,
+    pub(crate) coinsurance: i64,
+    pub(crate) not_covered: i64,
+    pub(crate) basis: ShareBasis,
+    pub(crate) capped: bool,
+}
+
+/// Whether `set` holds `code`. A plan names a few codes: they are compared one by one, a length
+/// first, rather than walked as a tree of string comparisons.
+#[inline]
+fn holds(set: &BTreeSet<String>, code: &str) -> bool {
+    if set.len() <= 8 {
+        set.iter()
+            .any(|c| c.len() == code.len() && c.bytes().zip(code.bytes()).all(|(x, y)| x == y))
+    } else {
+        set.contains(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn whole_minor_units_are_what_rounding_leaves_alone(
+            mantissa in any::<i64>(),
+            scale in 0_u32..12,
+            cur in prop_oneof![Just(Currency::USD), Just(Currency::JPY), Just(Currency::KWD)],
+        ) {
+            let m = Money::new(Decimal::new(mantissa, scale), cur);
+            prop_assert_eq!(whole_minor(&m), m.is_rounded());
+        }
+    }
 }

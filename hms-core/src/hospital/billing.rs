@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{Effects, Hospital};
 use crate::access::{Action, ResourceKind};
 use crate::billing::catalog::{self, ItemKind, PriceItem};
+use crate::billing::charge::dispense_charge;
 use crate::billing::coverage::{self, CoveragePlan, CoverageUsage};
 use crate::billing::dues::{self, Aging, Statement};
 use crate::billing::gateway::{GatewayEvent, IntentRequest, PaymentGateway, PaymentIntent};
@@ -25,7 +26,7 @@ use crate::billing::payment::{self, Allocation, OpenItem, Payment, Refund, Respo
 use crate::billing::{calculate, BillingError, Breakdown, Charge, ChargeSource, Discount, InvoiceInput};
 use crate::error::{Error, FieldCode, Result, ValidationError};
 use crate::events::DomainEvent;
-use crate::ids::{AccountId, AppointmentId, ChargeId, InvoiceId, PatientId, PaymentId, RefundId};
+use crate::ids::{AccountId, AppointmentId, ChargeId, DispenseId, InvoiceId, PatientId, PaymentId, RefundId};
 use crate::money::Money;
 use crate::people::Patient;
 use crate::scheduling::AppointmentStatus;
@@ -206,6 +207,61 @@ impl<S: Store> Hospital<S> {
                 doctor_fee: doctor.doctor().map(|d| d.consultation_fee),
                 visit_type: Some(a.visit_type.clone()),
                 extra: Some(format!("Dr {} {}", name.given, name.family)),
+            };
+            self.charge_in(tx, fx, actor, &charge, ids)
+        })
+    }
+
+    /// Charges a dispense: the medicine the patient kept (units handed out less units given back so
+    /// far, at the batches' sale prices; [`crate::billing::charge::dispense_charge`]), under the
+    /// price-list item [`catalog::DISPENSE_ITEM`] (priced from its source, taxed as that item says),
+    /// served on the day of the dispense, on the patient's draft invoice. Charging the same dispense
+    /// again returns the first charge and changes nothing, also after a later return: a return once
+    /// the dispense is charged is corrected on the invoice (a credit note once it is issued).
+    ///
+    /// # Errors
+    /// `forbidden`; `not_found` for the dispense or a missing `medicine` price-list item;
+    /// `invalid_input` for an anonymous over-the-counter sale (no patient to charge) or a dispense
+    /// whose every unit was given back; `no_price` when no price is in force on the dispense date.
+    pub fn charge_dispense(&self, actor: AccountId, dispense: DispenseId) -> Result<Charge> {
+        let ids = (
+            ChargeId::from_uuid(self.new_uuid()),
+            InvoiceId::from_uuid(self.new_uuid()),
+        );
+        self.run(Some(actor), |tx, fx| {
+            let d = tx
+                .dispense(dispense)?
+                .ok_or_else(|| Error::not_found("dispense", dispense))?;
+            self.authorize(tx, fx, Action::Create, ResourceKind::Invoice, d.patient)?;
+            let source = ChargeSource::Dispense { id: dispense };
+            if let Some(existing) = tx.charge_by_source(&source)? {
+                return Ok(existing);
+            }
+            let Some(patient) = d.patient else {
+                return Err(ValidationError::single(
+                    "dispense",
+                    FieldCode::Required,
+                    format!("dispense `{dispense}` was an anonymous sale: there is no patient to charge"),
+                )
+                .into());
+            };
+            let kept = dispense_charge(&d)?;
+            let mut names = Vec::with_capacity(kept.kept.len());
+            for (drug, units) in &kept.kept {
+                let name = match tx.drug(*drug)? {
+                    Some(x) => x.display_name(),
+                    None => drug.to_string(),
+                };
+                names.push(format!("{name} × {units}"));
+            }
+            let mut request = ChargeRequest::new(patient, source, catalog::DISPENSE_ITEM, kept.quantity);
+            request.unit_price = Some(kept.unit_price);
+            request.service_date = Some(self.local_date(d.dispensed_at));
+            let charge = NewCharge {
+                request: &request,
+                doctor_fee: None,
+                visit_type: None,
+                extra: Some(names.join(", ")),
             };
             self.charge_in(tx, fx, actor, &charge, ids)
         })

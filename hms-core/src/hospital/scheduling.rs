@@ -14,7 +14,7 @@ use crate::scheduling::availability::{
     self, AvailabilityError, AvailabilityException, AvailabilityTemplate, DateRange, LocalAppointmentTime,
 };
 use crate::scheduling::booking::{self, Overlaps, RequestFingerprint, TimeRequest};
-use crate::scheduling::calendar::BusyTimes;
+use crate::scheduling::calendar::Busy;
 use crate::scheduling::recurrence::{self, SeriesRule};
 use crate::scheduling::slots::{self, DoctorCalendar, DoctorSlot, Slot};
 use crate::scheduling::waitlist::{self, WaitlistEntry, WaitlistStatus};
@@ -266,23 +266,23 @@ impl<S: Store> Hospital<S> {
     }
 
     /// A calendar's bookings over `range`, copied out for a search that asks about many times.
-    fn occupancy(tx: &dyn Reads, party: Party, range: &Interval) -> Result<BusyTimes> {
-        tx.busy_times(party, range)
+    fn occupancy<'t>(tx: &'t dyn Reads, party: Party, range: &Interval) -> Result<Busy<'t>> {
+        tx.busy(party, range)
     }
 
     /// The `also_free` hook of slot search: the patient (if given) and a resource of every needed kind
     /// are free for the held time.
-    fn resource_and_patient_check(
-        tx: &dyn Reads,
+    fn resource_and_patient_check<'t>(
+        tx: &'t dyn Reads,
         visit: &VisitType,
         patient: Option<PatientId>,
         range: &Interval,
-    ) -> Result<impl Fn(&Interval) -> bool> {
+    ) -> Result<impl Fn(&Interval) -> bool + 't> {
         let patient_cal = match patient {
             Some(p) => Some(Self::occupancy(tx, Party::Patient(p), range)?),
             None => None,
         };
-        let mut kinds: Vec<Vec<BusyTimes>> = Vec::new();
+        let mut kinds: Vec<Vec<Busy<'t>>> = Vec::new();
         for kind in &visit.required_resource_kinds {
             let mut cals = Vec::new();
             for r in tx.resources(Some(kind))?.into_iter().filter(|r| r.active) {

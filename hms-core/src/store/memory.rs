@@ -33,7 +33,7 @@ use crate::pharmacy::{
     Reservation, ReservationStatus, StockBalance, StockOrder,
 };
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
-use crate::scheduling::calendar::{BusyTimes, CalendarIndex, Entry};
+use crate::scheduling::calendar::{Busy, BusyTimes, CalendarIndex, Entry};
 use crate::scheduling::waitlist::{WaitlistEntry, WaitlistStatus};
 use crate::scheduling::{Appointment, AppointmentStatus, Conflict, Party, Resource, SchedulingError};
 use crate::time::Interval;
@@ -470,12 +470,11 @@ impl Reads for Inner {
             .unwrap_or_default())
     }
 
-    fn busy_times(&self, party: Party, interval: &Interval) -> Result<BusyTimes> {
-        Ok(self
-            .calendars
-            .get(&party)
-            .map(|c| c.busy_times(interval))
-            .unwrap_or_default())
+    fn busy(&self, party: Party, _interval: &Interval) -> Result<Busy<'_>> {
+        Ok(match self.calendars.get(&party) {
+            Some(c) => Busy::Index(c),
+            None => Busy::Copied(BusyTimes::default()),
+        })
     }
 
     fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>> {

@@ -39,7 +39,7 @@ use crate::pharmacy::{
     StockOrder,
 };
 use crate::scheduling::availability::{AvailabilityException, AvailabilityTemplate};
-use crate::scheduling::calendar::{BusyTimes, Entry};
+use crate::scheduling::calendar::{Busy, BusyTimes, Entry};
 use crate::scheduling::waitlist::WaitlistEntry;
 use crate::scheduling::{Appointment, AppointmentStatus, Party, Resource};
 use crate::time::Interval;
@@ -204,14 +204,15 @@ pub trait Reads {
     fn appointment_by_client_key(&self, account: AccountId, key: &str) -> Result<Option<Appointment>>;
     /// The time-holding bookings on a party's calendar that overlap `interval`, in start order.
     fn calendar_overlaps(&self, party: Party, interval: &Interval) -> Result<Vec<Entry>>;
-    /// The same bookings as [`Reads::calendar_overlaps`], as the busy times a slot search asks about.
-    /// A store that keeps calendar indexes copies them out directly.
-    fn busy_times(&self, party: Party, interval: &Interval) -> Result<BusyTimes> {
-        Ok(BusyTimes::new(
+    /// A party's calendar for a search over `interval`: at least the bookings
+    /// [`Reads::calendar_overlaps`] returns. A store that keeps calendar indexes in memory lends its
+    /// own; the default copies the overlapping bookings out as busy times.
+    fn busy(&self, party: Party, interval: &Interval) -> Result<Busy<'_>> {
+        Ok(Busy::Copied(BusyTimes::new(
             self.calendar_overlaps(party, interval)?
                 .into_iter()
                 .map(|e| e.interval),
-        ))
+        )))
     }
     /// A party's appointments of any status whose held time overlaps `range`, in start order.
     fn appointments_of(&self, party: Party, range: &Interval) -> Result<Vec<Appointment>>;

@@ -10,6 +10,7 @@ mod access_facade;
 mod access_model;
 mod access_rules;
 mod billing;
+mod billing_dispense;
 mod conformance_memory;
 mod conformance_postgres;
 mod conformance_sqlite;

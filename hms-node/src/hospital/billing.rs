@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use hms_core::billing::gateway::{MemoryGateway, PaymentGateway as _};
-use hms_core::ids::{AppointmentId, InvoiceId, PatientId, PaymentId};
+use hms_core::ids::{AppointmentId, DispenseId, InvoiceId, PatientId, PaymentId};
 use napi::bindgen_prelude::{AsyncTask, Buffer, Either};
 use napi::Env;
 use napi_derive::napi;
@@ -154,6 +154,21 @@ impl Hospital {
         let b = self.backend.clone();
         Job::spawn(then(r.take(a.zip(id)), move |(a, id)| {
             on_backend!(b, |h| h.charge_appointment(a, id)).and_then(|v| bridge(&v))
+        }))
+    }
+
+    /// Charges a dispense: the medicine the patient kept (units handed out less units given back, at
+    /// the batches' sale prices) under the price-list item `medicine`; charging it again returns the
+    /// first charge. Rejects with `forbidden`, `not_found` for the dispense or the item,
+    /// `invalid_input` for an anonymous sale or a dispense given back in full, `no_price`.
+    #[napi(ts_return_type = "Promise<Charge>")]
+    pub fn charge_dispense(&self, actor: IdRef, dispense: IdRef) -> AsyncTask<Job<Charge>> {
+        let mut r = Reader::new();
+        let a = people::actor(&mut r, &actor);
+        let id = r.id::<DispenseId>("dispense", id_text(&dispense));
+        let b = self.backend.clone();
+        Job::spawn(then(r.take(a.zip(id)), move |(a, id)| {
+            on_backend!(b, |h| h.charge_dispense(a, id)).and_then(|v| bridge(&v))
         }))
     }
 

@@ -17,6 +17,7 @@ use crate::convert::billing::{
 };
 use crate::convert::money::PyMoney;
 use crate::convert::people::{account_id_arg, patient_id_arg};
+use crate::convert::pharmacy::dispense_id_arg;
 use crate::convert::scheduling::appointment_id_arg;
 use crate::convert::{collect_iter, records};
 use crate::errors::raise;
@@ -218,6 +219,22 @@ impl PyHospital {
         let actor = account_id_arg(actor, "actor")?;
         let id = appointment_id_arg(appointment, "appointment")?;
         py.detach(|| with_hospital!(&self.backend, h => h.charge_appointment(actor, id)))
+            .map(PyCharge)
+            .map_err(raise)
+    }
+
+    /// Charges a dispense (the medicine the patient kept: units handed out less units given back, at
+    /// the batches' sale prices) under the price-list item `medicine` onto the patient's draft
+    /// invoice; the same dispense charged again returns the same charge.
+    fn charge_dispense(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        dispense: &Bound<'_, PyAny>,
+    ) -> PyResult<PyCharge> {
+        let actor = account_id_arg(actor, "actor")?;
+        let id = dispense_id_arg(dispense, "dispense")?;
+        py.detach(|| with_hospital!(&self.backend, h => h.charge_dispense(actor, id)))
             .map(PyCharge)
             .map_err(raise)
     }

@@ -262,6 +262,91 @@ fn every_bad_line_is_listed() {
     );
 }
 
+/// The field paths of a validation error.
+fn bad_fields(e: Error) -> Vec<String> {
+    let Error::Validation(v) = e else {
+        panic!("expected a validation error, got {e:?}")
+    };
+    v.problems().iter().map(|p| p.field.clone()).collect()
+}
+
+#[test]
+fn a_bad_coverage_plan_is_named_field_by_field_before_the_lines() {
+    // A pure caller (a binding's quote, a test) with a bad plan gets the plan's own problems, not a
+    // figure that does not compute: a coinsurance of -5 %, a copay in euros on a dollar invoice, a
+    // deductible of a tenth of a cent and a blank payer; then the bad line.
+    let mut p = plan();
+    p.payer = " ".into();
+    p.coinsurance_percent = dec!(-5);
+    p.copays
+        .insert("new_patient".into(), Money::new(dec!(25), Currency::EUR));
+    p.annual_deductible = usd(dec!(500.001));
+    let lines = [
+        line("lab", dec!(1), dec!(10), TaxRate::exempt()),
+        line("lab", dec!(0), dec!(10), TaxRate::exempt()),
+    ];
+    let e = calculate(&InvoiceInput {
+        currency: Currency::USD,
+        rounding: RoundingMode::PerLine,
+        lines: &lines,
+        invoice_discount: None,
+        coverage: Some((&p, used(dec!(0), dec!(0)))),
+    })
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_input");
+    assert_eq!(
+        bad_fields(e),
+        [
+            "coverage.plan.payer",
+            "coverage.plan.annual_deductible",
+            "coverage.plan.copays.new_patient",
+            "coverage.plan.coinsurance_percent",
+            "lines[1].quantity",
+        ]
+    );
+}
+
+#[test]
+fn a_coinsurance_above_100_percent_and_bad_usage_are_refused() {
+    // 120 % coinsurance would make the payer's share negative; usage below zero or finer than the
+    // cent cannot be what a patient paid.
+    let mut p = plan();
+    p.coinsurance_percent = dec!(120);
+    let lines = [line("lab", dec!(1), dec!(10), TaxRate::exempt())];
+    let e = calculate(&InvoiceInput {
+        currency: Currency::USD,
+        rounding: RoundingMode::PerTaxCategory,
+        lines: &lines,
+        invoice_discount: None,
+        coverage: Some((&p, used(dec!(-1), dec!(0.001)))),
+    })
+    .unwrap_err();
+    assert_eq!(
+        bad_fields(e),
+        [
+            "coverage.plan.coinsurance_percent",
+            "coverage.usage.deductible_used",
+            "coverage.usage.out_of_pocket_used",
+        ]
+    );
+}
+
+#[test]
+fn a_plan_in_another_currency_is_a_currency_mismatch() {
+    // The plan's own currency is the invoice's or nothing on it can apply.
+    let p = CoveragePlan::full("Acme Health", "Silver", Currency::EUR);
+    let lines = [line("lab", dec!(1), dec!(10), TaxRate::exempt())];
+    let e = calculate(&InvoiceInput {
+        currency: Currency::USD,
+        rounding: RoundingMode::PerLine,
+        lines: &lines,
+        invoice_discount: None,
+        coverage: Some((&p, CoverageUsage::none(Currency::USD))),
+    })
+    .unwrap_err();
+    assert_eq!(e.code(), "currency_mismatch");
+}
+
 fn plan() -> CoveragePlan {
     let mut p = CoveragePlan::full("Acme Health", "Silver", Currency::USD);
     p.annual_deductible = usd(dec!(500));
@@ -592,5 +677,33 @@ proptest! {
                 .unwrap();
         let theirs: Vec<i128> = theirs.iter().map(|m| i128::from(m.to_minor().unwrap())).collect();
         prop_assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn spreading_over_the_lines_of_a_group_is_allocate_minor(
+        total in -10_000_000_i64..10_000_000,
+        lines in proptest::collection::vec((0_i64..100_000, 0_usize..3), 1..60),
+        group in 0_usize..3,
+        wide in any::<bool>(),
+    ) {
+        // The in-place spread over the lines of one group (the invoice discount: every line; a
+        // category's tax: its lines) gives each line what allocate_minor gives it, on both of its
+        // paths (weights summing past 2^64 when `wide`).
+        let scale: i128 = if wide { 1_000_000_000_000_000 } else { 1 };
+        let mut work: Vec<Work> = lines
+            .iter()
+            .map(|(after, g)| Work { ext: 0, line_disc: 0, inv_disc: 0, after: *after, tax: 0, group: *g, inclusive: false })
+            .collect();
+        let mut keys = Vec::new();
+        spread(total, &mut work, |w| w.group == group, |w| Some(i128::from(w.after) * scale), |w| &mut w.tax, &mut keys).unwrap();
+        let weights: Vec<i128> = lines.iter().filter(|(_, g)| *g == group).map(|(a, _)| i128::from(*a) * scale).collect();
+        let got: Vec<i128> = work.iter().filter(|w| w.group == group).map(|w| i128::from(w.tax)).collect();
+        if weights.is_empty() {
+            prop_assert!(got.is_empty());
+        } else {
+            prop_assert_eq!(got, allocate_minor(i128::from(total), &weights).unwrap());
+        }
+        // Lines of other groups are left alone.
+        prop_assert!(work.iter().filter(|w| w.group != group).all(|w| w.tax == 0));
     }
 }
