@@ -21,33 +21,34 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// A vector file, in the format every runner of this test binary reads (see `tests/vectors/README.md`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VectorFile {
+pub(crate) struct VectorFile {
     #[allow(dead_code)]
     description: String,
-    cases: Vec<Case>,
+    pub(crate) cases: Vec<Case>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    op: String,
-    input: Value,
-    expect: Expect,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) op: String,
+    pub(crate) input: Value,
+    pub(crate) expect: Expect,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum Expect {
+pub(crate) enum Expect {
     Ok(Value),
     Error(ExpectedError),
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ExpectedError {
+pub(crate) struct ExpectedError {
     code: String,
     #[serde(default)]
     fields: Option<Vec<ExpectedField>>,
@@ -55,7 +56,7 @@ struct ExpectedError {
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-struct ExpectedField {
+pub(crate) struct ExpectedField {
     field: String,
     code: String,
 }
@@ -72,7 +73,7 @@ const OPS: &[&str] = &[
     "fefo_allocate",
 ];
 
-fn dir() -> PathBuf {
+pub(crate) fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
@@ -336,11 +337,28 @@ fn same_ok(op: &str, expected: &Value, actual: &Value) -> bool {
     }
 }
 
-/// Runs every case of a file; returns a description of each failure.
-fn check_file(name: &str) -> Vec<String> {
+/// The vector file `name`, read and parsed (a test fails on a file it cannot read).
+pub(crate) fn load(name: &str) -> VectorFile {
     let path = dir().join(name);
     let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let file: VectorFile = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs every case of a file; returns a description of each failure.
+fn check_file(name: &str) -> Vec<String> {
+    check_cases(name, OPS, &run, &same_ok)
+}
+
+/// Runs every case of the vector file `name` through `run` (each case's op must be one of `ops`),
+/// comparing `ok` values with `same_ok` and errors by code and, when the case lists them, by the
+/// fields of a validation error. Returns a description of each failure.
+pub(crate) fn check_cases(
+    name: &str,
+    ops: &[&str],
+    run: &dyn Fn(&str, &Value) -> Result<Value, Error>,
+    same_ok: &dyn Fn(&str, &Value, &Value) -> bool,
+) -> Vec<String> {
+    let file = load(name);
     assert!(!file.cases.is_empty(), "{name} has no cases");
     let names: BTreeSet<&str> = file.cases.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names.len(), file.cases.len(), "{name}: case names must be unique");
@@ -348,7 +366,7 @@ fn check_file(name: &str) -> Vec<String> {
     let mut failures = Vec::new();
     for case in &file.cases {
         assert!(
-            OPS.contains(&case.op.as_str()),
+            ops.contains(&case.op.as_str()),
             "{name}: unknown op `{}`",
             case.op
         );
@@ -387,7 +405,11 @@ fn check_file(name: &str) -> Vec<String> {
 }
 
 fn assert_file(name: &str) {
-    let failures = check_file(name);
+    assert_no_failures(check_file(name));
+}
+
+/// Fails the test with every failure listed, if there are any.
+pub(crate) fn assert_no_failures(failures: Vec<String>) {
     assert!(
         failures.is_empty(),
         "{} failing case(s):\n{}",

@@ -13,9 +13,6 @@
 //! `facts` holds `relationships` (hms-core `RelationshipFact`s), `break_glass` (`BreakGlassGrant`s)
 //! and `appointments` (`{doctor, patient, interval, cancelled_at?}`, turned into relationship facts by
 //! `appointment_fact` with the policy's appointment window). Instants are RFC 3339 strings.
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
 use chrono::{DateTime, Utc};
 use hms_core::access::{
     appointment_fact, decide, Action, BreakGlassGrant, CompiledPolicy, Facts, RelationshipFact, Request,
@@ -29,38 +26,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::vectors::{assert_no_failures, check_cases, Expect, VectorFile};
+
 const FILE: &str = "access.json";
 const OPS: &[&str] = &["decide", "permitted_actions"];
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VectorFile {
-    #[allow(dead_code)]
-    description: String,
-    cases: Vec<Case>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    op: String,
-    input: Value,
-    expect: Expect,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum Expect {
-    Ok(Value),
-    Error(ExpectedError),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpectedError {
-    code: String,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,10 +61,6 @@ struct FactsIn {
     break_glass: Vec<BreakGlassGrant>,
     #[serde(default)]
     appointments: Vec<AppointmentIn>,
-}
-
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 /// A wrong input shape, as the bindings report it: `invalid_input`.
@@ -177,40 +142,18 @@ fn run(policy: &CompiledPolicy, op: &str, input: &Value) -> Result<Value, Error>
 }
 
 fn load() -> VectorFile {
-    let path = dir().join(FILE);
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    super::vectors::load(FILE)
 }
 
 #[test]
 fn access_vectors() {
-    let file = load();
-    let names: BTreeSet<&str> = file.cases.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names.len(), file.cases.len(), "case names must be unique");
     let policy = CompiledPolicy::hospital_default();
-    let mut failures = Vec::new();
-    for case in &file.cases {
-        assert!(OPS.contains(&case.op.as_str()), "unknown op `{}`", case.op);
-        let problem = match (&case.expect, run(&policy, &case.op, &case.input)) {
-            (Expect::Ok(want), Ok(got)) if *want == got => None,
-            (Expect::Ok(want), Ok(got)) => Some(format!("expected {want}\n   got {got}")),
-            (Expect::Ok(want), Err(e)) => Some(format!("expected {want}, got error `{}`: {e}", e.code())),
-            (Expect::Error(want), Ok(got)) => Some(format!("expected error `{}`, got {got}", want.code)),
-            (Expect::Error(want), Err(e)) if want.code != e.code() => {
-                Some(format!("expected error `{}`, got `{}`: {e}", want.code, e.code()))
-            }
-            (Expect::Error(_), Err(_)) => None,
-        };
-        if let Some(p) = problem {
-            failures.push(format!("{FILE} / {}: {p}", case.name));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failing case(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(check_cases(
+        FILE,
+        OPS,
+        &|op, input| run(&policy, op, input),
+        &|_, want, got| want == got,
+    ));
 }
 
 #[test]

@@ -14,8 +14,6 @@
 //!
 //! `bookings` are `{id, interval, shared?}`; instants are RFC 3339 strings, and `now` and `start` may
 //! also be milliseconds since the epoch.
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hms_core::error::{FieldCode, ValidationError};
@@ -34,48 +32,11 @@ use hms_core::Error;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::vectors::{assert_no_failures, check_cases, dir, VectorFile};
+
 /// The files this runner owns, and the ops they use.
 const FILES: &[&str] = &["slots.json", "booking_findings.json"];
 const OPS: &[&str] = &["free_slots", "booking_findings"];
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VectorFile {
-    #[allow(dead_code)]
-    description: String,
-    cases: Vec<Case>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    op: String,
-    input: Value,
-    expect: Expect,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum Expect {
-    Ok(Value),
-    Error(ExpectedError),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpectedError {
-    code: String,
-    #[serde(default)]
-    fields: Option<Vec<ExpectedField>>,
-}
-
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-struct ExpectedField {
-    field: String,
-    code: String,
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,10 +63,6 @@ struct Patient {
     id: PatientId,
     #[serde(default)]
     bookings: Vec<Booking>,
-}
-
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 /// A wrong input shape, as the bindings report it: `invalid_input` on the field `input`.
@@ -254,64 +211,13 @@ fn run(op: &str, input: &Value) -> Result<Value, Error> {
     }
 }
 
-/// Runs every case of a file; returns a description of each failure.
+/// Runs every case of a file; returns a description of each failure. `ok` values compare as JSON.
 fn check_file(name: &str) -> Vec<String> {
-    let path = dir().join(name);
-    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let file: VectorFile = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(!file.cases.is_empty(), "{name} has no cases");
-    let names: BTreeSet<&str> = file.cases.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names.len(), file.cases.len(), "{name}: case names must be unique");
-
-    let mut failures = Vec::new();
-    for case in &file.cases {
-        assert!(
-            OPS.contains(&case.op.as_str()),
-            "{name}: unknown op `{}`",
-            case.op
-        );
-        let outcome = run(&case.op, &case.input);
-        let problem = match (&case.expect, &outcome) {
-            (Expect::Ok(want), Ok(got)) if want == got => None,
-            (Expect::Ok(want), Ok(got)) => Some(format!("expected {want}\n   got {got}")),
-            (Expect::Ok(want), Err(e)) => Some(format!("expected {want}, got error `{}`: {e}", e.code())),
-            (Expect::Error(want), Ok(got)) => Some(format!("expected error `{}`, got {got}", want.code)),
-            (Expect::Error(want), Err(e)) => {
-                let fields: Vec<ExpectedField> = match e {
-                    Error::Validation(v) => v
-                        .problems()
-                        .iter()
-                        .map(|p| ExpectedField {
-                            field: p.field.clone(),
-                            code: p.code.code().to_owned(),
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                if want.code != e.code() {
-                    Some(format!("expected error `{}`, got `{}`: {e}", want.code, e.code()))
-                } else if want.fields.as_ref().is_some_and(|w| *w != fields) {
-                    Some(format!("expected fields {:?}, got {fields:?}", want.fields))
-                } else {
-                    None
-                }
-            }
-        };
-        if let Some(p) = problem {
-            failures.push(format!("{name} / {}: {p}", case.name));
-        }
-    }
-    failures
+    check_cases(name, OPS, &run, &|_, want, got| want == got)
 }
 
 fn assert_file(name: &str) {
-    let failures = check_file(name);
-    assert!(
-        failures.is_empty(),
-        "{} failing case(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(check_file(name));
 }
 
 #[test]
