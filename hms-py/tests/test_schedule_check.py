@@ -39,6 +39,7 @@ def test_a_patient_cannot_be_with_two_doctors_and_a_rejected_row_blocks_nothing(
     assert [(c.row, c.party, c.key, c.with_row) for c in check.clashes] == [(1, "patient", "P-7", 0), (3, "patient", "P-8", 2)]
     assert check.clashes_of(0) == []
     assert [dict(c) for c in check.clashes_of(3)] == [{"row": 3, "party": "patient", "key": "P-8", "with_row": 2}]
+    assert check.clash_columns() == {"row": [1, 3], "party": ["patient", "patient"], "key": ["P-7", "P-8"], "with_row": [0, 2]}
     assert repr(check) == "<ScheduleCheck of 5 rows: 3 accepted, 2 rejected>"
     with pytest.raises(IndexError):
         check.clashes_of(5)
@@ -89,6 +90,15 @@ def test_datetimes_tuples_arrays_and_iterators_are_accepted() -> None:
     check = hms.check_schedule(starts, ends, doctor=array.array("q", [3, 3]), patient=iter(["a", "b"]))
     assert check.accepted == [True, False]
     assert check.clashes[0].key == 3
+
+
+def test_seconds_and_datetimes_name_the_same_instants() -> None:
+    # Row 0 in seconds, rows 1 and 2 as datetimes: row 1 starts when row 0 ends (back to back),
+    # row 2 a second earlier (a clash) — at midnight, before 1970, and far ahead.
+    for s in [0, -1, -86_400 * 36_524 + 7, 86_340, 86_400, NINE, 253_402_200_000]:
+        edge = dt.datetime.fromtimestamp(s + 60, UTC)
+        check = hms.check_schedule([s, edge, edge - dt.timedelta(seconds=1)], [s + 60, s + 120, s + 120], doctor=[1, 1, 1])
+        assert check.accepted == [True, True, False], s
 
 
 def test_bad_rows_are_all_listed_in_one_validation_error() -> None:
@@ -162,3 +172,5 @@ def test_agrees_with_the_rule_written_in_python_on_a_crowded_random_schedule() -
         got[c.row].append((c.party, c.key, c.with_row))
     assert got == want
     assert 0 < len(check.rejected) < n
+    columns_out = check.clash_columns()
+    assert list(zip(*columns_out.values())) == [(c.row, c.party, c.key, c.with_row) for c in check.clashes]

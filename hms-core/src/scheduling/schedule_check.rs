@@ -16,10 +16,14 @@
 //! already exist, offer the existing bookings first: they are accepted (unless they collide with
 //! each other) and every later row is checked against them.
 //!
-//! Each calendar keeps its accepted rows in a B-tree keyed by start. Accepted rows on one calendar
-//! never overlap, so their ends rise with their starts: the rows a new one collides with are the run
-//! that ends with the last row starting before the new one ends, walked back while they end after it
-//! starts — one lookup per calendar, O(log n), whatever the order of the rows.
+//! Each calendar keeps its accepted rows in start order. Accepted rows on one calendar never
+//! overlap, so their ends rise with their starts: the rows a new one collides with are the run that
+//! ends with the last row starting before the new one ends, walked back while they end after it
+//! starts — one search per calendar. A schedule given in time order (the usual export) only ever
+//! appends: a calendar is then a plain vector, and a row after everything on it is told apart
+//! from the last row alone. Rows out of order are inserted in place while the calendar is short;
+//! a long calendar that receives one moves into a B-tree, so no order of rows costs more than
+//! O(log n) a calendar.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
@@ -55,10 +59,102 @@ pub struct RowClash<K> {
     pub row: usize,
 }
 
-/// The accepted rows on one calendar: start → (end, row).
-// INVARIANT: the intervals are pairwise disjoint (a row is accepted only if it overlaps none), so
-// sorted by start they are also sorted by end.
-type Calendar = BTreeMap<DateTime<Utc>, (DateTime<Utc>, usize)>;
+/// An accepted row as a calendar holds it.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    row: usize,
+}
+
+/// The most rows a calendar keeps in a vector when rows arrive out of order: inserting in the
+/// middle moves the rows after it, at most this many (a few kilobytes, well within a cache).
+const LIST_MAX: usize = 256;
+
+/// The accepted rows of one calendar, in start order.
+// INVARIANT: the rows are pairwise disjoint (a row is accepted only if it overlaps none), so sorted
+// by start they are also sorted by end, and no two share a start.
+#[derive(Debug, Clone)]
+enum Calendar {
+    /// In a vector: while rows arrive in time order (appended), or the calendar is short.
+    List(Vec<Held>),
+    /// In a B-tree keyed by start, once a long calendar received a row out of order.
+    Tree(BTreeMap<DateTime<Utc>, (DateTime<Utc>, usize)>),
+}
+
+/// How many of `rows` (in start order) start before `t`. Rows near the end of the calendar (the
+/// usual case: a schedule given in time order, or nearly so) are found by stepping back from the
+/// end; others by a bisection of what is left.
+fn starting_before(rows: &[Held], t: DateTime<Utc>) -> usize {
+    const STEPS: usize = 8;
+    let mut n = rows.len();
+    for _ in 0..STEPS {
+        match n.checked_sub(1).and_then(|i| rows.get(i)) {
+            Some(h) if h.start >= t => n -= 1,
+            _ => return n,
+        }
+    }
+    rows.get(..n)
+        .map_or(0, |head| head.partition_point(|h| h.start < t))
+}
+
+impl Calendar {
+    /// Appends to `out` the rows that overlap `[start, end)`, in start order.
+    fn clashes(&self, start: DateTime<Utc>, end: DateTime<Utc>, mut out: impl FnMut(usize)) {
+        match self {
+            Calendar::List(rows) => {
+                // A row after everything on the calendar (time-ordered input) is told apart by
+                // the last row alone.
+                if rows.last().is_none_or(|last| last.end <= start) {
+                    return;
+                }
+                let before = starting_before(rows, end);
+                let hits = rows.get(..before).unwrap_or_default();
+                let from = hits.iter().rposition(|h| h.end <= start).map_or(0, |i| i + 1);
+                for h in hits.get(from..).unwrap_or_default() {
+                    out(h.row);
+                }
+            }
+            Calendar::Tree(rows) => {
+                let mut found: Vec<usize> = rows
+                    .range(..end)
+                    .rev()
+                    .take_while(|(_, (other_end, _))| *other_end > start)
+                    .map(|(_, (_, row))| *row)
+                    .collect();
+                found.reverse();
+                found.into_iter().for_each(out);
+            }
+        }
+    }
+
+    /// Keeps an accepted row (which overlaps nothing on the calendar).
+    fn hold(&mut self, held: Held) {
+        match self {
+            Calendar::List(rows) => {
+                if rows.last().is_none_or(|last| last.start < held.start) {
+                    rows.push(held);
+                    return;
+                }
+                let at = starting_before(rows, held.start);
+                if rows.get(at).is_some_and(|h| h.start == held.start) {
+                    // The same row named twice on one calendar: it is there already.
+                    return;
+                }
+                if rows.len() < LIST_MAX {
+                    rows.insert(at, held);
+                } else {
+                    let mut tree: BTreeMap<_, _> = rows.iter().map(|h| (h.start, (h.end, h.row))).collect();
+                    tree.insert(held.start, (held.end, held.row));
+                    *self = Calendar::Tree(tree);
+                }
+            }
+            Calendar::Tree(rows) => {
+                rows.insert(held.start, (held.end, held.row));
+            }
+        }
+    }
+}
 
 /// A schedule being checked row by row (see the [module](self) for the rule): the calendars of the
 /// rows accepted so far.
@@ -67,8 +163,13 @@ type Calendar = BTreeMap<DateTime<Utc>, (DateTime<Utc>, usize)>;
 /// (a binding's own numbering). `S` hashes it.
 #[derive(Debug, Clone)]
 pub struct ScheduleCheck<K, S = RandomState> {
-    calendars: HashMap<K, Calendar, S>,
+    /// Each calendar's position in `calendars`: one hash lookup a calendar a row.
+    index: HashMap<K, usize, S>,
+    calendars: Vec<Calendar>,
     rows: usize,
+    /// The row being offered: its calendars' positions and where the row names each (kept to
+    /// reuse the allocation).
+    scratch: Vec<(usize, usize)>,
 }
 
 impl<K: Hash + Eq + Clone> ScheduleCheck<K> {
@@ -88,8 +189,10 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
     /// A check with no rows yet, hashing calendar names with `hasher`.
     pub fn with_hasher(hasher: S) -> Self {
         ScheduleCheck {
-            calendars: HashMap::with_hasher(hasher),
+            index: HashMap::with_hasher(hasher),
+            calendars: Vec::new(),
             rows: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -128,40 +231,40 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
         let row = self.rows;
         self.rows += 1;
         let (start, end) = (interval.start(), interval.end());
-        let mut clashes: Vec<RowClash<K>> = Vec::new();
+        // The row's calendars by position, each named once (a new one starts empty).
+        let mut mine = std::mem::take(&mut self.scratch);
+        mine.clear();
         for (i, party) in calendars.iter().enumerate() {
-            if calendars.get(..i).is_some_and(|before| before.contains(party)) {
-                continue;
+            let next = self.calendars.len();
+            let at = *self.index.entry(party.clone()).or_insert(next);
+            if at == next {
+                self.calendars.push(Calendar::List(Vec::new()));
             }
-            let Some(calendar) = self.calendars.get(party) else {
-                continue;
-            };
-            let first = clashes.len();
-            // The rows that start before this one ends, latest first, while they end after it
-            // starts (see the invariant on `Calendar`).
-            for (_, (other_end, other_row)) in calendar.range(..end).rev() {
-                if *other_end <= start {
-                    break;
-                }
-                clashes.push(RowClash {
-                    party: party.clone(),
-                    row: *other_row,
+            if !mine.iter().any(|(seen, _)| *seen == at) {
+                mine.push((at, i));
+            }
+        }
+        let mut clashes: Vec<RowClash<K>> = Vec::new();
+        for (at, i) in &mine {
+            if let (Some(calendar), Some(party)) = (self.calendars.get(*at), calendars.get(*i)) {
+                calendar.clashes(start, end, |row| {
+                    clashes.push(RowClash {
+                        party: party.clone(),
+                        row,
+                    })
                 });
             }
-            if let Some(found) = clashes.get_mut(first..) {
-                found.reverse();
+        }
+        if clashes.is_empty() {
+            for (at, _) in &mine {
+                if let Some(calendar) = self.calendars.get_mut(*at) {
+                    calendar.hold(Held { start, end, row });
+                }
             }
         }
+        self.scratch = mine;
         if !clashes.is_empty() {
             return RowVerdict::Rejected(clashes);
-        }
-        for party in calendars {
-            // INVARIANT: the row overlaps nothing on this calendar, so no accepted row starts when
-            // it does and the insert adds an entry (a calendar named twice sets the same one again).
-            self.calendars
-                .entry(party.clone())
-                .or_default()
-                .insert(start, (end, row));
         }
         RowVerdict::Accepted
     }
@@ -350,6 +453,42 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn long_calendars_filled_out_of_order_agree_with_the_quadratic_check() {
+        // 3,000 rows on three calendars, in a scrambled order: each calendar outgrows the vector
+        // and moves into the B-tree part way through; some rows are far longer than others.
+        let mut seed = 42_u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let rows: Vec<(Vec<u8>, Interval)> = (0..3000)
+            .map(|_| {
+                let s = next(40_000) as i64;
+                let len = if next(10) == 0 {
+                    1 + next(600)
+                } else {
+                    1 + next(30)
+                } as i64;
+                (vec![next(3) as u8], iv(s, s + len))
+            })
+            .collect();
+        let got = check_schedule(rows.iter().map(|(p, i)| (p.as_slice(), *i)));
+        assert_eq!(got, naive(&rows));
+        let mut check = ScheduleCheck::new();
+        for (p, i) in &rows {
+            check.offer(p, *i);
+        }
+        assert!(
+            check.calendars.iter().all(|c| matches!(c, Calendar::Tree(_))),
+            "every calendar moved into the tree"
+        );
+        let accepted = got.iter().filter(|v| v.is_accepted()).count();
+        assert!(accepted > 1000 && accepted < 3000, "{accepted}");
     }
 
     proptest! {
