@@ -157,10 +157,12 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
             ),
         );
     }
-    let mut amount = |field: String, m: &Money| {
+    // The field's name is only written out when the amount is wrong: pricing checks the plan on
+    // every invoice, and a good plan should cost no allocation.
+    let mut amount = |field: &dyn Fn() -> String, m: &Money| {
         if m.currency != plan.currency || m.is_negative() || !whole_minor(m) {
             e.push(
-                field,
+                field(),
                 FieldCode::OutOfRange,
                 format!(
                     "`{m}` is not a non-negative amount of whole minor units in `{}`",
@@ -169,12 +171,12 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
             );
         }
     };
-    amount("annual_deductible".into(), &plan.annual_deductible);
+    amount(&|| "annual_deductible".into(), &plan.annual_deductible);
     for (visit, c) in &plan.copays {
-        amount(format!("copays.{visit}"), c);
+        amount(&|| format!("copays.{visit}"), c);
     }
     if let Some(max) = &plan.out_of_pocket_max {
-        amount("out_of_pocket_max".into(), max);
+        amount(&|| "out_of_pocket_max".into(), max);
     }
     if Pct::of(plan.coinsurance_percent).is_none() {
         e.push(
