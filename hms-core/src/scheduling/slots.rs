@@ -516,28 +516,48 @@ impl<'a> Search<'a> {
         let mut clocks = Clocks::new();
         // The clinic's offset and the stretch of time it holds for.
         let (mut offset, mut offset_from, mut offset_until) = (0, 0, i64::MIN);
-        // The bookings that reach into the current piece, in start order, when the occupancy can list
-        // them; `next` is the first not yet started, `active` the ends of those started and not over.
-        let (mut busy, mut active) = (Vec::new(), Vec::new());
-        // With a capacity of one, a slot is taken when any booking started before its held time ends
-        // still runs when it starts: the latest end of those bookings says it, with no list.
-        let single = self.capacity == 1;
-        for p in pieces.iter() {
+        // The first grid time of each piece at or after the earliest start.
+        let first_time = |p: &Piece| {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
-            let mut t = p.anchor + k * self.step;
-            busy.clear();
-            active.clear();
-            let mut latest_end = i64::MIN;
-            let listed = t + self.held <= p.end
-                && interval_of(t, p.end).is_some_and(|w| self.occupancy.busy_within(&w, &mut busy));
-            let mut next = 0;
+            p.anchor + k * self.step
+        };
+        // The bookings that reach into the searched pieces, in start order, when the occupancy can
+        // list them: asked once for the whole stretch, since every question is answered by walking
+        // forward. `next` is the first booking not yet started, `active` the ends of those started
+        // and not over.
+        let (mut busy, mut active) = (Vec::new(), Vec::new());
+        let span = pieces.iter().fold(None, |span: Option<(i64, i64)>, p| {
+            let (t, end) = (first_time(p), p.end);
+            if t + self.held > end {
+                return span;
+            }
+            Some(span.map_or((t, end), |(lo, hi)| (lo.min(t), hi.max(end))))
+        });
+        let listed = span.is_some_and(|(lo, hi)| {
+            interval_of(lo, hi).is_some_and(|w| self.occupancy.busy_within(&w, &mut busy))
+        });
+        let mut next = 0;
+        // With a capacity of one, a slot is taken when any booking started before its held time ends
+        // still runs when it starts: the latest end of those bookings says it, with no list.
+        let single = self.capacity == 1;
+        let mut latest_end = i64::MIN;
+        let mut previous = i64::MIN;
+        for p in pieces.iter() {
+            let mut t = first_time(p);
+            if t < previous {
+                // Pieces come in time order; should one start earlier than the last slot looked at,
+                // the walk over the bookings starts again rather than miss any.
+                (next, latest_end) = (0, i64::MIN);
+                active.clear();
+            }
             while t + self.held <= p.end {
+                previous = t;
                 let listed_used = listed.then(|| {
                     // Every booking that starts before this slot's held time ends, and ends after
                     // it starts, overlaps it; slots only move later, so one pass over `busy` serves
-                    // the whole piece.
+                    // every piece.
                     while let Some(&(b_start, b_end)) = busy.get(next) {
                         if b_start >= t + self.held {
                             break;
