@@ -231,16 +231,18 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
                 format!("a unit price of `{}` is negative", l.unit_price.amount),
             );
         }
-        let group = match groups.get(last) {
-            // The same rate written the same way as the previous line's: its group, with no need
-            // to read the rate again.
-            Some(g)
-                if same_bits(g.rate.percent, l.tax.percent)
-                    && same_str(&g.rate.category, &l.tax.category) =>
-            {
-                Some(last)
-            }
-            _ => match Pct::of(l.tax.percent) {
+        // The same rate written the same way as the previous line's, or else as an earlier group's:
+        // that group, with no need to read the rate again.
+        let written_alike = |g: &Group<'_>| {
+            same_bits(g.rate.percent, l.tax.percent) && same_str(&g.rate.category, &l.tax.category)
+        };
+        let known = match groups.get(last) {
+            Some(g) if written_alike(g) => Some(last),
+            _ => groups.iter().position(written_alike),
+        };
+        let group = match known {
+            Some(g) => Some(g),
+            None => match Pct::of(l.tax.percent) {
                 None => {
                     problems.push(
                         format!("lines[{i}].tax"),
@@ -362,6 +364,10 @@ pub fn calculate(input: &InvoiceInput<'_>) -> Result<Breakdown> {
                     .category_tax(i128::from(g.exclusive), i128::from(g.inclusive))
                     .and_then(|t| i64::try_from(t).ok())
                     .ok_or_else(too_large)?;
+                if total == 0 {
+                    // No tax to spread (an exempt or zero-rated category): every line's tax stays 0.
+                    continue;
+                }
                 spread(
                     total,
                     &mut work,

@@ -157,10 +157,12 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
             ),
         );
     }
-    let mut amount = |field: String, m: &Money| {
+    // The field's name is only written out when the amount is wrong: pricing checks the plan on
+    // every invoice, and a good plan should cost no allocation.
+    let mut amount = |field: &dyn Fn() -> String, m: &Money| {
         if m.currency != plan.currency || m.is_negative() || !whole_minor(m) {
             e.push(
-                field,
+                field(),
                 FieldCode::OutOfRange,
                 format!(
                     "`{m}` is not a non-negative amount of whole minor units in `{}`",
@@ -169,12 +171,12 @@ pub fn validate_plan(plan: &CoveragePlan, currency: Currency) -> Result<(), Vali
             );
         }
     };
-    amount("annual_deductible".into(), &plan.annual_deductible);
+    amount(&|| "annual_deductible".into(), &plan.annual_deductible);
     for (visit, c) in &plan.copays {
-        amount(format!("copays.{visit}"), c);
+        amount(&|| format!("copays.{visit}"), c);
     }
     if let Some(max) = &plan.out_of_pocket_max {
-        amount("out_of_pocket_max".into(), max);
+        amount(&|| "out_of_pocket_max".into(), max);
     }
     if Pct::of(plan.coinsurance_percent).is_none() {
         e.push(
@@ -221,6 +223,8 @@ pub(crate) struct Splitter<'a> {
 
 struct Terms<'a> {
     plan: &'a CoveragePlan,
+    not_covered: Codes<'a>,
+    preauthorization_required: Codes<'a>,
     deductible_left: i64,
     oop_left: Option<i64>,
     coins: Pct,
@@ -239,6 +243,8 @@ impl<'a> Splitter<'a> {
             None => None,
             Some((plan, usage)) => Some(Terms {
                 plan,
+                not_covered: Codes::of(&plan.not_covered),
+                preauthorization_required: Codes::of(&plan.preauthorization_required),
                 deductible_left: (minor(&plan.annual_deductible)? - minor(&usage.deductible_used)?).max(0),
                 oop_left: match &plan.out_of_pocket_max {
                     Some(max) => Some((minor(max)? - minor(&usage.out_of_pocket_used)?).max(0)),
@@ -267,10 +273,10 @@ impl<'a> Splitter<'a> {
         };
         let plan = t.plan;
         let (mut copay, mut deductible, mut coinsurance, mut not_covered) = (0i64, 0i64, 0i64, 0i64);
-        let basis = if holds(&plan.not_covered, &l.item_code) {
+        let basis = if t.not_covered.holds(&l.item_code) {
             not_covered = g;
             ShareBasis::NotCovered
-        } else if !l.preauthorized && holds(&plan.preauthorization_required, &l.item_code) {
+        } else if !l.preauthorized && t.preauthorization_required.holds(&l.item_code) {
             not_covered = g;
             ShareBasis::PreauthorizationMissing
         } else if let Some(c) = l.visit_type.as_deref().and_then(|v| plan.copays.get(v)) {
@@ -333,15 +339,31 @@ pub(crate) struct ShareMinor {
     pub(crate) capped: bool,
 }
 
-/// Whether `set` holds `code`. A plan names a few codes: they are compared one by one, a length
-/// first, rather than walked as a tree of string comparisons.
-#[inline]
-fn holds(set: &BTreeSet<String>, code: &str) -> bool {
-    if set.len() <= 8 {
-        set.iter()
-            .any(|c| c.len() == code.len() && c.bytes().zip(code.bytes()).all(|(x, y)| x == y))
-    } else {
-        set.contains(code)
+/// A plan's list of item codes (not covered, pre-authorization required), as asked about line after
+/// line: a short list is compared code by code (lengths first), a long one searched in its set.
+enum Codes<'a> {
+    Few(Vec<&'a str>),
+    Many(&'a BTreeSet<String>),
+}
+
+impl<'a> Codes<'a> {
+    fn of(set: &'a BTreeSet<String>) -> Self {
+        if set.len() <= 8 {
+            Codes::Few(set.iter().map(String::as_str).collect())
+        } else {
+            Codes::Many(set)
+        }
+    }
+
+    /// Whether `code` is on the list.
+    #[inline]
+    fn holds(&self, code: &str) -> bool {
+        match self {
+            Codes::Few(codes) => codes
+                .iter()
+                .any(|c| c.len() == code.len() && c.bytes().zip(code.bytes()).all(|(x, y)| x == y)),
+            Codes::Many(set) => set.contains(code),
+        }
     }
 }
 

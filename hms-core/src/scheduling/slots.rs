@@ -278,16 +278,35 @@ struct Run {
 fn merge_runs(found: &[Found], runs: &[Run]) -> Vec<DoctorSlot> {
     let mut clocks = Clocks::new();
     let mut out = Vec::with_capacity(found.len());
+    // Times come out in start order, and doctors of one clinic share the grid: the slot made for the
+    // previous time is reused when start, length, offset and zone are the same (only the room left
+    // differs), so each start is turned into instants and wall-clock time once, not once per doctor.
+    let mut last: Option<(i64, i64, i32, Tz, Slot)> = None;
     let mut emit = |run: u32, i: u32, out: &mut Vec<DoctorSlot>| {
         let (Some(r), Some(f)) = (runs.get(run as usize), found.get(i as usize)) else {
             return;
         };
-        if let Some(slot) = f.slot(r.zone, r.length, &mut clocks) {
-            out.push(DoctorSlot {
-                doctor: r.doctor,
-                slot,
-            });
-        }
+        let slot = match &last {
+            Some((start, length, offset, zone, slot))
+                if *start == f.start && *length == r.length && *offset == f.offset && *zone == r.zone =>
+            {
+                Slot {
+                    remaining_capacity: f.remaining,
+                    ..slot.clone()
+                }
+            }
+            _ => {
+                let Some(slot) = f.slot(r.zone, r.length, &mut clocks) else {
+                    return;
+                };
+                last = Some((f.start, r.length, f.offset, r.zone, slot.clone()));
+                slot
+            }
+        };
+        out.push(DoctorSlot {
+            doctor: r.doctor,
+            slot,
+        });
     };
     let Some(min) = found.iter().map(|f| f.start).min() else {
         return out;
@@ -497,33 +516,65 @@ impl<'a> Search<'a> {
         let mut clocks = Clocks::new();
         // The clinic's offset and the stretch of time it holds for.
         let (mut offset, mut offset_from, mut offset_until) = (0, 0, i64::MIN);
-        // The bookings that reach into the current piece, in start order, when the occupancy can list
-        // them; `next` is the first not yet started, `active` the ends of those started and not over.
-        let (mut busy, mut active) = (Vec::new(), Vec::new());
-        for p in pieces.iter() {
+        // The first grid time of each piece at or after the earliest start.
+        let first_time = |p: &Piece| {
             let lo = p.start.max(self.earliest);
             // INVARIANT: lo >= p.start >= p.anchor, so the division rounds a non-negative number up.
             let k = (lo - p.anchor + self.step - 1) / self.step;
-            let mut t = p.anchor + k * self.step;
-            busy.clear();
-            active.clear();
-            let listed = t + self.held <= p.end
-                && interval_of(t, p.end).is_some_and(|w| self.occupancy.busy_within(&w, &mut busy));
-            let mut next = 0;
+            p.anchor + k * self.step
+        };
+        // The bookings that reach into the searched pieces, in start order, when the occupancy can
+        // list them: asked once for the whole stretch, since every question is answered by walking
+        // forward. `next` is the first booking not yet started, `active` the ends of those started
+        // and not over.
+        let (mut busy, mut active) = (Vec::new(), Vec::new());
+        let span = pieces.iter().fold(None, |span: Option<(i64, i64)>, p| {
+            let (t, end) = (first_time(p), p.end);
+            if t + self.held > end {
+                return span;
+            }
+            Some(span.map_or((t, end), |(lo, hi)| (lo.min(t), hi.max(end))))
+        });
+        let listed = span.is_some_and(|(lo, hi)| {
+            interval_of(lo, hi).is_some_and(|w| self.occupancy.busy_within(&w, &mut busy))
+        });
+        let mut next = 0;
+        // With a capacity of one, a slot is taken when any booking started before its held time ends
+        // still runs when it starts: the latest end of those bookings says it, with no list.
+        let single = self.capacity == 1;
+        let mut latest_end = i64::MIN;
+        let mut previous = i64::MIN;
+        for p in pieces.iter() {
+            let mut t = first_time(p);
+            if t < previous {
+                // Pieces come in time order; should one start earlier than the last slot looked at,
+                // the walk over the bookings starts again rather than miss any.
+                (next, latest_end) = (0, i64::MIN);
+                active.clear();
+            }
             while t + self.held <= p.end {
+                previous = t;
                 let listed_used = listed.then(|| {
                     // Every booking that starts before this slot's held time ends, and ends after
                     // it starts, overlaps it; slots only move later, so one pass over `busy` serves
-                    // the whole piece.
+                    // every piece.
                     while let Some(&(b_start, b_end)) = busy.get(next) {
                         if b_start >= t + self.held {
                             break;
                         }
-                        active.push(b_end);
+                        if single {
+                            latest_end = latest_end.max(b_end);
+                        } else {
+                            active.push(b_end);
+                        }
                         next += 1;
                     }
-                    active.retain(|b_end| *b_end > t);
-                    u32::try_from(active.len()).unwrap_or(u32::MAX)
+                    if single {
+                        u32::from(latest_end > t)
+                    } else {
+                        active.retain(|b_end| *b_end > t);
+                        u32::try_from(active.len()).unwrap_or(u32::MAX)
+                    }
                 });
                 // A full slot needs no clock reading.
                 if listed_used.is_some_and(|used| used >= self.capacity) {
