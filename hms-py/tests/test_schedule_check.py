@@ -101,6 +101,32 @@ def test_seconds_and_datetimes_name_the_same_instants() -> None:
         assert check.accepted == [True, True, False], s
 
 
+def test_int64_arrays_are_read_whole_and_agree_with_lists() -> None:
+    rng = random.Random(3)
+    n = 500
+    starts = [t(rng.randrange(0, 3000)) for _ in range(n)]
+    ends = [s + rng.randrange(1, 90) * MIN for s in starts]
+    doctors = [rng.randrange(5) - 2 for _ in range(n)]  # negative keys too
+    patients = [rng.randrange(40) for _ in range(n)]
+    want = hms.check_schedule(starts, ends, doctor=doctors, patient=patients)
+    assert 0 < len(want.rejected) < n
+    # Typecode "q" is read whole; "l" (also 8 bytes here, but not asked for) item by item.
+    for code in ("q", "l"):
+        got = hms.check_schedule(
+            array.array(code, starts), array.array(code, ends), doctor=array.array(code, doctors), patient=array.array(code, patients)
+        )
+        assert got.accepted == want.accepted
+        assert got.clash_columns() == want.clash_columns()
+    np = pytest.importorskip("numpy")
+    # Native int64 is read whole; big-endian and 32-bit arrays item by item.
+    got = hms.check_schedule(np.array(starts), np.array(ends, dtype=">i8"), doctor=np.array(doctors), patient=np.array(patients, dtype="int32"))
+    assert got.accepted == want.accepted
+    assert got.clash_columns() == want.clash_columns()
+    with pytest.raises(hms.ValidationError) as e:
+        hms.check_schedule(array.array("q", [t(0)]), array.array("q", [-(2**62)]))
+    assert [(p.field, p.code) for p in e.value.problems] == [("end[0]", "out_of_range")]
+
+
 def test_bad_rows_are_all_listed_in_one_validation_error() -> None:
     with pytest.raises(hms.ValidationError) as e:
         hms.check_schedule([t(0), t(30), t(60)], [t(30), t(30), t(50)], doctor=[1, 2], patient=[1, 2, 3])
