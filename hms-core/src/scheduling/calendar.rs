@@ -425,10 +425,15 @@ impl Occupancy for CalendarIndex {
             .first_starts
             .partition_point(|f| *f < floor)
             .saturating_sub(1);
-        for chunk in self.chunks.get(first..).unwrap_or_default() {
+        for (n, chunk) in self.chunks.get(first..).unwrap_or_default().iter().enumerate() {
             // Whole seconds are enough to find where to begin: rows in `floor`'s own second
-            // cannot reach the window and fail the end check below.
-            let from = chunk.starts.partition_point(|t| t.0 < floor.0);
+            // cannot reach the window and fail the end check below. Only the first chunk is
+            // bisected: every later one starts at or after `floor`.
+            let from = if n == 0 {
+                chunk.starts.partition_point(|t| t.0 < floor.0)
+            } else {
+                0
+            };
             let (Some(starts), Some(ends)) = (chunk.starts.get(from..), chunk.ends.get(from..)) else {
                 continue;
             };
