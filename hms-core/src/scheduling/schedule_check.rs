@@ -128,6 +128,26 @@ impl Calendar {
         }
     }
 
+    /// Keeps an accepted row that starts after every row on the calendar.
+    fn append(&mut self, held: Held) {
+        match self {
+            Calendar::List(rows) => rows.push(held),
+            Calendar::Tree(rows) => {
+                rows.insert(held.start, (held.end, held.row));
+            }
+        }
+    }
+
+    /// The calendar's last row (the one that ends last, since its rows do not overlap), as its
+    /// [`Tail`].
+    fn tail(&self) -> Tail {
+        let last = match self {
+            Calendar::List(rows) => rows.last().map(|h| (h.start, h.end)),
+            Calendar::Tree(rows) => rows.last_key_value().map(|(start, (end, _))| (*start, *end)),
+        };
+        last.map_or(Tail::EMPTY, |(start, end)| Tail::of(start, end))
+    }
+
     /// Keeps an accepted row (which overlaps nothing on the calendar).
     fn hold(&mut self, held: Held) {
         match self {
@@ -156,6 +176,36 @@ impl Calendar {
     }
 }
 
+/// A calendar's last row in whole seconds, its start rounded down and its end up, kept beside the
+/// calendars so that the usual question about a schedule in time order — does the new row start
+/// after everything on this calendar? — is answered without reading the calendar's rows.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    start: i64,
+    end: i64,
+}
+
+impl Tail {
+    /// The tail of an empty calendar: every row starts after it.
+    const EMPTY: Tail = Tail {
+        start: i64::MIN,
+        end: i64::MIN,
+    };
+
+    fn of(start: DateTime<Utc>, end: DateTime<Utc>) -> Tail {
+        Tail {
+            start: start.timestamp(),
+            end: ceil_secs(end),
+        }
+    }
+}
+
+/// `t` in whole seconds, rounded up.
+fn ceil_secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+        .saturating_add(i64::from(t.timestamp_subsec_nanos() > 0))
+}
+
 /// A schedule being checked row by row (see the [module](self) for the rule): the calendars of the
 /// rows accepted so far.
 ///
@@ -166,6 +216,8 @@ pub struct ScheduleCheck<K, S = RandomState> {
     /// Each calendar's position in `calendars`: one hash lookup a calendar a row.
     index: HashMap<K, usize, S>,
     calendars: Vec<Calendar>,
+    /// Each calendar's [`Tail`], by the same position.
+    tails: Vec<Tail>,
     rows: usize,
     /// The row being offered: its calendars' positions and where the row names each (kept to
     /// reuse the allocation).
@@ -191,6 +243,7 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
         ScheduleCheck {
             index: HashMap::with_hasher(hasher),
             calendars: Vec::new(),
+            tails: Vec::new(),
             rows: 0,
             scratch: Vec::new(),
         }
@@ -239,13 +292,21 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
             let at = *self.index.entry(party.clone()).or_insert(next);
             if at == next {
                 self.calendars.push(Calendar::List(Vec::new()));
+                self.tails.push(Tail::EMPTY);
             }
             if !mine.iter().any(|(seen, _)| *seen == at) {
                 mine.push((at, i));
             }
         }
+        // In whole seconds: the start rounded down, the end up.
+        let (start_secs, end_secs) = (start.timestamp(), ceil_secs(end));
         let mut clashes: Vec<RowClash<K>> = Vec::new();
         for (at, i) in &mine {
+            // Nothing on a calendar whose last row ends by this row's start is in its way (the last
+            // row ends last): the usual case for a schedule in time order.
+            if self.tails.get(*at).is_some_and(|t| t.end <= start_secs) {
+                continue;
+            }
             if let (Some(calendar), Some(party)) = (self.calendars.get(*at), calendars.get(*i)) {
                 calendar.clashes(start, end, |row| {
                     clashes.push(RowClash {
@@ -257,8 +318,19 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
         }
         if clashes.is_empty() {
             for (at, _) in &mine {
-                if let Some(calendar) = self.calendars.get_mut(*at) {
-                    calendar.hold(Held { start, end, row });
+                if let (Some(calendar), Some(tail)) = (self.calendars.get_mut(*at), self.tails.get_mut(*at)) {
+                    let held = Held { start, end, row };
+                    if tail.start < start_secs {
+                        // After everything on the calendar (its last row starts in an earlier second).
+                        calendar.append(held);
+                        *tail = Tail {
+                            start: start_secs,
+                            end: end_secs,
+                        };
+                    } else {
+                        calendar.hold(held);
+                        *tail = calendar.tail();
+                    }
                 }
             }
         }
@@ -413,6 +485,33 @@ mod tests {
             check.offer(&[room(1), room(1)], iv(550, 560)),
             rejected(&[(room(1), 0)])
         );
+    }
+
+    #[test]
+    fn times_between_whole_seconds_are_compared_exactly() {
+        // Row 0 holds room 1 from 09:00:00.5 to 09:00:01.5 (seconds after 09:00 below). Row 1
+        // (1.2–2.0) overlaps it by 0.3 s; row 2 (1.5–2.0) starts as row 0 ends; row 3 (0.1–0.5),
+        // given out of order, ends as row 0 starts; row 4 (0.4–0.6) overlaps rows 3 and 0; row 5
+        // (1.999–2.001) overlaps row 2 by a millisecond; row 6 (2.0–2.001) follows row 2.
+        let ms = |m: i64| Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap() + Duration::milliseconds(m);
+        let span = |a, b| Interval::new(ms(a), ms(b)).unwrap();
+        let mut check = ScheduleCheck::new();
+        assert!(check.offer(&[room(1)], span(500, 1_500)).is_accepted());
+        assert_eq!(
+            check.offer(&[room(1)], span(1_200, 2_000)),
+            rejected(&[(room(1), 0)])
+        );
+        assert!(check.offer(&[room(1)], span(1_500, 2_000)).is_accepted());
+        assert!(check.offer(&[room(1)], span(100, 500)).is_accepted());
+        assert_eq!(
+            check.offer(&[room(1)], span(400, 600)),
+            rejected(&[(room(1), 3), (room(1), 0)])
+        );
+        assert_eq!(
+            check.offer(&[room(1)], span(1_999, 2_001)),
+            rejected(&[(room(1), 2)])
+        );
+        assert!(check.offer(&[room(1)], span(2_000, 2_001)).is_accepted());
     }
 
     #[test]
