@@ -1273,6 +1273,18 @@ export type ChargeSourceKind = 'appointment' | 'dispense' | 'lab_order' | 'bed_d
  */
 export declare function checkBookable(template: AvailabilityTemplate, exceptions: Array<AvailabilityException>, interval: IntervalInput, visitType: string, now: Instant): void
 
+/**
+ * Checks a whole schedule (a migration from an old system, a planned term of sessions) before
+ * anything is booked, first come first served: row by row in the order given, a row is accepted
+ * when its time overlaps no earlier accepted row on any of its calendars; otherwise it is
+ * rejected with every earlier accepted row in its way, and holds no time (it blocks no later row).
+ * Back-to-back rows do not collide. Returns one verdict per row.
+ *
+ * Throws `invalid_input` listing every row whose start or end cannot be read or whose end is not
+ * after its start (`rows[3].end`).
+ */
+export declare function checkSchedule(rows: Array<ScheduleRow>): Array<RowVerdict>
+
 /** An existing booking that a requested time collides with. */
 export interface Conflict {
   /** Whose calendar collides. */
@@ -2485,6 +2497,41 @@ export type RoundingMode = 'per_line' | 'per_tax_category'
  * -0.125 USD is -0.13, 2.5 JPY is 3.
  */
 export declare function roundMoney(money: Money): Money
+
+/** An earlier accepted row in a rejected row's way, and on whose calendar. */
+export interface RowClash {
+  /** The calendar, as the row named it. */
+  calendar: string
+  /** The earlier row's position (from 0). */
+  row: number
+}
+
+/**
+ * What `checkSchedule` says about one row: whether it was accepted and, when it was not, the
+ * earlier accepted rows in its way.
+ */
+export interface RowVerdict {
+  /** Whether the row collides with no earlier accepted row. */
+  accepted: boolean
+  /**
+   * For a rejected row, calendar by calendar (in the row's order) and then by start, the earlier
+   * accepted rows it collides with; empty for an accepted row.
+   */
+  clashes: Array<RowClash>
+}
+
+/**
+ * One row of a schedule to check in bulk: the calendars it occupies (any names that tell calendars
+ * apart, e.g. `doctor:D-17`, `patient:P-4`, `room:2`) and its time `[start, end)`.
+ */
+export interface ScheduleRow {
+  /** The calendars the row occupies. */
+  calendars: Array<string>
+  /** The first instant inside. */
+  start: Instant
+  /** The first instant after; must be after `start`. */
+  end: Instant
+}
 
 /** When a series ends: give exactly one of `until` and `count`. */
 export interface SeriesEnd {

@@ -851,6 +851,7 @@ module.exports.canChangeStatus = nativeBinding.canChangeStatus
 module.exports.ChainProblemKind = nativeBinding.ChainProblemKind
 module.exports.ChargeSourceKind = nativeBinding.ChargeSourceKind
 module.exports.checkBookable = nativeBinding.checkBookable
+module.exports.checkSchedule = nativeBinding.checkSchedule
 module.exports.ConflictMode = nativeBinding.ConflictMode
 module.exports.ContactRelationship = nativeBinding.ContactRelationship
 module.exports.DiscountKind = nativeBinding.DiscountKind

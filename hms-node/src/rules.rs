@@ -9,11 +9,12 @@
 
 use chrono::{DateTime, Utc};
 use hms_core::billing;
+use hms_core::error::FieldCode;
 use hms_core::money::Money as CoreMoney;
 use hms_core::people::{self, Mrn};
 use hms_core::pharmacy::fefo;
 use hms_core::scheduling::availability::{self as av, LocalAppointmentTime};
-use hms_core::scheduling::{slots, VisitType};
+use hms_core::scheduling::{schedule_check, slots, VisitType};
 use hms_core::time::Interval as CoreInterval;
 use napi::bindgen_prelude::AsyncTask;
 use napi::Env;
@@ -24,7 +25,7 @@ use crate::convert::people::{patient_details, staff_details, PatientDetails, Sta
 use crate::convert::pharmacy::{self as pc, Candidate, FefoPlan, Shortfall};
 use crate::convert::scheduling::{
     date_range, exceptions, template, AppointmentStatus, AvailabilityException, AvailabilityTemplate,
-    DateRange, Slot,
+    DateRange, RowVerdict, ScheduleRow, Slot,
 };
 use crate::convert::{bridge, bridge_all, same_enum};
 use crate::convert::{
@@ -163,6 +164,36 @@ pub fn intervals_overlap(env: Env, a: IntervalInput, b: IntervalInput) -> napi::
     let (a, b) = r.take(a.zip(b)).or_throw(&env)?;
     let (a, b) = (interval(a).or_throw(&env)?, interval(b).or_throw(&env)?);
     Ok(a.overlaps(&b))
+}
+
+/// Checks a whole schedule (a migration from an old system, a planned term of sessions) before
+/// anything is booked, first come first served: row by row in the order given, a row is accepted
+/// when its time overlaps no earlier accepted row on any of its calendars; otherwise it is
+/// rejected with every earlier accepted row in its way, and holds no time (it blocks no later row).
+/// Back-to-back rows do not collide. Returns one verdict per row.
+///
+/// Throws `invalid_input` listing every row whose start or end cannot be read or whose end is not
+/// after its start (`rows[3].end`).
+#[napi(catch_unwind)]
+pub fn check_schedule(env: Env, rows: Vec<ScheduleRow>) -> napi::Result<Vec<RowVerdict>> {
+    let mut r = Reader::new();
+    let mut intervals = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let start = r.instant(&format!("rows[{i}].start"), &row.start);
+        let end = r.instant(&format!("rows[{i}].end"), &row.end);
+        if let (Some(start), Some(end)) = (start, end) {
+            match CoreInterval::new(start, end) {
+                Ok(interval) => intervals.push(interval),
+                Err(e) => r.problem(&format!("rows[{i}].end"), FieldCode::InvalidPeriod, e.to_string()),
+            }
+        }
+    }
+    r.finish().or_throw(&env)?;
+    let calendars = rows.iter().map(|row| row.calendars.as_slice());
+    Ok(schedule_check::check_schedule(calendars.zip(intervals))
+        .into_iter()
+        .map(RowVerdict::from)
+        .collect())
 }
 
 /// The appointment status machine: whether an appointment may move from `from` to `to` (booked →

@@ -75,3 +75,45 @@ test('the index agrees with a linear scan on random bookings', () => {
     assert.equal(c.anyOverlap(qs, qe), want.length > 0)
   }
 })
+
+test('checkSchedule: first come first served, a rejected row blocks nothing, back to back is fine', () => {
+  // Row 0: doctor D1 sees patient P7 09:00-09:30.
+  // Row 1: doctor D2 wants P7 at 09:20: rejected, P7 is with row 0.
+  // Row 2: D2 sees P8 at 09:20-09:40: row 1 holds nothing, so D2 is free.
+  // Row 3: D1 sees P8 09:30-10:00: back to back with row 0, but P8 is with row 2: rejected.
+  // Row 4: D1 sees P9 09:40-10:00 in room R1: row 3 was rejected, so D1 is free.
+  const row = (calendars, [h1, m1], [h2, m2]) => ({ calendars, start: at(h1, m1), end: at(h2, m2) })
+  const verdicts = hms.checkSchedule([
+    row(['doctor:D1', 'patient:P7'], [9, 0], [9, 30]),
+    row(['doctor:D2', 'patient:P7'], [9, 20], [9, 40]),
+    row(['doctor:D2', 'patient:P8'], [9, 20], [9, 40]),
+    row(['doctor:D1', 'patient:P8'], [9, 30], [10, 0]),
+    { calendars: ['doctor:D1', 'patient:P9', 'room:R1'], start: '2026-03-02T09:40:00Z', end: '2026-03-02T10:00:00Z' },
+  ])
+  assert.deepEqual(
+    verdicts.map((v) => v.accepted),
+    [true, false, true, false, true],
+  )
+  assert.deepEqual(verdicts[1].clashes, [{ calendar: 'patient:P7', row: 0 }])
+  assert.deepEqual(verdicts[3].clashes, [{ calendar: 'patient:P8', row: 2 }])
+  assert.deepEqual(verdicts[0].clashes, [])
+})
+
+test('checkSchedule lists every unreadable or empty row', () => {
+  const e = throwsWith(
+    () =>
+      hms.checkSchedule([
+        { calendars: ['a'], start: at(9, 0), end: at(9, 30) },
+        { calendars: ['a'], start: at(9, 30), end: at(9, 30) },
+        { calendars: ['a'], start: 'half past nine', end: at(10, 0) },
+      ]),
+    'invalid_input',
+  )
+  assert.deepEqual(
+    e.problems.map((p) => [p.field, p.code]),
+    [
+      ['rows[1].end', 'invalid_period'],
+      ['rows[2].start', 'invalid_format'],
+    ],
+  )
+})

@@ -7,6 +7,7 @@ mod convert;
 mod errors;
 mod functions;
 mod hospital;
+mod schedule_check;
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -115,6 +116,8 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::billing::PyGatewayEvent>()?;
     m.add_class::<hospital::billing::PyMemoryGateway>()?;
     m.add_class::<calendar::PyCalendar>()?;
+    m.add_class::<schedule_check::PyScheduleCheck>()?;
+    m.add_class::<schedule_check::PyScheduleClash>()?;
     m.add_class::<hospital::PyPharmacySettings>()?;
     m.add_class::<hospital::PyHospital>()?;
 
@@ -161,6 +164,7 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
             py.get_type::<convert::pharmacy::PyReservation>(),
             py.get_type::<convert::pharmacy::PyAlert>(),
             py.get_type::<convert::pharmacy::PyDrugValuation>(),
+            py.get_type::<schedule_check::PyScheduleClash>(),
         ],
     )?;
 
@@ -172,6 +176,7 @@ fn _hms(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::price_invoice, m)?)?;
     m.add_function(wrap_pyfunction!(functions::fefo_allocate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::needed_through, m)?)?;
+    m.add_function(wrap_pyfunction!(schedule_check::check_schedule, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_sample_errors, m)?)?;
     Ok(())
 }

@@ -13,6 +13,7 @@
 pub mod appointment;
 pub mod booking;
 pub mod calendar;
+pub mod schedule_check;
 pub mod waitlist;
 
 use std::fmt;

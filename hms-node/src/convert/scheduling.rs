@@ -992,3 +992,59 @@ impl From<hms_core::scheduling::calendar::Entry> for CalendarEntry {
 pub fn appointment_id(r: &mut Reader, field: &str, id: &super::IdRef) -> Option<AppointmentId> {
     r.id(field, super::id_text(id))
 }
+
+/// One row of a schedule to check in bulk: the calendars it occupies (any names that tell calendars
+/// apart, e.g. `doctor:D-17`, `patient:P-4`, `room:2`) and its time `[start, end)`.
+#[napi(object, object_to_js = false)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleRow {
+    /// The calendars the row occupies.
+    pub calendars: Vec<String>,
+    /// The first instant inside.
+    pub start: super::Instant,
+    /// The first instant after; must be after `start`.
+    pub end: super::Instant,
+}
+
+/// What `checkSchedule` says about one row: whether it was accepted and, when it was not, the
+/// earlier accepted rows in its way.
+#[napi(object, object_from_js = false)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowVerdict {
+    /// Whether the row collides with no earlier accepted row.
+    pub accepted: bool,
+    /// For a rejected row, calendar by calendar (in the row's order) and then by start, the earlier
+    /// accepted rows it collides with; empty for an accepted row.
+    pub clashes: Vec<RowClash>,
+}
+
+/// An earlier accepted row in a rejected row's way, and on whose calendar.
+#[napi(object, object_from_js = false)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowClash {
+    /// The calendar, as the row named it.
+    pub calendar: String,
+    /// The earlier row's position (from 0).
+    pub row: u32,
+}
+
+impl From<core::schedule_check::RowVerdict<String>> for RowVerdict {
+    fn from(v: core::schedule_check::RowVerdict<String>) -> Self {
+        match v {
+            core::schedule_check::RowVerdict::Accepted => RowVerdict {
+                accepted: true,
+                clashes: Vec::new(),
+            },
+            core::schedule_check::RowVerdict::Rejected(clashes) => RowVerdict {
+                accepted: false,
+                clashes: clashes
+                    .into_iter()
+                    .map(|c| RowClash {
+                        calendar: c.party,
+                        row: u32::try_from(c.row).unwrap_or(u32::MAX),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
