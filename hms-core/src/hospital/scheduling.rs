@@ -426,38 +426,9 @@ impl<S: Store> Hospital<S> {
     /// Decides everything about putting a visit at `start` (for a new booking, or a move when
     /// `moving` is the appointment being moved): the template that accepts it, the visit interval, the
     /// resources, and the conflicts. Returns the appointment fields to write.
+    /// `week` holds the doctor's templates and exceptions, loaded once per doctor by the caller.
     #[allow(clippy::too_many_arguments)]
     fn plan_visit(
-        &self,
-        tx: &dyn Reads,
-        account: &UserAccount,
-        patient: PatientId,
-        doctor: StaffId,
-        visit_type: &str,
-        start: DateTime<Utc>,
-        requested_resources: &[ResourceId],
-        override_reason: Option<&str>,
-        moving: Option<AppointmentId>,
-        now: DateTime<Utc>,
-    ) -> Result<PlannedVisit> {
-        let week = DoctorWeek::load(tx, doctor)?;
-        self.plan_visit_in(
-            tx,
-            account,
-            &week,
-            patient,
-            visit_type,
-            start,
-            requested_resources,
-            override_reason,
-            moving,
-            now,
-        )
-    }
-
-    /// [`Hospital::plan_visit`] with the doctor's templates and exceptions already loaded.
-    #[allow(clippy::too_many_arguments)]
-    fn plan_visit_in(
         &self,
         tx: &dyn Reads,
         account: &UserAccount,
@@ -614,7 +585,7 @@ impl<S: Store> Hospital<S> {
                 e.insert(DoctorWeek::load(tx, request.doctor)?)
             }
         };
-        let plan = self.plan_visit_in(
+        let plan = self.plan_visit(
             tx,
             &account,
             week,
@@ -732,8 +703,8 @@ impl<S: Store> Hospital<S> {
             let plan = self.plan_visit(
                 tx,
                 &account,
+                &DoctorWeek::load(tx, current.doctor)?,
                 current.patient,
-                current.doctor,
                 &current.visit_type,
                 new_start,
                 &current.resources,
