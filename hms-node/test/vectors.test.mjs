@@ -129,6 +129,7 @@ const OPS = {
     return c.overlapping(query.start, query.end).map((e) => e.id)
   },
   price_invoice: priceInvoice,
+  check_schedule: ({ rows }) => hms.checkSchedule(rows),
   fefo_allocate: ({ today, needed_through, quantity, batches }) => {
     const candidates = batches.map((b) => ({ batch: b.batch, expiry: b.expiry ?? undefined, receivedAt: b.received_at, recalled: b.recalled, available: b.available }))
     const plan = hms.fefoAllocate(candidates, quantity, today, needed_through)
@@ -169,8 +170,8 @@ test('every file named as not run by this binding is still in the vectors folder
   for (const f of NOT_RUN.keys()) assert.ok(all.includes(f), `${f} is gone: drop it from NOT_RUN`)
 })
 
-test('the vectors folder has files, and this binding runs the calendar, pricing and FEFO vectors', () => {
-  for (const f of ['calendar_conflicts.json', 'invoice_pricing.json', 'fefo_allocation.json']) assert.ok(files.includes(f), files.join(', '))
+test('the vectors folder has files, and this binding runs the calendar, schedule check, pricing and FEFO vectors', () => {
+  for (const f of ['calendar_conflicts.json', 'schedule_check.json', 'invoice_pricing.json', 'fefo_allocation.json']) assert.ok(files.includes(f), files.join(', '))
 })
 
 for (const file of files) {

@@ -98,6 +98,28 @@ def _interval(v: dict[str, str]) -> hms.Interval:
     return hms.Interval(_instant(v["start"]), _instant(v["end"]))
 
 
+def _check_schedule(i: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows' `kind:key` calendars become one column per kind (doctor, patient, room, in that
+    order, `None` where a row has none), the instants datetime columns."""
+    rows = i["rows"]
+    columns: dict[str, list[Any]] = {kind: [None] * len(rows) for kind in ("doctor", "patient", "room")}
+    for n, row in enumerate(rows):
+        for calendar in row["calendars"]:
+            kind, key = calendar.split(":", 1)
+            assert columns[kind][n] is None, "a row names one calendar of each kind"
+            columns[kind][n] = key
+    check = hms.check_schedule(
+        [_instant(r["start"]) for r in rows], [_instant(r["end"]) for r in rows], **columns
+    )
+    return [
+        {
+            "accepted": accepted,
+            "clashes": [{"calendar": f"{c.party}:{c.key}", "row": c.with_row} for c in check.clashes_of(n)],
+        }
+        for n, accepted in enumerate(check.accepted)
+    ]
+
+
 OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "validate_patient": lambda i: details_to_json(
         hms.validate_patient(details_from_json(i["details"]), _date(i["today"]))
@@ -111,6 +133,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "mrn_from_sequence": lambda i: hms.mrn_from_sequence(i["sequence"]),
     "calendar_conflicts": lambda i: _calendar_conflicts(i),
     "price_invoice": lambda i: _price_invoice(i),
+    "check_schedule": lambda i: _check_schedule(i),
     "fefo_allocate": lambda i: [
         {"batch": p.batch_id, "quantity": p.quantity}
         for p in hms.fefo_allocate(

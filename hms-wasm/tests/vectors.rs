@@ -22,6 +22,7 @@ const NOT_RUN: &[&str] = &[
     "mrn.json",                // medical record numbers are issued by the server
     "patient_validation.json", // registration is validated by the server
     "phone_normalization.json", // part of registration
+    "schedule_check.json",     // a whole schedule's bulk check belongs to the server and notebooks
 ];
 
 /// The names of the files run inside the module (the list below, for the host test).

@@ -14,6 +14,7 @@ use hms_core::money::{Currency, Money};
 use hms_core::people::{self, Mrn, PatientDetails};
 use hms_core::pharmacy::fefo::{self, Candidate};
 use hms_core::pharmacy::{Location, PharmacyError};
+use hms_core::scheduling::schedule_check::{self, RowVerdict};
 use hms_core::time::Interval;
 use hms_core::Error;
 use rust_decimal::Decimal;
@@ -71,6 +72,7 @@ const OPS: &[&str] = &[
     "mrn_from_sequence",
     "price_invoice",
     "fefo_allocate",
+    "check_schedule",
 ];
 
 pub(crate) fn dir() -> PathBuf {
@@ -146,6 +148,7 @@ fn run(op: &str, input: &Value) -> Result<Value, Error> {
         }
         "price_invoice" => price_invoice(input),
         "fefo_allocate" => fefo_allocate(input),
+        "check_schedule" => check_schedule(input),
         other => panic!("unknown op `{other}`: add it to this runner and to the README"),
     }
 }
@@ -267,6 +270,36 @@ fn price_invoice(input: &Value) -> Result<Value, Error> {
 
 /// The `fefo_allocate` op: `pharmacy::fefo::allocate` over the listed batches; a shortfall is the
 /// `insufficient_stock` error the dispensing use cases report for it.
+/// `rows` (each `{calendars, start, end}`) checked in one schedule check: one verdict per row,
+/// `{accepted, clashes: [{calendar, row}]}`.
+fn check_schedule(input: &Value) -> Result<Value, Error> {
+    let rows = input["rows"].as_array().expect("`rows` is a list");
+    let mut parsed: Vec<(Vec<String>, Interval)> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let calendars = r["calendars"]
+            .as_array()
+            .expect("`calendars` is a list")
+            .iter()
+            .map(|c| c.as_str().expect("a calendar is a string").to_owned())
+            .collect();
+        parsed.push((calendars, interval(r)?));
+    }
+    let verdicts = schedule_check::check_schedule(parsed.iter().map(|(c, i)| (c.as_slice(), *i)));
+    Ok(json!(verdicts
+        .into_iter()
+        .map(|v| match v {
+            RowVerdict::Accepted => json!({"accepted": true, "clashes": []}),
+            RowVerdict::Rejected(clashes) => json!({
+                "accepted": false,
+                "clashes": clashes
+                    .into_iter()
+                    .map(|c| json!({"calendar": c.party, "row": c.row}))
+                    .collect::<Vec<_>>(),
+            }),
+        })
+        .collect::<Vec<_>>()))
+}
+
 fn fefo_allocate(input: &Value) -> Result<Value, Error> {
     let date = |key: &str| NaiveDate::from_str(text(input, key)).expect("a date");
     let candidates: Vec<Candidate> = input["batches"]
@@ -427,6 +460,7 @@ const FILES: &[&str] = &[
     "mrn.json",
     "invoice_pricing.json",
     "fefo_allocation.json",
+    "schedule_check.json",
 ];
 
 /// Vector files with a runner of their own (another module of this test binary).
@@ -475,6 +509,11 @@ fn invoice_pricing() {
 #[test]
 fn fefo_allocation() {
     assert_file("fefo_allocation.json");
+}
+
+#[test]
+fn schedule_check() {
+    assert_file("schedule_check.json");
 }
 
 #[test]

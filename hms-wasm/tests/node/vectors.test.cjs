@@ -25,6 +25,7 @@ const NOT_RUN = [
   "mrn.json",
   "patient_validation.json",
   "phone_normalization.json",
+  "schedule_check.json",
 ];
 
 /** @param {string} s */
