@@ -16,7 +16,8 @@
 //! already exist, offer the existing bookings first: they are accepted (unless they collide with
 //! each other) and every later row is checked against them.
 //!
-//! Each calendar keeps its accepted rows in start order. Accepted rows on one calendar never
+//! The check keeps every row's time once, in a log by row number; each calendar keeps the numbers
+//! of its accepted rows in start order. Accepted rows on one calendar never
 //! overlap, so their ends rise with their starts: the rows a new one collides with are the run that
 //! ends with the last row starting before the new one ends, walked back while they end after it
 //! starts — one search per calendar. A schedule given in time order (the usual export) only ever
@@ -24,6 +25,10 @@
 //! from the last row alone. Rows out of order are inserted in place while the calendar is short;
 //! a long calendar that receives one moves into a B-tree, so no order of rows costs more than
 //! O(log n) a calendar.
+//!
+//! [`NumberedCheck`] is the check itself, over calendars numbered `0, 1, 2, …` and times of any
+//! ordered kind; [`ScheduleCheck`] names calendars (doctors, patients, rooms) and checks instants
+//! with it. A binding that numbers its calendars and counts its times itself uses the first.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
@@ -59,68 +64,75 @@ pub struct RowClash<K> {
     pub row: usize,
 }
 
-/// An accepted row as a calendar holds it.
-#[derive(Debug, Clone, Copy)]
-struct Held {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    row: usize,
-}
-
 /// The most rows a calendar keeps in a vector when rows arrive out of order: inserting in the
 /// middle moves the rows after it, at most this many (a few kilobytes, well within a cache).
 const LIST_MAX: usize = 256;
 
-/// The accepted rows of one calendar, in start order.
-// INVARIANT: the rows are pairwise disjoint (a row is accepted only if it overlaps none), so sorted
-// by start they are also sorted by end, and no two share a start.
+/// The accepted rows of one calendar, in start order, by row number (their times are in the
+/// check's log of rows).
+// INVARIANT: the rows are pairwise disjoint and none is empty (a row is accepted only if it overlaps
+// none, and an empty row is held nowhere), so sorted by start they are also sorted by end, and no
+// two share a start.
 #[derive(Debug, Clone)]
-enum Calendar {
+enum Rows<T> {
     /// In a vector: while rows arrive in time order (appended), or the calendar is short.
-    List(Vec<Held>),
+    List(Vec<usize>),
     /// In a B-tree keyed by start, once a long calendar received a row out of order.
-    Tree(BTreeMap<DateTime<Utc>, (DateTime<Utc>, usize)>),
+    Tree(BTreeMap<T, usize>),
+}
+
+/// One calendar: its accepted rows, and the last of them (the one that starts last, and so ends
+/// last) kept beside them, so that the usual question about a schedule in time order — does the
+/// new row start after everything on this calendar? — is answered without reading the rows.
+#[derive(Debug, Clone)]
+struct Calendar<T> {
+    last: Option<(T, T)>,
+    rows: Rows<T>,
 }
 
 /// How many of `rows` (in start order) start before `t`. Rows near the end of the calendar (the
 /// usual case: a schedule given in time order, or nearly so) are found by stepping back from the
 /// end; others by a bisection of what is left.
-fn starting_before(rows: &[Held], t: DateTime<Utc>) -> usize {
+fn starting_before<T: Ord + Copy>(rows: &[usize], times: &[(T, T)], t: T) -> usize {
     const STEPS: usize = 8;
+    let starts_before = |row: &usize| times.get(*row).is_some_and(|(start, _)| *start < t);
     let mut n = rows.len();
     for _ in 0..STEPS {
         match n.checked_sub(1).and_then(|i| rows.get(i)) {
-            Some(h) if h.start >= t => n -= 1,
+            Some(row) if !starts_before(row) => n -= 1,
             _ => return n,
         }
     }
     rows.get(..n)
-        .map_or(0, |head| head.partition_point(|h| h.start < t))
+        .map_or(0, |head| head.partition_point(starts_before))
 }
 
-impl Calendar {
-    /// Appends to `out` the rows that overlap `[start, end)`, in start order.
-    fn clashes(&self, start: DateTime<Utc>, end: DateTime<Utc>, mut out: impl FnMut(usize)) {
-        match self {
-            Calendar::List(rows) => {
-                // A row after everything on the calendar (time-ordered input) is told apart by
-                // the last row alone.
-                if rows.last().is_none_or(|last| last.end <= start) {
-                    return;
-                }
-                let before = starting_before(rows, end);
-                let hits = rows.get(..before).unwrap_or_default();
-                let from = hits.iter().rposition(|h| h.end <= start).map_or(0, |i| i + 1);
-                for h in hits.get(from..).unwrap_or_default() {
-                    out(h.row);
+impl<T: Ord + Copy> Calendar<T> {
+    /// Calls `out` with each row that overlaps `[start, end)`, in start order.
+    fn clashes(&self, times: &[(T, T)], start: T, end: T, mut out: impl FnMut(usize)) {
+        // Nothing on a calendar whose last row ends by this row's start is in its way: the usual
+        // case for a schedule in time order.
+        if self.last.is_none_or(|(_, last_end)| last_end <= start) {
+            return;
+        }
+        let ends_after_start = |row: &usize| times.get(*row).is_some_and(|(_, e)| *e > start);
+        match &self.rows {
+            Rows::List(rows) => {
+                let hits = rows.get(..starting_before(rows, times, end)).unwrap_or_default();
+                let from = hits
+                    .iter()
+                    .rposition(|r| !ends_after_start(r))
+                    .map_or(0, |i| i + 1);
+                for row in hits.get(from..).unwrap_or_default() {
+                    out(*row);
                 }
             }
-            Calendar::Tree(rows) => {
+            Rows::Tree(rows) => {
                 let mut found: Vec<usize> = rows
                     .range(..end)
                     .rev()
-                    .take_while(|(_, (other_end, _))| *other_end > start)
-                    .map(|(_, (_, row))| *row)
+                    .map(|(_, row)| *row)
+                    .take_while(ends_after_start)
                     .collect();
                 found.reverse();
                 found.into_iter().for_each(out);
@@ -128,100 +140,165 @@ impl Calendar {
         }
     }
 
-    /// Keeps an accepted row that starts after every row on the calendar.
-    fn append(&mut self, held: Held) {
-        match self {
-            Calendar::List(rows) => rows.push(held),
-            Calendar::Tree(rows) => {
-                rows.insert(held.start, (held.end, held.row));
-            }
+    /// Keeps row `row`, `[start, end)`, accepted (it overlaps nothing on the calendar).
+    fn hold(&mut self, times: &[(T, T)], row: usize, start: T, end: T) {
+        let after_all = self.last.is_none_or(|(last_start, _)| last_start < start);
+        if after_all {
+            self.last = Some((start, end));
         }
-    }
-
-    /// The calendar's last row (the one that ends last, since its rows do not overlap), as its
-    /// [`Tail`].
-    fn tail(&self) -> Tail {
-        let last = match self {
-            Calendar::List(rows) => rows.last().map(|h| (h.start, h.end)),
-            Calendar::Tree(rows) => rows.last_key_value().map(|(start, (end, _))| (*start, *end)),
-        };
-        last.map_or(Tail::EMPTY, |(start, end)| Tail::of(start, end))
-    }
-
-    /// Keeps an accepted row (which overlaps nothing on the calendar).
-    fn hold(&mut self, held: Held) {
-        match self {
-            Calendar::List(rows) => {
-                if rows.last().is_none_or(|last| last.start < held.start) {
-                    rows.push(held);
-                    return;
-                }
-                let at = starting_before(rows, held.start);
-                if rows.get(at).is_some_and(|h| h.start == held.start) {
-                    // The same row named twice on one calendar: it is there already.
-                    return;
-                }
+        match &mut self.rows {
+            Rows::List(rows) if after_all => rows.push(row),
+            Rows::List(rows) => {
+                let at = starting_before(rows, times, start);
                 if rows.len() < LIST_MAX {
-                    rows.insert(at, held);
+                    rows.insert(at, row);
                 } else {
-                    let mut tree: BTreeMap<_, _> = rows.iter().map(|h| (h.start, (h.end, h.row))).collect();
-                    tree.insert(held.start, (held.end, held.row));
-                    *self = Calendar::Tree(tree);
+                    let mut tree: BTreeMap<T, usize> = rows
+                        .iter()
+                        .filter_map(|r| times.get(*r).map(|(s, _)| (*s, *r)))
+                        .collect();
+                    tree.insert(start, row);
+                    self.rows = Rows::Tree(tree);
                 }
             }
-            Calendar::Tree(rows) => {
-                rows.insert(held.start, (held.end, held.row));
+            Rows::Tree(rows) => {
+                rows.insert(start, row);
             }
         }
     }
 }
 
-/// A calendar's last row in whole seconds, its start rounded down and its end up, kept beside the
-/// calendars so that the usual question about a schedule in time order — does the new row start
-/// after everything on this calendar? — is answered without reading the calendar's rows.
-#[derive(Debug, Clone, Copy)]
-struct Tail {
-    start: i64,
-    end: i64,
+/// The check itself, over calendars the caller numbers `0, 1, 2, …` and times of any ordered kind:
+/// instants, or a binding's own count of seconds or microseconds (see the [module](self) for the
+/// rule). [`ScheduleCheck`] numbers named calendars and checks them with this; a binding that
+/// numbers its calendars itself skips the naming.
+///
+/// Numbers should be dense: the check keeps a place for every number up to the largest it is given.
+#[derive(Debug, Clone)]
+pub struct NumberedCheck<T> {
+    /// Every offered row's start and end, by row number.
+    times: Vec<(T, T)>,
+    /// Each calendar, by its number.
+    calendars: Vec<Calendar<T>>,
+    /// The row being offered: its calendars' numbers and where the row names each (kept to reuse
+    /// the allocation).
+    scratch: Vec<(usize, usize)>,
 }
 
-impl Tail {
-    /// The tail of an empty calendar: every row starts after it.
-    const EMPTY: Tail = Tail {
-        start: i64::MIN,
-        end: i64::MIN,
-    };
-
-    fn of(start: DateTime<Utc>, end: DateTime<Utc>) -> Tail {
-        Tail {
-            start: start.timestamp(),
-            end: ceil_secs(end),
+impl<T> Default for NumberedCheck<T> {
+    fn default() -> Self {
+        NumberedCheck {
+            times: Vec::new(),
+            calendars: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 }
 
-/// `t` in whole seconds, rounded up.
-fn ceil_secs(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
-        .saturating_add(i64::from(t.timestamp_subsec_nanos() > 0))
+impl<T: Ord + Copy> NumberedCheck<T> {
+    /// A check with no rows yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A check with room for `rows` rows on `calendars` calendars before it allocates again.
+    pub fn with_capacity(rows: usize, calendars: usize) -> Self {
+        NumberedCheck {
+            times: Vec::with_capacity(rows),
+            calendars: Vec::with_capacity(calendars),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// How many rows have been offered.
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    /// Whether no row has been offered.
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// Checks the next row — the numbers of the calendars it occupies (a calendar named twice
+    /// counts once) and its time, from `start` up to `end` — against the rows accepted so far.
+    /// Calls `clash` with each earlier accepted row in its way, as (where the row names the
+    /// calendar in `calendars`, the earlier row's number): calendar by calendar in the order the
+    /// row names them, and on each calendar in start order. Returns whether the row is accepted
+    /// (nothing was in its way); an accepted row keeps its time on its calendars.
+    ///
+    /// A row that does not end after it starts takes no time: it is accepted and holds nothing.
+    ///
+    /// # Example
+    /// ```
+    /// # use hms_core::scheduling::schedule_check::NumberedCheck;
+    /// // Times in minutes after midnight; calendar 0 is a doctor, 1 and 2 are patients.
+    /// let mut check = NumberedCheck::new();
+    /// let mut seen = Vec::new();
+    /// assert!(check.offer(&[0, 1], 540, 570, |at, row| seen.push((at, row))));
+    /// // Row 1 wants the doctor at 09:15, while row 0 holds them (the doctor is named first).
+    /// assert!(!check.offer(&[0, 2], 555, 585, |at, row| seen.push((at, row))));
+    /// assert_eq!(seen, [(0, 0)]);
+    /// ```
+    pub fn offer(
+        &mut self,
+        calendars: &[usize],
+        start: T,
+        end: T,
+        mut clash: impl FnMut(usize, usize),
+    ) -> bool {
+        let row = self.times.len();
+        self.times.push((start, end));
+        if end <= start {
+            return true;
+        }
+        // The row's calendars, each named once (a new one starts empty).
+        let mut mine = std::mem::take(&mut self.scratch);
+        mine.clear();
+        for (at, number) in calendars.iter().enumerate() {
+            if *number >= self.calendars.len() {
+                self.calendars.resize_with(number.saturating_add(1), || Calendar {
+                    last: None,
+                    rows: Rows::List(Vec::new()),
+                });
+            }
+            if !mine.iter().any(|(seen, _)| seen == number) {
+                mine.push((*number, at));
+            }
+        }
+        let mut clear = true;
+        for (number, at) in &mine {
+            if let Some(calendar) = self.calendars.get(*number) {
+                calendar.clashes(&self.times, start, end, |other| {
+                    clear = false;
+                    clash(*at, other);
+                });
+            }
+        }
+        if clear {
+            for (number, _) in &mine {
+                if let Some(calendar) = self.calendars.get_mut(*number) {
+                    calendar.hold(&self.times, row, start, end);
+                }
+            }
+        }
+        self.scratch = mine;
+        clear
+    }
 }
 
 /// A schedule being checked row by row (see the [module](self) for the rule): the calendars of the
 /// rows accepted so far.
 ///
-/// `K` names a calendar: a [`Party`](super::Party), or anything else that tells calendars apart
-/// (a binding's own numbering). `S` hashes it.
+/// `K` names a calendar: a [`Party`](super::Party), or anything else that tells calendars apart.
+/// `S` hashes it.
 #[derive(Debug, Clone)]
 pub struct ScheduleCheck<K, S = RandomState> {
-    /// Each calendar's position in `calendars`: one hash lookup a calendar a row.
+    /// Each calendar's number in `check`.
     index: HashMap<K, usize, S>,
-    calendars: Vec<Calendar>,
-    /// Each calendar's [`Tail`], by the same position.
-    tails: Vec<Tail>,
-    rows: usize,
-    /// The row being offered: its calendars' positions and where the row names each (kept to
-    /// reuse the allocation).
-    scratch: Vec<(usize, usize)>,
+    check: NumberedCheck<DateTime<Utc>>,
+    /// The numbers of the row being offered (kept to reuse the allocation).
+    numbers: Vec<usize>,
 }
 
 impl<K: Hash + Eq + Clone> ScheduleCheck<K> {
@@ -242,21 +319,19 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
     pub fn with_hasher(hasher: S) -> Self {
         ScheduleCheck {
             index: HashMap::with_hasher(hasher),
-            calendars: Vec::new(),
-            tails: Vec::new(),
-            rows: 0,
-            scratch: Vec::new(),
+            check: NumberedCheck::new(),
+            numbers: Vec::new(),
         }
     }
 
     /// How many rows have been offered.
     pub fn len(&self) -> usize {
-        self.rows
+        self.check.len()
     }
 
     /// Whether no row has been offered.
     pub fn is_empty(&self) -> bool {
-        self.rows == 0
+        self.check.is_empty()
     }
 
     /// Checks the next row — the calendars it occupies (a calendar named twice counts once) and its
@@ -281,64 +356,28 @@ impl<K: Hash + Eq + Clone, S: BuildHasher> ScheduleCheck<K, S> {
     /// # Ok::<(), hms_core::time::TimeError>(())
     /// ```
     pub fn offer(&mut self, calendars: &[K], interval: Interval) -> RowVerdict<K> {
-        let row = self.rows;
-        self.rows += 1;
-        let (start, end) = (interval.start(), interval.end());
-        // The row's calendars by position, each named once (a new one starts empty).
-        let mut mine = std::mem::take(&mut self.scratch);
-        mine.clear();
-        for (i, party) in calendars.iter().enumerate() {
-            let next = self.calendars.len();
-            let at = *self.index.entry(party.clone()).or_insert(next);
-            if at == next {
-                self.calendars.push(Calendar::List(Vec::new()));
-                self.tails.push(Tail::EMPTY);
-            }
-            if !mine.iter().any(|(seen, _)| *seen == at) {
-                mine.push((at, i));
-            }
+        let mut numbers = std::mem::take(&mut self.numbers);
+        numbers.clear();
+        for party in calendars {
+            let next = self.index.len();
+            numbers.push(*self.index.entry(party.clone()).or_insert(next));
         }
-        // In whole seconds: the start rounded down, the end up.
-        let (start_secs, end_secs) = (start.timestamp(), ceil_secs(end));
         let mut clashes: Vec<RowClash<K>> = Vec::new();
-        for (at, i) in &mine {
-            // Nothing on a calendar whose last row ends by this row's start is in its way (the last
-            // row ends last): the usual case for a schedule in time order.
-            if self.tails.get(*at).is_some_and(|t| t.end <= start_secs) {
-                continue;
-            }
-            if let (Some(calendar), Some(party)) = (self.calendars.get(*at), calendars.get(*i)) {
-                calendar.clashes(start, end, |row| {
+        self.check
+            .offer(&numbers, interval.start(), interval.end(), |at, row| {
+                if let Some(party) = calendars.get(at) {
                     clashes.push(RowClash {
                         party: party.clone(),
                         row,
-                    })
-                });
-            }
-        }
-        if clashes.is_empty() {
-            for (at, _) in &mine {
-                if let (Some(calendar), Some(tail)) = (self.calendars.get_mut(*at), self.tails.get_mut(*at)) {
-                    let held = Held { start, end, row };
-                    if tail.start < start_secs {
-                        // After everything on the calendar (its last row starts in an earlier second).
-                        calendar.append(held);
-                        *tail = Tail {
-                            start: start_secs,
-                            end: end_secs,
-                        };
-                    } else {
-                        calendar.hold(held);
-                        *tail = calendar.tail();
-                    }
+                    });
                 }
-            }
+            });
+        self.numbers = numbers;
+        if clashes.is_empty() {
+            RowVerdict::Accepted
+        } else {
+            RowVerdict::Rejected(clashes)
         }
-        self.scratch = mine;
-        if !clashes.is_empty() {
-            return RowVerdict::Rejected(clashes);
-        }
-        RowVerdict::Accepted
     }
 }
 
@@ -515,6 +554,33 @@ mod tests {
     }
 
     #[test]
+    fn numbered_calendars_and_whole_numbers_for_times() {
+        // Times in minutes. Calendar 7 is the first used: the check keeps places 0 to 7. Row 0
+        // holds 7 and 2 from 60 to 90; row 1 (2 and 7 named twice, 80-100) hits row 0 on both,
+        // reported where the row first names each calendar; row 2 (3, 80-100) is free.
+        let mut check = NumberedCheck::new();
+        let mut seen = Vec::new();
+        assert!(check.offer(&[7, 2], 60, 90, |at, row| seen.push((at, row))));
+        assert!(!check.offer(&[2, 7, 7], 80, 100, |at, row| seen.push((at, row))));
+        assert_eq!(seen, [(0, 0), (1, 0)]);
+        assert!(check.offer(&[3], 80, 100, |_, _| unreachable!()));
+        assert_eq!(check.len(), 3);
+    }
+
+    #[test]
+    fn a_row_that_does_not_end_after_it_starts_holds_nothing() {
+        // Row 0 (90 to 60) takes no time; had it been kept as "starting at 90", row 1 (60-80)
+        // would have been filed after it and row 2 (70-75) would not have met row 1.
+        let mut check = NumberedCheck::new();
+        assert!(check.offer(&[0], 90, 60, |_, _| unreachable!()));
+        assert!(check.offer(&[0], 60, 80, |_, _| unreachable!()));
+        let mut seen = Vec::new();
+        assert!(!check.offer(&[0], 70, 75, |at, row| seen.push((at, row))));
+        assert_eq!(seen, [(0, 1)]);
+        assert!(check.offer(&[0], 90, 90, |_, _| unreachable!()));
+    }
+
+    #[test]
     fn a_row_with_no_calendar_is_accepted_and_holds_nothing() {
         let mut check: ScheduleCheck<Party> = ScheduleCheck::default();
         assert!(check.is_empty());
@@ -583,7 +649,11 @@ mod tests {
             check.offer(p, *i);
         }
         assert!(
-            check.calendars.iter().all(|c| matches!(c, Calendar::Tree(_))),
+            check
+                .check
+                .calendars
+                .iter()
+                .all(|c| matches!(c.rows, Rows::Tree(_))),
             "every calendar moved into the tree"
         );
         let accepted = got.iter().filter(|v| v.is_accepted()).count();
