@@ -12,13 +12,13 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use hms_core::error::{FieldCode, ValidationError};
-use hms_core::scheduling::schedule_check::{RowVerdict, ScheduleCheck};
-use hms_core::time::Interval;
+use hms_core::scheduling::schedule_check::NumberedCheck;
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyInt, PyList, PyString};
+use pyo3::type_object::PyTypeInfo;
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::convert::{datetime_arg, obj, record, records};
 use crate::errors::raise;
@@ -69,17 +69,19 @@ impl BuildHasher for Spread {
     }
 }
 
-/// A calendar key column's keys, numbered from a counter shared by all columns (so doctor `5` and
-/// patient `5` are two calendars).
-#[derive(Default)]
-struct Keys<'py> {
-    ints: HashMap<i64, u32, Spread>,
-    /// Strings by their Python hash (computed once and cached by Python), then compared.
-    strs: HashMap<isize, Vec<(Bound<'py, PyString>, u32)>, Spread>,
-}
+/// Microseconds since 1970 began: the times the check compares (Python's datetimes count
+/// microseconds, so nothing is lost).
+type Micros = i64;
 
-/// Calls `f` with each item of a column argument (any iterable but a string) and its position;
-/// a list is read in place.
+/// A time that could not be read (the row's problem is recorded; the check does not run).
+const UNREAD: Micros = Micros::MIN;
+
+/// The row has no calendar of this kind.
+const NO_CALENDAR: u32 = u32::MAX;
+
+/// Calls `f` with each item of a column argument (any iterable but a string) and its position,
+/// with as few calls into Python as the stable ABI allows: a list is copied into a tuple at once
+/// (one call, in C), and a tuple's items are borrowed rather than reference-counted one by one.
 fn each_item<'py>(
     column: &Bound<'py, PyAny>,
     field: &str,
@@ -96,17 +98,23 @@ fn each_item<'py>(
         }
         return Ok(());
     }
+    if let Ok(tuple) = column.cast::<PyTuple>() {
+        for (i, item) in tuple.iter_borrowed().enumerate() {
+            f(i, &item)?;
+        }
+        return Ok(());
+    }
     for (i, item) in column.try_iter()?.enumerate() {
         f(i, &item?)?;
     }
     Ok(())
 }
 
-/// The values of a column that is an `array.array` of 8-byte signed integers (typecode `q`) or a
-/// one-dimensional NumPy `int64` array in the machine's byte order, read in one copy of its bytes
-/// (`tobytes()`, since the stable ABI of Python 3.9 has no buffer protocol); `None` for any other
-/// column, which is then read item by item.
-fn int64_array(column: &Bound<'_, PyAny>) -> PyResult<Option<Vec<i64>>> {
+/// The bytes of a column that is an `array.array` of 8-byte signed integers (typecode `q`) or a
+/// one-dimensional NumPy `int64` array in the machine's byte order, in one copy (`tobytes()`,
+/// since the stable ABI of Python 3.9 has no buffer protocol); `None` for any other column, which
+/// is then read item by item.
+fn int64_bytes<'py>(column: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyBytes>>> {
     let class = column.get_type();
     let (module, name) = (class.module()?, class.name()?);
     let (module, name) = (module.to_cow()?, name.to_cow()?);
@@ -129,147 +137,188 @@ fn int64_array(column: &Bound<'_, PyAny>) -> PyResult<Option<Vec<i64>>> {
     if !fits {
         return Ok(None);
     }
-    let bytes = column.call_method0("tobytes")?;
-    let bytes = bytes.cast::<PyBytes>()?.as_bytes();
-    Ok(Some(
-        bytes
-            .chunks_exact(8)
-            .map(|b| i64::from_ne_bytes(<[u8; 8]>::try_from(b).unwrap_or_default()))
-            .collect(),
-    ))
+    Ok(Some(column.call_method0("tobytes")?.cast_into::<PyBytes>()?))
 }
 
-/// The instant `secs` seconds after 1970 began, or `None` out of range. `day` keeps the date of the
-/// last day read: rows given in time order fall on the same day one after another, and turning a
-/// day number into a date is the costly part.
-fn from_seconds(secs: i64, day: &mut Option<(i64, NaiveDate)>) -> Option<DateTime<Utc>> {
-    let (days, secs_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let date = match *day {
-        Some((d, date)) if d == days => Some(date),
-        _ => DateTime::from_timestamp(days.saturating_mul(86_400), 0).map(|t| t.date_naive()),
-    };
-    *day = date.map(|date| (days, date));
-    let time = u32::try_from(secs_of_day)
-        .ok()
-        .and_then(|s| NaiveTime::from_num_seconds_from_midnight_opt(s, 0));
-    date.zip(time).map(|(d, t)| d.and_time(t).and_utc())
+/// The 64-bit integers in `bytes`, in the machine's byte order.
+fn int64s(bytes: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    bytes
+        .chunks_exact(8)
+        .map(|b| i64::from_ne_bytes(<[u8; 8]>::try_from(b).unwrap_or_default()))
 }
 
-/// Calls `f` with each time of a column (POSIX seconds as `int`s, or aware datetimes) and its
-/// position. Out-of-range seconds are recorded in `problems` (and given as `None`).
-fn each_time(
+/// Whether `item` is exactly an `int` (not a subclass such as `bool`): a comparison of its type
+/// pointer, where asking Python costs a call under the stable ABI.
+fn is_exact_int(item: &Bound<'_, PyAny>) -> bool {
+    std::ptr::eq(item.get_type_ptr(), PyInt::type_object_raw(item.py()))
+}
+
+/// Reads a column of times (POSIX seconds as `int`s, or aware datetimes) into `out`, in
+/// microseconds. Seconds outside the supported range of dates are recorded in `problems` (and read
+/// as [`UNREAD`]).
+fn read_times(
     column: &Bound<'_, PyAny>,
     field: &str,
     problems: &mut ValidationError,
-    mut f: impl FnMut(usize, Option<DateTime<Utc>>),
+    out: &mut Vec<Micros>,
 ) -> PyResult<()> {
-    let mut day: Option<(i64, NaiveDate)> = None;
-    let mut seconds = |i: usize, secs: i64, problems: &mut ValidationError| {
-        let t = from_seconds(secs, &mut day);
-        if t.is_none() {
+    let range = DateTime::<Utc>::MIN_UTC.timestamp()..=DateTime::<Utc>::MAX_UTC.timestamp();
+    let micros = |i: usize, secs: i64, problems: &mut ValidationError| match secs.checked_mul(1_000_000) {
+        Some(t) if range.contains(&secs) => t,
+        _ => {
             problems.push(
                 format!("{field}[{i}]"),
                 FieldCode::OutOfRange,
                 format!("`{secs}` seconds is outside the supported range of dates"),
             );
+            UNREAD
         }
-        t
     };
-    if let Some(values) = int64_array(column)? {
-        for (i, secs) in values.into_iter().enumerate() {
-            f(i, seconds(i, secs, problems));
+    if let Some(bytes) = int64_bytes(column)? {
+        for (i, secs) in int64s(bytes.as_bytes()).enumerate() {
+            out.push(micros(i, secs, problems));
         }
         return Ok(());
     }
     each_item(column, field, |i, item| {
-        let t = if item.is_instance_of::<PyInt>() || !item.is_instance_of::<PyDateTime>() {
-            let secs = item.extract::<i64>().map_err(|_| {
-                let type_name = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-                PyTypeError::new_err(format!(
+        let t =
+            if is_exact_int(item) || item.is_instance_of::<PyInt>() || !item.is_instance_of::<PyDateTime>() {
+                let secs = item.extract::<i64>().map_err(|_| {
+                    let type_name = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                    PyTypeError::new_err(format!(
                     "`{field}[{i}]` must be an int (POSIX seconds) or an aware datetime, not `{type_name}`"
                 ))
-            })?;
-            seconds(i, secs, problems)
-        } else {
-            Some(datetime_arg(item, &format!("{field}[{i}]"))?)
-        };
-        f(i, t);
+                })?;
+                micros(i, secs, problems)
+            } else {
+                datetime_arg(item, &format!("{field}[{i}]"))?.timestamp_micros()
+            };
+        out.push(t);
         Ok(())
     })
 }
 
-/// A calendar key column: for each row, the number of its calendar, or `None` (the row occupies
-/// no calendar of this kind). New keys take numbers from `next` and are remembered in `keys`.
-fn calendar_column<'py>(
-    column: &Bound<'py, PyAny>,
-    field: &str,
-    index: u16,
-    next: &mut Vec<(u16, Py<PyAny>)>,
-) -> PyResult<Vec<Option<u32>>> {
-    let mut keys = Keys::default();
-    if let Some(values) = int64_array(column)? {
-        let mut out = Vec::with_capacity(values.len());
-        for k in values {
-            let n = match keys.ints.get(&k) {
-                Some(n) => *n,
-                None => {
-                    let n = u32::try_from(next.len())
-                        .map_err(|_| PyTypeError::new_err("more than 4,294,967,295 calendars"))?;
-                    next.push((index, k.into_pyobject(column.py())?.into_any().unbind()));
-                    keys.ints.insert(k, n);
-                    n
+/// A calendar key column's keys, numbered from a counter shared by all columns (so doctor `5` and
+/// patient `5` are two calendars).
+struct Keys<'py> {
+    /// The numbers of small non-negative `int` keys (the usual ids of a notebook's table), by key;
+    /// [`NO_CALENDAR`] where a key has not been seen.
+    small: Vec<u32>,
+    /// The keys `small` takes are those below this.
+    small_limit: usize,
+    /// Other `int` keys.
+    ints: HashMap<i64, u32, Spread>,
+    /// Strings by their Python hash (computed once and cached by Python), then compared.
+    strs: HashMap<isize, Vec<(Bound<'py, PyString>, u32)>, Spread>,
+}
+
+impl<'py> Keys<'py> {
+    /// The keys of a column of `rows` rows: `small` takes keys up to four a row (and a thousand
+    /// more), so its size stays in proportion to the column.
+    fn new(rows: usize) -> Self {
+        Keys {
+            small: Vec::new(),
+            small_limit: rows.saturating_mul(4).saturating_add(1024),
+            ints: HashMap::default(),
+            strs: HashMap::default(),
+        }
+    }
+
+    /// The number of `int` key `k`, numbering it with `new` if it is new.
+    fn int(&mut self, k: i64, new: impl FnOnce() -> PyResult<u32>) -> PyResult<u32> {
+        match usize::try_from(k) {
+            Ok(at) if at < self.small_limit => {
+                if at >= self.small.len() {
+                    self.small.resize(at.saturating_add(1), NO_CALENDAR);
                 }
-            };
-            out.push(Some(n));
+                match self.small.get_mut(at) {
+                    Some(n) if *n != NO_CALENDAR => Ok(*n),
+                    Some(n) => {
+                        *n = new()?;
+                        Ok(*n)
+                    }
+                    None => new(),
+                }
+            }
+            _ => match self.ints.get(&k) {
+                Some(n) => Ok(*n),
+                None => {
+                    let n = new()?;
+                    self.ints.insert(k, n);
+                    Ok(n)
+                }
+            },
+        }
+    }
+
+    /// The number of `str` key `s`, numbering it with `new` if it is new.
+    fn str(&mut self, s: &Bound<'py, PyString>, new: impl FnOnce() -> PyResult<u32>) -> PyResult<u32> {
+        let bucket = self.strs.entry(s.hash()?).or_default();
+        for (other, n) in bucket.iter() {
+            if other.is(s) || PyAnyMethods::eq(other.as_any(), s)? {
+                return Ok(*n);
+            }
+        }
+        let n = new()?;
+        bucket.push((s.clone(), n));
+        Ok(n)
+    }
+}
+
+/// The next calendar number, given to the key `key` of kind `kind` (remembered in `numbered`).
+fn number(numbered: &mut Vec<(u16, Py<PyAny>)>, kind: u16, key: Py<PyAny>) -> PyResult<u32> {
+    let n = u32::try_from(numbered.len())
+        .ok()
+        .filter(|n| *n != NO_CALENDAR)
+        .ok_or_else(|| PyTypeError::new_err("more than 4,294,967,294 calendars"))?;
+    numbered.push((kind, key));
+    Ok(n)
+}
+
+/// A calendar key column of `rows` rows: for each row, the number of its calendar, or
+/// [`NO_CALENDAR`] (the row occupies no calendar of this kind). New keys take numbers in `numbered`.
+fn calendar_column(
+    column: &Bound<'_, PyAny>,
+    field: &str,
+    kind: u16,
+    rows: usize,
+    numbered: &mut Vec<(u16, Py<PyAny>)>,
+) -> PyResult<Vec<u32>> {
+    let py = column.py();
+    let mut keys = Keys::new(rows);
+    let mut out = Vec::with_capacity(rows);
+    if let Some(bytes) = int64_bytes(column)? {
+        for k in int64s(bytes.as_bytes()) {
+            let new = || number(numbered, kind, k.into_pyobject(py)?.into_any().unbind());
+            out.push(keys.int(k, new)?);
         }
         return Ok(out);
     }
-    let mut out = Vec::with_capacity(column.len().unwrap_or(0));
     each_item(column, field, |i, item| {
-        let mut new_number = || -> PyResult<u32> {
-            let n = u32::try_from(next.len())
-                .map_err(|_| PyTypeError::new_err("more than 4,294,967,295 calendars"))?;
-            next.push((index, item.clone().unbind()));
-            Ok(n)
-        };
-        let number = if item.is_none() {
-            None
+        let new = || number(numbered, kind, item.clone().unbind());
+        let n = if is_exact_int(item) {
+            keys.int(item.extract::<i64>()?, new)?
+        } else if item.is_none() {
+            NO_CALENDAR
         } else if let Ok(s) = item.cast::<PyString>() {
-            let bucket = keys.strs.entry(s.hash()?).or_default();
-            let mut found = None;
-            for (other, n) in bucket.iter() {
-                if other.is(s) || PyAnyMethods::eq(other.as_any(), s)? {
-                    found = Some(*n);
-                    break;
-                }
-            }
-            match found {
-                Some(n) => Some(n),
-                None => {
-                    let n = new_number()?;
-                    bucket.push((s.clone(), n));
-                    Some(n)
-                }
-            }
+            keys.str(s, new)?
         } else if let Ok(k) = item.extract::<i64>() {
-            match keys.ints.get(&k) {
-                Some(n) => Some(*n),
-                None => {
-                    let n = new_number()?;
-                    keys.ints.insert(k, n);
-                    Some(n)
-                }
-            }
+            keys.int(k, new)?
         } else {
             let type_name = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
             return Err(PyTypeError::new_err(format!(
                 "`{field}[{i}]` must be an int, a str or None, not `{type_name}`"
             )));
         };
-        out.push(number);
+        out.push(n);
         Ok(())
     })?;
     Ok(out)
+}
+
+/// The instant `t` microseconds after 1970 began, written for a message.
+fn instant(t: Micros) -> String {
+    DateTime::<Utc>::from_timestamp_micros(t).map_or_else(|| format!("{t} µs"), |t| t.to_string())
 }
 
 /// Checks a whole schedule, first come first served: row `i` occupies the calendars named in
@@ -291,33 +340,22 @@ pub(crate) fn check_schedule(
     calendars: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyScheduleCheck> {
     let mut problems = ValidationError::default();
-    let mut starts: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(start.len().unwrap_or(0));
-    each_time(start, "start", &mut problems, |_, t| starts.push(t))?;
+    let mut starts: Vec<Micros> = Vec::with_capacity(start.len().unwrap_or(0));
+    read_times(start, "start", &mut problems, &mut starts)?;
     let n = starts.len();
-    // The intervals are made as the ends are read; an end without a start is counted only.
-    let mut intervals = Vec::with_capacity(n);
-    let mut ends = 0;
-    let mut empty: Vec<(usize, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    each_time(end, "end", &mut problems, |i, e| {
-        ends += 1;
-        if let (Some(Some(s)), Some(e)) = (starts.get(i), e) {
-            match Interval::new(*s, e) {
-                Ok(interval) => intervals.push(interval),
-                Err(_) => empty.push((i, *s, e)),
-            }
-        }
-    })?;
+    let mut ends: Vec<Micros> = Vec::with_capacity(n);
+    read_times(end, "end", &mut problems, &mut ends)?;
     let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<Option<u32>>> = Vec::new();
-    let mut keys: Vec<(u16, Py<PyAny>)> = Vec::new();
+    let mut columns: Vec<Vec<u32>> = Vec::new();
+    let mut numbered: Vec<(u16, Py<PyAny>)> = Vec::new();
     for (name, column) in calendars.into_iter().flatten() {
         let name: String = name.extract()?;
-        let index = u16::try_from(names.len())
+        let kind = u16::try_from(names.len())
             .map_err(|_| PyTypeError::new_err("more than 65,535 kinds of calendar"))?;
-        columns.push(calendar_column(&column, &name, index, &mut keys)?);
+        columns.push(calendar_column(&column, &name, kind, n, &mut numbered)?);
         names.push(name);
     }
-    let lengths = std::iter::once(("end", ends))
+    let lengths = std::iter::once(("end", ends.len()))
         .chain(names.iter().map(String::as_str).zip(columns.iter().map(Vec::len)));
     for (field, len) in lengths {
         if len != n {
@@ -328,35 +366,41 @@ pub(crate) fn check_schedule(
             );
         }
     }
-    for (i, s, e) in empty {
-        problems.push(
-            format!("end[{i}]"),
-            FieldCode::InvalidPeriod,
-            format!("the end `{e}` is not after the start `{s}`"),
-        );
+    for (i, (s, e)) in starts.iter().zip(&ends).enumerate() {
+        if *s != UNREAD && *e != UNREAD && e <= s {
+            problems.push(
+                format!("end[{i}]"),
+                FieldCode::InvalidPeriod,
+                format!(
+                    "the end `{}` is not after the start `{}`",
+                    instant(*e),
+                    instant(*s)
+                ),
+            );
+        }
     }
     problems.into_result().map_err(raise)?;
-    drop(starts);
 
     let (accepted, clashes) = py.detach(|| {
-        let mut check = ScheduleCheck::with_hasher(Spread);
-        let mut row: Vec<u32> = Vec::with_capacity(columns.len());
-        let mut accepted = Vec::with_capacity(intervals.len());
+        let mut check = NumberedCheck::with_capacity(n, numbered.len());
+        let mut row: Vec<usize> = Vec::with_capacity(columns.len());
+        let mut accepted = Vec::with_capacity(n);
         let mut clashes = Vec::new();
-        for (i, interval) in intervals.iter().enumerate() {
+        for (i, (s, e)) in starts.iter().zip(&ends).enumerate() {
             row.clear();
-            row.extend(columns.iter().filter_map(|c| c.get(i).copied().flatten()));
-            match check.offer(&row, *interval) {
-                RowVerdict::Accepted => accepted.push(true),
-                RowVerdict::Rejected(found) => {
-                    accepted.push(false);
-                    clashes.extend(found.into_iter().map(|c| Clashed {
-                        row: i,
-                        calendar: c.party,
-                        with_row: c.row,
-                    }));
+            for column in &columns {
+                match column.get(i) {
+                    Some(&k) if k != NO_CALENDAR => row.push(k as usize),
+                    _ => {}
                 }
             }
+            accepted.push(check.offer(&row, *s, *e, |at, with_row| {
+                clashes.push(Clashed {
+                    row: i,
+                    calendar: row.get(at).map_or(NO_CALENDAR, |k| *k as u32),
+                    with_row,
+                })
+            }));
         }
         (accepted, clashes)
     });
@@ -364,7 +408,7 @@ pub(crate) fn check_schedule(
         accepted,
         clashes,
         names,
-        keys,
+        keys: numbered,
     })
 }
 

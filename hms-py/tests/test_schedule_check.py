@@ -101,6 +101,26 @@ def test_seconds_and_datetimes_name_the_same_instants() -> None:
         assert check.accepted == [True, True, False], s
 
 
+def test_a_microsecond_of_overlap_is_a_clash() -> None:
+    # Row 0 ends at 09:01 (seconds); row 1 starts one microsecond before (a datetime): a clash.
+    # Row 2 starts exactly at 09:01: back to back with row 0.
+    edge = dt.datetime.fromtimestamp(t(1), UTC)
+    check = hms.check_schedule([t(0), edge - dt.timedelta(microseconds=1), edge], [t(1), t(2), t(2)], room=[4, 4, 4])
+    assert check.accepted == [True, False, True]
+
+
+def test_small_large_and_negative_int_keys_are_all_told_apart() -> None:
+    # Small keys are looked up in a table, large and negative ones by hashing: each key is its own
+    # calendar whichever way it is found, and `True` is the int 1.
+    keys = [1, 10**15, -1, 2**62, 5000, 1, True, 10**15]
+    n = len(keys)
+    check = hms.check_schedule([t(0)] * n, [t(30)] * n, doctor=keys)
+    assert check.accepted == [True, True, True, True, True, False, False, False]
+    assert [(c.row, c.key, c.with_row) for c in check.clashes] == [(5, 1, 0), (6, 1, 0), (7, 10**15, 1)]
+    arrays = hms.check_schedule(array.array("q", [t(0)] * n), array.array("q", [t(30)] * n), doctor=array.array("q", [int(k) for k in keys]))
+    assert arrays.accepted == check.accepted
+
+
 def test_int64_arrays_are_read_whole_and_agree_with_lists() -> None:
     rng = random.Random(3)
     n = 500
