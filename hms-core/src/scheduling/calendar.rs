@@ -576,16 +576,8 @@ impl Occupancy for Busy<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use crate::scheduling::test_minutes::{at, iv};
     use proptest::prelude::*;
-
-    fn at(min: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + Duration::minutes(min)
-    }
-
-    fn iv(a: i64, b: i64) -> Interval {
-        Interval::new(at(a), at(b)).unwrap()
-    }
 
     fn id(n: u128) -> AppointmentId {
         AppointmentId::from_uuid(uuid::Uuid::from_u128(n))

@@ -261,3 +261,21 @@ impl Occupancy for Vec<Interval> {
         self.as_slice().busy_within(window, out)
     }
 }
+
+/// Times for the scheduling tests, counted in minutes after midnight (UTC) on Monday 2 March 2026.
+#[cfg(test)]
+pub(crate) mod test_minutes {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+
+    use crate::time::Interval;
+
+    /// The instant `min` minutes after midnight.
+    pub(crate) fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    /// The interval from minute `a` to minute `b`.
+    pub(crate) fn iv(a: i64, b: i64) -> Interval {
+        Interval::new(at(a), at(b)).unwrap()
+    }
+}

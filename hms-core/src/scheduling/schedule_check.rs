@@ -420,17 +420,10 @@ pub fn check_schedule<'a, K: Hash + Eq + Clone + 'a>(
 mod tests {
     use super::*;
     use crate::ids::{PatientId, ResourceId, StaffId};
+    use crate::scheduling::test_minutes::iv;
     use crate::scheduling::Party;
     use chrono::{Duration, TimeZone};
     use proptest::prelude::*;
-
-    fn at(min: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap() + Duration::minutes(min)
-    }
-
-    fn iv(a: i64, b: i64) -> Interval {
-        Interval::new(at(a), at(b)).unwrap()
-    }
 
     fn doctor(n: u128) -> Party {
         Party::Doctor(StaffId::from_uuid(uuid::Uuid::from_u128(n)))
