@@ -9,6 +9,7 @@
 //! `array.array('q')` or a NumPy `int64` array is read in one copy of its bytes rather than item by
 //! item (reading a Python `int` costs tens of nanoseconds under the stable ABI).
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
@@ -228,25 +229,21 @@ impl<'py> Keys<'py> {
     fn int(&mut self, k: i64, new: impl FnOnce() -> PyResult<u32>) -> PyResult<u32> {
         match usize::try_from(k) {
             Ok(at) if at < self.small_limit => {
+                if let Some(&n) = self.small.get(at).filter(|n| **n != NO_CALENDAR) {
+                    return Ok(n);
+                }
+                let n = new()?;
                 if at >= self.small.len() {
                     self.small.resize(at.saturating_add(1), NO_CALENDAR);
                 }
-                match self.small.get_mut(at) {
-                    Some(n) if *n != NO_CALENDAR => Ok(*n),
-                    Some(n) => {
-                        *n = new()?;
-                        Ok(*n)
-                    }
-                    None => new(),
+                if let Some(slot) = self.small.get_mut(at) {
+                    *slot = n;
                 }
+                Ok(n)
             }
-            _ => match self.ints.get(&k) {
-                Some(n) => Ok(*n),
-                None => {
-                    let n = new()?;
-                    self.ints.insert(k, n);
-                    Ok(n)
-                }
+            _ => match self.ints.entry(k) {
+                Entry::Occupied(known) => Ok(*known.get()),
+                Entry::Vacant(slot) => Ok(*slot.insert(new()?)),
             },
         }
     }
